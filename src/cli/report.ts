@@ -1,0 +1,51 @@
+import type { RunResult } from '../runner/run-job.js';
+import type { AnyJob } from '../runner/job-definition.js';
+import type { Plan } from '../runner/plan.js';
+
+/** The --json object: exactly these keys (cron wrappers and change tickets parse it). */
+export function jsonReport(result: RunResult): string {
+  return JSON.stringify({
+    job: result.job,
+    mode: result.mode,
+    ...(result.mode === 'apply' ? { runId: result.runId } : {}),
+    matched: result.plan.matched,
+    changed: result.mode === 'apply' ? result.changed : result.plan.changed,
+    unchanged: result.plan.unchanged,
+    params: result.params,
+  });
+}
+
+export function planTable(job: AnyJob, plan: Plan): string {
+  const lines = [
+    `  matched    ${plan.matched}   (rows the original script's WHERE selects)`,
+    `  changed    ${plan.changed}   (rows whose ${job.column} differs)`,
+    `  unchanged  ${plan.unchanged}`,
+  ];
+  if (plan.preview.length) {
+    const header = ['Contact_RecID', 'Name', 'Company_ID', `${job.column}`];
+    const rows = plan.preview.map((r) => [
+      String(r.contactRecId),
+      r.name,
+      r.companyId ?? '',
+      `${r.oldValue === null ? 'NULL' : r.oldValue} -> ${r.newValue}`,
+    ]);
+    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    const fmt = (cells: string[]) => `  ${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`.trimEnd();
+    lines.push('', fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt));
+    if (plan.changed > plan.preview.length) lines.push(`  … and ${plan.changed - plan.preview.length} more`);
+  }
+  return lines.join('\n');
+}
+
+export function textReport(job: AnyJob, result: RunResult, target: string): string {
+  const title = `${job.name} (${result.mode === 'apply' ? 'apply' : 'dry run'}) on ${target}, ConnectWise layout ${result.layout}`;
+  const lines = [title, planTable(job, result.plan), ''];
+  if (result.mode === 'dry-run') {
+    lines.push(
+      `Dry run: nothing was changed. ${result.historyWritten ? `Recorded as run ${result.runId}.` : 'History not written (cw-maint tables not migrated; run `npm run migrate`).'}`,
+    );
+  } else {
+    lines.push(`Applied: ${result.changed} rows changed in run ${result.runId}; their before-values are in the journal.`);
+  }
+  return lines.join('\n');
+}

@@ -1,0 +1,73 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { z } from 'zod';
+import { UsageError } from '../errors.js';
+import { DEFAULT_JOURNAL_SCHEMA, SCHEMA_NAME_PATTERN } from '../journal/tables.js';
+
+export const DEFAULT_CONFIG_FILE = 'cw-maint.config.json';
+export const DEFAULT_MAX_CHANGES = 1000;
+
+/** Scheduler settings that may sit beside a job's parameters in its config entry. */
+export const scheduleFields = z
+  .object({
+    schedule: z.string().min(1).optional(),
+    timezone: z.string().min(1).optional(),
+    mode: z.enum(['dry-run', 'apply']).optional(),
+  })
+  .strict();
+export type ScheduleFields = z.infer<typeof scheduleFields>;
+
+const configSchema = z
+  .object({
+    $schema: z.string().optional(),
+    /** Written to Contact.Updated_By on every changed row. */
+    updatedBy: z.string().min(1).max(30).default('cw-maint'),
+    /** Schema of cw-maint's own tables (runs, journal). */
+    journalSchema: z.string().regex(SCHEMA_NAME_PATTERN, 'must be a plain SQL identifier').default(DEFAULT_JOURNAL_SCHEMA),
+    /** An apply that would change more rows than this is refused (exit 5). */
+    maxChanges: z.number().int().nonnegative().default(DEFAULT_MAX_CHANGES),
+    /** How long an in-flight run may take to finish after SIGTERM before it is rolled back. */
+    shutdownGraceSeconds: z.number().int().nonnegative().default(30),
+    jobs: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+  })
+  .strict();
+
+export type ConfigFile = z.infer<typeof configSchema>;
+
+export interface LoadedConfig {
+  config: ConfigFile;
+  /** The file read, or undefined when none exists and none was named. */
+  path: string | undefined;
+}
+
+/**
+ * Reads the config file: --config, else CW_MAINT_CONFIG, else ./cw-maint.config.json. A file
+ * that was named but is missing is an error; the default file may be absent (flags only).
+ */
+export function loadConfigFile(explicitPath: string | undefined, env = process.env): LoadedConfig {
+  const named = explicitPath ?? env.CW_MAINT_CONFIG;
+  const path = resolve(named ?? DEFAULT_CONFIG_FILE);
+  if (!existsSync(path)) {
+    if (named) throw new UsageError(`Config file not found: ${path}`);
+    return { config: configSchema.parse({}), path: undefined };
+  }
+  let raw: unknown;
+  try {
+    raw = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new UsageError(`Config file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+  const parsed = configSchema.safeParse(raw);
+  if (!parsed.success) throw new UsageError(`Config file ${path} is invalid:`, formatIssues(parsed.error));
+  return { config: parsed.data, path };
+}
+
+/** One line per problem, with its path ("jobs.revoke-inactive.companyTypes.0: must be > 0"). */
+export function formatIssues(error: z.ZodError, prefix = ''): string[] {
+  return error.issues.map((issue) => {
+    const path = [prefix, ...issue.path.map(String)].filter(Boolean).join('.');
+    const message =
+      issue.code === 'unrecognized_keys' ? `unknown key${issue.keys.length > 1 ? 's' : ''}: ${issue.keys.join(', ')}` : issue.message;
+    return path ? `${path}: ${message}` : message;
+  });
+}

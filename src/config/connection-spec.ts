@@ -1,0 +1,172 @@
+import { parse as parseAdoString } from '@tediousjs/connection-string';
+import { UsageError } from '../errors.js';
+
+/**
+ * Where to connect, parsed from CW_DB_URL. The password never leaves this object except
+ * into the driver: logs and messages use `describeConnection`.
+ */
+export type ConnectionSpec = MssqlConnectionSpec | PostgresConnectionSpec;
+
+export interface MssqlConnectionSpec {
+  engine: 'mssql';
+  server: string;
+  port: number | undefined;
+  instanceName: string | undefined;
+  database: string;
+  user: string;
+  password: string;
+  encrypt: boolean;
+  trustServerCertificate: boolean;
+}
+
+export interface PostgresConnectionSpec {
+  engine: 'postgres';
+  connectionString: string;
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+}
+
+const ENV_NAME = 'CW_DB_URL';
+
+export function parseConnectionSpec(raw: string | undefined, envName = ENV_NAME): ConnectionSpec {
+  const value = raw?.trim();
+  if (!value) {
+    throw new UsageError(
+      `${envName} is not set. Set it in the environment or in .env, e.g. ` +
+        `${envName}=mssql://cw_maint:PASSWORD@sqlhost:1433/cwwebapp_site?encrypt=true`,
+    );
+  }
+  if (/^(mssql|sqlserver):\/\//i.test(value)) return parseMssqlUrl(value, envName);
+  if (/^postgres(ql)?:\/\//i.test(value)) return parsePostgresUrl(value, envName);
+  if (/^[a-z ]+=/i.test(value) && value.includes(';')) return parseAdo(value, envName);
+  throw new UsageError(
+    `${envName} is not a connection string cw-maint understands (${redactedShape(value)}). ` +
+      'Use mssql://user:password@host:1433/Database, an ADO string (Server=...;Database=...;User Id=...;Password=...), ' +
+      'or postgres://user:password@host:5432/db.',
+  );
+}
+
+function parseMssqlUrl(value: string, envName: string): MssqlConnectionSpec {
+  const url = tryUrl(value, envName);
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  const user = decodeURIComponent(url.username);
+  const problems: string[] = [];
+  if (!url.hostname) problems.push('no host');
+  if (!database) problems.push('no database name after the host (…:1433/Database)');
+  if (!user) problems.push('no user name (mssql://user:password@host…)');
+  if (problems.length) throw new UsageError(`${envName} is incomplete: ${problems.join('; ')}.`);
+  const [server, instanceName] = url.hostname.split('\\') as [string, string | undefined];
+  return {
+    engine: 'mssql',
+    server,
+    instanceName,
+    port: url.port ? parsePort(url.port, envName) : instanceName ? undefined : 1433,
+    database,
+    user,
+    password: decodeURIComponent(url.password),
+    encrypt: boolParam(url.searchParams.get('encrypt'), true, 'encrypt', envName),
+    trustServerCertificate: boolParam(
+      url.searchParams.get('trustServerCertificate'),
+      false,
+      'trustServerCertificate',
+      envName,
+    ),
+  };
+}
+
+function parseAdo(value: string, envName: string): MssqlConnectionSpec {
+  let map: ReadonlyMap<string, string>;
+  try {
+    map = parseAdoString(value) as ReadonlyMap<string, string>;
+  } catch {
+    throw new UsageError(`${envName} looks like an ADO connection string but could not be parsed.`);
+  }
+  const pick = (...keys: string[]) => keys.map((k) => map.get(k)).find((v) => v !== undefined && v !== '');
+  const rawServer = pick('server', 'data source', 'address', 'addr', 'network address');
+  const database = pick('database', 'initial catalog');
+  const user = pick('user id', 'uid', 'user');
+  const problems: string[] = [];
+  if (!rawServer) problems.push('no Server=');
+  if (!database) problems.push('no Database=');
+  if (!user) problems.push('no User Id= (cw-maint uses SQL authentication)');
+  if (problems.length) throw new UsageError(`${envName} is incomplete: ${problems.join('; ')}.`);
+  // "tcp:host,1433" or "host\INSTANCE"
+  const serverPart = rawServer!.replace(/^tcp:/i, '');
+  const [hostAndInstance, portText] = serverPart.split(',') as [string, string | undefined];
+  const [server, instanceName] = hostAndInstance.split('\\') as [string, string | undefined];
+  return {
+    engine: 'mssql',
+    server: server.trim(),
+    instanceName: instanceName?.trim() || undefined,
+    port: portText ? parsePort(portText.trim(), envName) : instanceName ? undefined : 1433,
+    database: database!,
+    user: user!,
+    password: pick('password', 'pwd') ?? '',
+    encrypt: boolParam(pick('encrypt') ?? null, true, 'Encrypt', envName),
+    trustServerCertificate: boolParam(
+      pick('trustservercertificate', 'trust server certificate') ?? null,
+      false,
+      'TrustServerCertificate',
+      envName,
+    ),
+  };
+}
+
+function parsePostgresUrl(value: string, envName: string): PostgresConnectionSpec {
+  const url = tryUrl(value, envName);
+  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  if (!url.hostname || !database) {
+    throw new UsageError(`${envName} is incomplete: use postgres://user:password@host:5432/db.`);
+  }
+  return {
+    engine: 'postgres',
+    connectionString: value,
+    host: url.hostname,
+    port: url.port ? parsePort(url.port, envName) : 5432,
+    database,
+    user: decodeURIComponent(url.username),
+  };
+}
+
+/** Safe to log: engine, user, host, port, database. Never the password. */
+export function describeConnection(spec: ConnectionSpec): string {
+  if (spec.engine === 'postgres') {
+    return `postgres://${spec.user ? `${spec.user}@` : ''}${spec.host}:${spec.port}/${spec.database}`;
+  }
+  const host = spec.instanceName ? `${spec.server}\\${spec.instanceName}` : spec.server;
+  return `mssql://${spec.user}@${host}${spec.port ? `:${spec.port}` : ''}/${spec.database}`;
+}
+
+function tryUrl(value: string, envName: string): URL {
+  try {
+    return new URL(value);
+  } catch {
+    throw new UsageError(
+      `${envName} is not a valid URL (${redactedShape(value)}). Percent-encode special characters in the password (e.g. @ as %40).`,
+    );
+  }
+}
+
+function parsePort(text: string, envName: string): number {
+  const port = Number(text);
+  if (!Number.isInteger(port) || port < 1 || port > 65535) {
+    throw new UsageError(`${envName} has an invalid port "${text}".`);
+  }
+  return port;
+}
+
+function boolParam(raw: string | null, fallback: boolean, name: string, envName: string): boolean {
+  if (raw === null || raw === '') return fallback;
+  const v = raw.toLowerCase();
+  if (['true', 'yes', '1', 'strict', 'mandatory'].includes(v)) return true;
+  if (['false', 'no', '0', 'optional'].includes(v)) return false;
+  throw new UsageError(`${envName} has ${name}=${raw}; use true or false.`);
+}
+
+/** "mssql://***" shape of a bad value, so an error message never echoes a password. */
+function redactedShape(value: string): string {
+  const scheme = /^([a-z]+):\/\//i.exec(value)?.[1];
+  return scheme ? `${scheme}://…` : 'value hidden';
+}

@@ -1,0 +1,65 @@
+import type {
+  ColumnDefinitionBuilder,
+  CreateTableBuilder,
+  Dialect,
+  Insertable,
+  Kysely,
+  RawBuilder,
+} from 'kysely';
+import type { ConnectionSpec } from '../../config/connection-spec.js';
+import type { RunTable } from '../schema.js';
+
+/** A column type as Kysely's schema builder takes it ('integer', sql`bit`, ...). */
+export type DataTypeExpression = Parameters<CreateTableBuilder<string, never>['addColumn']>[1];
+
+export type Engine = ConnectionSpec['engine'];
+
+export type LockOutcome = { acquired: true } | { acquired: false; reason: 'held' | 'error'; detail: string };
+
+/**
+ * Everything that differs between SQL Server and PostgreSQL, in one place per engine.
+ * Jobs, the runner and the journal never branch on the engine; they ask the adapter.
+ */
+export interface EngineAdapter {
+  readonly engine: Engine;
+  createDialect(spec: ConnectionSpec, poolSize: number): Dialect;
+  /** The same SQL, compiled but never sent (DummyDriver): for migrate --dry-run and sql/compiled/. */
+  compileOnlyDialect(): Dialect;
+
+  /** The server's local time and UTC time, as the engine's timestamp type (for audit columns). */
+  localNow(): RawBuilder<Date>;
+  utcNow(): RawBuilder<Date>;
+
+  /** Column types for cw-maint's own DDL. */
+  readonly types: {
+    readonly bool: DataTypeExpression;
+    readonly text: DataTypeExpression;
+    readonly timestamp: DataTypeExpression;
+    shortText(length: number): DataTypeExpression;
+  };
+  /** Makes an integer column an identity (auto-number) column. */
+  identity(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
+
+  /** Inserts a run row and returns its generated run_id (OUTPUT on SQL Server, RETURNING on PostgreSQL). */
+  insertRunReturningId(db: Kysely<any>, runTable: string, values: Insertable<RunTable>): Promise<number>;
+
+  /**
+   * Takes a session-scoped, non-waiting application lock on `connection`, which must be a
+   * single connection (db.connection()). A session lock is released by the server when the
+   * session ends, so a killed process never leaves it behind.
+   */
+  tryLock(connection: Kysely<any>, resource: string): Promise<LockOutcome>;
+  unlock(connection: Kysely<any>, resource: string): Promise<void>;
+
+  /** CREATE SCHEMA when it does not exist yet (SQL Server has no IF NOT EXISTS for it). */
+  createSchemaIfMissing(db: Kysely<any>, schema: string): Promise<void>;
+
+  /** Runs `fn` on one connection with explicit values allowed in `table`'s identity column (fixtures only). */
+  withIdentityInsert<T>(db: Kysely<any>, table: string, fn: (connection: Kysely<any>) => Promise<T>): Promise<T>;
+
+  /** Turns a driver error at connect time into one line for the operator, or undefined when it is not one. */
+  describeConnectError(error: unknown): string | undefined;
+
+  /** Message of a failed statement, without driver noise. */
+  describeStatementError(error: unknown): string;
+}

@@ -1,0 +1,123 @@
+import {
+  DummyDriver,
+  MssqlAdapter,
+  MssqlDialect,
+  MssqlIntrospector,
+  MssqlQueryCompiler,
+  sql, type ColumnDefinitionBuilder, type Kysely, type Insertable } from 'kysely';
+import * as Tarn from 'tarn';
+import * as Tedious from 'tedious';
+import type { ConnectionSpec } from '../../config/connection-spec.js';
+import type { RunTable } from '../schema.js';
+import type { EngineAdapter, LockOutcome } from './engine-adapter.js';
+
+/** sp_getapplock return codes (documented by Microsoft): >= 0 granted, -1 timeout, -2 cancelled, -3 deadlock, -999 bad call. */
+const APPLOCK_RESULTS: Record<number, string> = {
+  [-1]: 'held by another session',
+  [-2]: 'lock request cancelled',
+  [-3]: 'chosen as deadlock victim',
+  [-999]: 'parameter validation or other call error',
+};
+
+export const mssqlAdapter: EngineAdapter = {
+  engine: 'mssql',
+
+  createDialect(spec: ConnectionSpec, poolSize: number) {
+    if (spec.engine !== 'mssql') throw new Error('mssqlAdapter needs an mssql connection spec');
+    return new MssqlDialect({
+      tarn: { ...Tarn, options: { min: 0, max: poolSize, propagateCreateError: true } },
+      tedious: {
+        ...Tedious,
+        connectionFactory: () =>
+          new Tedious.Connection({
+            server: spec.server,
+            authentication: { type: 'default', options: { userName: spec.user, password: spec.password } },
+            options: {
+              database: spec.database,
+              // tedious rejects port and instanceName together; the instance is resolved through SQL Browser.
+              ...(spec.instanceName ? { instanceName: spec.instanceName } : { port: spec.port ?? 1433 }),
+              encrypt: spec.encrypt,
+              trustServerCertificate: spec.trustServerCertificate,
+              appName: 'cw-maint',
+              connectTimeout: 15_000,
+              // A long apply must not be cut off by the driver; the run lock and the DBA decide.
+              requestTimeout: 0,
+            },
+          }),
+      },
+    });
+  },
+
+  compileOnlyDialect: () => ({
+    createAdapter: () => new MssqlAdapter(),
+    createDriver: () => new DummyDriver(),
+    createIntrospector: (db) => new MssqlIntrospector(db),
+    createQueryCompiler: () => new MssqlQueryCompiler(),
+  }),
+
+  localNow: () => sql<Date>`GETDATE()`,
+  utcNow: () => sql<Date>`GETUTCDATE()`,
+
+  types: {
+    bool: sql`bit`,
+    text: sql`nvarchar(max)`,
+    timestamp: sql`datetime2`,
+    shortText: (length: number) => sql`nvarchar(${sql.raw(String(length))})`,
+  },
+  identity: (column: ColumnDefinitionBuilder) => column.identity(),
+
+  async insertRunReturningId(db: Kysely<any>, runTable: string, values: Insertable<RunTable>) {
+    const row = await db.insertInto(runTable).values(values).output('inserted.run_id').executeTakeFirstOrThrow();
+    return Number((row as { run_id: number }).run_id);
+  },
+
+  async tryLock(connection: Kysely<any>, resource: string): Promise<LockOutcome> {
+    // @LockTimeout = 0: never wait (sp_getapplock waits forever without it). Session owner: the
+    // lock outlives transactions on this connection and dies with the session.
+    const { rows } = await sql<{ result: number }>`
+      DECLARE @result int;
+      EXEC @result = sp_getapplock @Resource = ${resource}, @LockMode = 'Exclusive', @LockOwner = 'Session', @LockTimeout = 0;
+      SELECT @result AS result;`.execute(connection);
+    const result = Number(rows[0]?.result);
+    if (result >= 0) return { acquired: true };
+    return {
+      acquired: false,
+      reason: result === -1 ? 'held' : 'error',
+      detail: `sp_getapplock returned ${result} (${APPLOCK_RESULTS[result] ?? 'unknown'})`,
+    };
+  },
+
+  async unlock(connection: Kysely<any>, resource: string) {
+    await sql`EXEC sp_releaseapplock @Resource = ${resource}, @LockOwner = 'Session'`.execute(connection);
+  },
+
+  async createSchemaIfMissing(db: Kysely<any>, schema: string) {
+    // CREATE SCHEMA must be alone in its batch, hence EXEC.
+    await sql`IF SCHEMA_ID(${schema}) IS NULL EXEC(${`CREATE SCHEMA [${schema.replace(/]/g, ']]')}]`})`.execute(db);
+  },
+
+  async withIdentityInsert(db, table, fn) {
+    return db.connection().execute(async (connection) => {
+      await sql`SET IDENTITY_INSERT ${sql.table(table)} ON`.execute(connection);
+      try {
+        return await fn(connection);
+      } finally {
+        await sql`SET IDENTITY_INSERT ${sql.table(table)} OFF`.execute(connection);
+      }
+    });
+  },
+
+  describeConnectError(error: unknown) {
+    const e = error as { code?: string; message?: string };
+    if (e?.code === 'ELOGIN') return `login failed (${e.message ?? 'check the user name and password'})`;
+    if (e?.code === 'ESOCKET') return `cannot reach the server (${e.message ?? 'socket error'})`;
+    if (e?.code === 'ETIMEOUT') return `timed out connecting (${e.message ?? ''})`;
+    if (e?.code === 'EINSTLOOKUP') return `cannot find the named instance (${e.message ?? ''})`;
+    return undefined;
+  },
+
+  describeStatementError(error: unknown) {
+    const e = error as { message?: string; number?: number };
+    return e?.number ? `SQL Server error ${e.number}: ${e.message}` : String(e?.message ?? error);
+  },
+};

@@ -1,0 +1,44 @@
+import { Kysely, sql } from 'kysely';
+import { describeConnection, type ConnectionSpec } from '../config/connection-spec.js';
+import { ConnectionError } from '../errors.js';
+import { adapterFor, type EngineAdapter } from './adapters/index.js';
+import type { Database } from './schema.js';
+
+export interface DatabaseHandle {
+  readonly db: Kysely<Database>;
+  readonly adapter: EngineAdapter;
+  readonly spec: ConnectionSpec;
+  /** user@host/database, safe for logs. */
+  readonly label: string;
+}
+
+/**
+ * Opens a pool, proves it with one round trip (so a wrong password fails here with one clear
+ * line, not halfway through a job), runs `fn`, and always closes the pool.
+ */
+export async function usingDatabase<T>(
+  spec: ConnectionSpec,
+  fn: (handle: DatabaseHandle) => Promise<T>,
+  options: { poolSize?: number } = {},
+): Promise<T> {
+  const handle = await openDatabase(spec, options);
+  try {
+    return await fn(handle);
+  } finally {
+    await handle.db.destroy();
+  }
+}
+
+export async function openDatabase(spec: ConnectionSpec, options: { poolSize?: number } = {}): Promise<DatabaseHandle> {
+  const adapter = adapterFor(spec.engine);
+  const db = new Kysely<Database>({ dialect: adapter.createDialect(spec, options.poolSize ?? 4) });
+  const label = describeConnection(spec);
+  try {
+    await sql`SELECT 1 AS ok`.execute(db);
+  } catch (error) {
+    await db.destroy().catch(() => undefined);
+    const reason = adapter.describeConnectError(error) ?? adapter.describeStatementError(error);
+    throw new ConnectionError(`Cannot connect to ${label}: ${reason}`, [], { cause: error });
+  }
+  return { db, adapter, spec, label };
+}

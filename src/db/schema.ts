@@ -1,0 +1,103 @@
+import type { ColumnType, Generated } from 'kysely';
+
+/**
+ * Kysely types for the ConnectWise tables the jobs touch, and for cw-maint's own tables.
+ *
+ * Exact SQL types are not public (see ../shared/FACTS.md); the contract in migrations-check/
+ * is what is verified at run time. Nullable where ConnectWise's nullability is unknown.
+ * bit columns read back as boolean on both engines (tedious maps bit to boolean, pg maps boolean).
+ */
+export interface ContactTable {
+  Contact_RecID: number;
+  Company_RecID: number | null;
+  First_Name: string | null;
+  Last_Name: string | null;
+  Default_Flag: boolean | null;
+  Default_Billing_Flag: boolean | null;
+  Inactive_Flag: boolean | null;
+  Portal_Security_Level: number | null;
+  Disable_Flag: boolean | null;
+  // Audit columns: present in the reporting views; the runner sets them only where the table has them.
+  Last_Update: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  Last_Update_UTC: ColumnType<Date | null, Date | string | null, Date | string | null>;
+  Updated_By: string | null;
+}
+
+export interface CompanyTable {
+  Company_RecID: number;
+  Company_ID: string;
+  Company_Name: string | null;
+  Company_Status_RecID: number | null;
+  /** Legacy layout only; newer ConnectWise versions use dbo.Company_Company_Type. */
+  Company_Type_RecID: number | null;
+}
+
+export interface CompanyStatusTable {
+  Company_Status_RecID: number;
+  Description: string | null;
+  Inactive_Flag: boolean | null;
+  Default_Flag: boolean | null;
+}
+
+export interface CompanyTypeTable {
+  Company_Type_RecID: number;
+  Description: string | null;
+}
+
+export interface CompanyCompanyTypeTable {
+  Company_RecID: number;
+  Company_Type_RecID: number;
+}
+
+/** One row per run: the audit trail, and what `undo` and `history` read. */
+export interface RunTable {
+  run_id: Generated<number>;
+  job: string;
+  mode: 'dry-run' | 'apply' | 'undo';
+  status: 'running' | 'succeeded' | 'failed' | 'refused';
+  params: string;
+  started_at: ColumnType<Date, Date, Date>;
+  finished_at: ColumnType<Date | null, Date | null, Date | null>;
+  matched: number | null;
+  changed: number | null;
+  unchanged: number | null;
+  error: string | null;
+  host: string;
+  os_user: string;
+  trigger: 'manual' | 'schedule';
+  undo_of_run_id: number | null;
+}
+
+/** Before-value of every row a run changed, written in the same transaction as the change. */
+export interface JournalTable {
+  run_id: number;
+  contact_recid: number;
+  column_name: string;
+  old_value: number | null;
+  new_value: number;
+}
+
+export interface ConnectWiseTables {
+  'dbo.Contact': ContactTable;
+  'dbo.Company': CompanyTable;
+  'dbo.Company_Status': CompanyStatusTable;
+  'dbo.Company_Type': CompanyTypeTable;
+  'dbo.Company_Company_Type': CompanyCompanyTypeTable;
+}
+
+/**
+ * cw-maint's own tables live in a schema of their own (default cw_maint, configurable):
+ * name them through cwMaintTables(schema), never by these literal keys.
+ */
+export interface CwMaintTables {
+  'cw_maint.run': RunTable;
+  'cw_maint.journal': JournalTable;
+}
+
+export type Database = ConnectWiseTables & CwMaintTables;
+
+/** The Contact columns a job may change. Both are stored in the journal as integers. */
+export type ChangeableColumn = 'Portal_Security_Level' | 'Disable_Flag';
+
+export const AUDIT_COLUMNS = ['Last_Update', 'Last_Update_UTC', 'Updated_By'] as const;
+export type AuditColumn = (typeof AUDIT_COLUMNS)[number];

@@ -1,0 +1,58 @@
+import type { Kysely, Migration } from 'kysely';
+import type { EngineAdapter } from '../db/adapters/index.js';
+
+/**
+ * cw-maint's own tables, in their own schema. Append new migrations; never edit a shipped one.
+ * Engine differences (identity, bit/boolean, text types) come from the adapter.
+ */
+export function cwMaintMigrations(adapter: EngineAdapter, schema: string): Record<string, Migration> {
+  const t = adapter.types;
+  return {
+    '2026-11-25-001-run-and-journal': {
+      async up(db: Kysely<any>) {
+        await db.schema
+          .withSchema(schema)
+          .createTable('run')
+          .addColumn('run_id', 'integer', (c) => adapter.identity(c.notNull().primaryKey()))
+          .addColumn('job', t.shortText(100), (c) => c.notNull())
+          .addColumn('mode', t.shortText(10), (c) => c.notNull())
+          .addColumn('status', t.shortText(10), (c) => c.notNull())
+          .addColumn('trigger', t.shortText(10), (c) => c.notNull())
+          .addColumn('params', t.text, (c) => c.notNull())
+          .addColumn('started_at', t.timestamp, (c) => c.notNull())
+          .addColumn('finished_at', t.timestamp)
+          .addColumn('matched', 'integer')
+          .addColumn('changed', 'integer')
+          .addColumn('unchanged', 'integer')
+          .addColumn('error', t.text)
+          .addColumn('host', t.shortText(255), (c) => c.notNull())
+          .addColumn('os_user', t.shortText(255), (c) => c.notNull())
+          .addColumn('undo_of_run_id', 'integer')
+          .execute();
+        await db.schema.withSchema(schema).createIndex('run_job_started').on('run').columns(['job', 'started_at']).execute();
+
+        await db.schema
+          .withSchema(schema)
+          .createTable('journal')
+          .addColumn('run_id', 'integer', (c) => c.notNull().references(`${schema}.run.run_id`))
+          .addColumn('contact_recid', 'integer', (c) => c.notNull())
+          .addColumn('column_name', t.shortText(128), (c) => c.notNull())
+          .addColumn('old_value', 'integer')
+          .addColumn('new_value', 'integer', (c) => c.notNull())
+          .addPrimaryKeyConstraint('journal_pk', ['run_id', 'contact_recid', 'column_name'])
+          .execute();
+        // undo and "what happened to this contact" both look rows up by contact.
+        await db.schema
+          .withSchema(schema)
+          .createIndex('journal_contact')
+          .on('journal')
+          .columns(['contact_recid', 'run_id'])
+          .execute();
+      },
+      async down(db: Kysely<any>) {
+        await db.schema.withSchema(schema).dropTable('journal').execute();
+        await db.schema.withSchema(schema).dropTable('run').execute();
+      },
+    },
+  };
+}

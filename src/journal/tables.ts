@@ -1,0 +1,16 @@
+/**
+ * cw-maint's schema name is configurable, so its tables are named at run time. The casts give
+ * Kysely the static names in `Database` ('cw_maint.run'); the aliases keep column references
+ * independent of the real schema name.
+ */
+export function cwMaintTables(schema: string) {
+  return {
+    run: `${schema}.run` as 'cw_maint.run',
+    runAs: `${schema}.run as r` as 'cw_maint.run as r',
+    journal: `${schema}.journal` as 'cw_maint.journal',
+    journalAs: `${schema}.journal as j` as 'cw_maint.journal as j',
+  };
+}
+
+export const DEFAULT_JOURNAL_SCHEMA = 'cw_maint';
+export const SCHEMA_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;

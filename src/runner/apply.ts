@@ -1,0 +1,104 @@
+import { sql, type Kysely, type Transaction } from 'kysely';
+import type { EngineAdapter } from '../db/adapters/index.js';
+import type { Database } from '../db/schema.js';
+import { RunFailedError } from '../errors.js';
+import { cwMaintTables } from '../journal/tables.js';
+import { columnAsInt, differs, setList, type Change } from './change.js';
+import type { AnyJob, TargetContext } from './job-definition.js';
+
+export interface ApplyInput {
+  job: AnyJob;
+  params: Record<string, unknown>;
+  change: Change;
+  context: TargetContext;
+  runId: number;
+  journalSchema: string;
+  auditColumns: readonly string[];
+  updatedBy: string;
+  /** The plan's `changed`: the journal must hold exactly this many rows, or the data moved under us. */
+  expectedChanges: number;
+  /** Test-only: called between the journal insert and the update (failure injection, pauses). */
+  afterJournal?: () => Promise<void>;
+}
+
+/**
+ * One transaction: journal the before-values server-side (INSERT ... SELECT, no OUTPUT clause,
+ * which SQL Server rejects on tables with enabled triggers), update exactly the journaled rows,
+ * prove the counts agree, and close the run row. Any error rolls all of it back, so the journal
+ * and Contact always agree.
+ */
+export async function applyJournaled(
+  db: Kysely<Database>,
+  adapter: EngineAdapter,
+  input: ApplyInput,
+): Promise<{ changed: number }> {
+  return db.transaction().execute(async (trx) => {
+    const journaled = await insertJournal(trx, input);
+    if (journaled !== input.expectedChanges) {
+      throw new RunFailedError(
+        `The data changed between plan and apply (planned ${input.expectedChanges} changes, found ${journaled}); nothing was applied. Run again.`,
+      );
+    }
+    await input.afterJournal?.();
+    const updated = await updateJournaledRows(trx, adapter, input);
+    if (updated !== journaled) {
+      throw new RunFailedError(
+        `Updated ${updated} rows but journaled ${journaled}; rolled back. (A trigger on dbo.Contact without SET NOCOUNT ON can inflate the count.)`,
+      );
+    }
+    return { changed: updated };
+  });
+}
+
+async function insertJournal(trx: Transaction<Database>, input: ApplyInput): Promise<number> {
+  const result = await journalInsertQuery(trx, input).executeTakeFirstOrThrow();
+  return Number(result.numInsertedOrUpdatedRows ?? 0n);
+}
+
+async function updateJournaledRows(trx: Transaction<Database>, adapter: EngineAdapter, input: ApplyInput): Promise<number> {
+  const result = await updateQuery(trx, adapter, input).executeTakeFirstOrThrow();
+  return Number(result.numUpdatedRows);
+}
+
+export type StatementInput = Omit<ApplyInput, 'expectedChanges' | 'afterJournal'>;
+
+export function journalInsertQuery(trx: Kysely<Database>, input: StatementInput) {
+  const { job, params, change, context, runId } = input;
+  const tables = cwMaintTables(input.journalSchema);
+  return trx
+    .insertInto(tables.journal)
+    .columns(['run_id', 'contact_recid', 'column_name', 'old_value', 'new_value'])
+    .expression(
+      trx
+        .selectFrom('dbo.Contact')
+        .where((eb) => eb.and([job.target(eb, params, context), differs(eb, change)]))
+        .select([
+          // Casts: PostgreSQL cannot infer a bare parameter's type in a SELECT list.
+          sql<number>`cast(${runId} as int)`.as('run_id'),
+          'dbo.Contact.Contact_RecID as contact_recid',
+          sql<string>`cast(${change.column} as varchar(128))`.as('column_name'),
+          columnAsInt(change).as('old_value'),
+          sql<number>`cast(${change.journalValue} as int)`.as('new_value'),
+        ]),
+    );
+}
+
+export function updateQuery(trx: Kysely<Database>, adapter: EngineAdapter, input: StatementInput) {
+  const { job, params, change, context, runId } = input;
+  const tables = cwMaintTables(input.journalSchema);
+  return trx
+    .updateTable('dbo.Contact')
+    .set(setList(change, input.auditColumns, input.updatedBy, adapter))
+    .where((eb) =>
+      eb.and([
+        eb(
+          'dbo.Contact.Contact_RecID',
+          'in',
+          eb.selectFrom(tables.journalAs).select('j.contact_recid').where('j.run_id', '=', runId),
+        ),
+        // Re-checked so a row that stopped matching since the journal insert is left alone (and the counts then disagree).
+        job.target(eb, params, context),
+        differs(eb, change),
+      ]),
+    );
+}

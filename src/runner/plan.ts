@@ -1,0 +1,77 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { columnAsInt, differs, type Change } from './change.js';
+import type { AnyJob, TargetContext } from './job-definition.js';
+
+export const PREVIEW_ROWS = 20;
+
+export interface PreviewRow {
+  contactRecId: number;
+  name: string;
+  companyId: string | null;
+  oldValue: number | null;
+  newValue: number;
+}
+
+export interface Plan {
+  /** Rows the original script's WHERE selects. */
+  matched: number;
+  /** Rows whose value actually differs: what an apply changes and journals. */
+  changed: number;
+  unchanged: number;
+  /** Up to PREVIEW_ROWS rows that would change, lowest Contact_RecID first. */
+  preview: PreviewRow[];
+}
+
+/** Counts are computed by the server; only the preview rows ever reach Node. */
+export async function buildPlan(
+  db: Kysely<Database>,
+  job: AnyJob,
+  params: Record<string, unknown>,
+  change: Change,
+  context: TargetContext,
+): Promise<Plan> {
+  const counts = await countQuery(db, job, params, change, context).executeTakeFirstOrThrow();
+  const rows = await previewQuery(db, job, params, change, context).execute();
+  const matched = Number(counts.matched);
+  const changed = Number(counts.changed ?? 0);
+  return {
+    matched,
+    changed,
+    unchanged: matched - changed,
+    preview: rows.map((r) => ({
+      contactRecId: Number(r.Contact_RecID),
+      name: [r.First_Name, r.Last_Name].filter(Boolean).join(' '),
+      companyId: r.Company_ID,
+      oldValue: r.old_value === null ? null : Number(r.old_value),
+      newValue: change.journalValue,
+    })),
+  };
+}
+
+export function countQuery(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext) {
+  return db
+    .selectFrom('dbo.Contact')
+    .where((eb) => job.target(eb, params, context))
+    .select((eb) => [
+      sql<number>`cast(count(*) as int)`.as('matched'),
+      sql<number | null>`cast(sum(${eb.case().when(differs(eb, change)).then(1).else(0).end()}) as int)`.as('changed'),
+    ]);
+}
+
+export function previewQuery(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext) {
+  return db
+    .selectFrom('dbo.Contact')
+    .leftJoin('dbo.Company as co', 'co.Company_RecID', 'dbo.Contact.Company_RecID')
+    .where((eb) => eb.and([job.target(eb, params, context), differs(eb, change)]))
+    .select([
+      'dbo.Contact.Contact_RecID',
+      'dbo.Contact.First_Name',
+      'dbo.Contact.Last_Name',
+      'co.Company_ID',
+      columnAsInt(change).as('old_value'),
+    ])
+    .orderBy('dbo.Contact.Contact_RecID')
+    .offset(0)
+    .fetch(PREVIEW_ROWS);
+}

@@ -1,0 +1,156 @@
+import type { DatabaseHandle } from '../db/connect.js';
+import { CwMaintError, NotConfirmedError, RunFailedError, SchemaCheckError } from '../errors.js';
+import { migrationStatus, type MigrationStatus } from '../journal/migrator.js';
+import type { Logger } from '../log.js';
+import { blockedMessages, checkSchema, type SchemaReport } from '../../migrations-check/check.js';
+import { inspectSchema } from '../../migrations-check/inspect.js';
+import { JOB_NAMES } from '../../jobs/index.js';
+import { applyJournaled } from './apply.js';
+import { changeFor } from './change.js';
+import { checkGuards, checkRecIdsExist } from './guards.js';
+import type { AnyJob } from './job-definition.js';
+import { buildPlan, type Plan } from './plan.js';
+import { withRunLock } from './run-lock.js';
+import { finishRun, recordRun, startRun, type RunStart } from './run-record.js';
+
+export interface RunSettings {
+  journalSchema: string;
+  updatedBy: string;
+  maxChanges: number;
+}
+
+export interface RunRequest {
+  job: AnyJob;
+  /** Already validated against job.params. */
+  params: Record<string, unknown>;
+  mode: 'dry-run' | 'apply';
+  trigger: 'manual' | 'schedule';
+  settings: RunSettings;
+  log: Logger;
+  /** Asked after the plan, before an apply (interactive runs). false: nothing is applied. */
+  confirm?: (plan: Plan) => Promise<boolean>;
+  /** Test-only hooks into the apply transaction. */
+  hooks?: { afterJournal?: () => Promise<void> };
+}
+
+export interface RunResult {
+  job: string;
+  mode: 'dry-run' | 'apply';
+  runId: number | null;
+  layout: string;
+  params: Record<string, unknown>;
+  plan: Plan;
+  changed: number;
+  /** false when cw-maint's tables are not migrated yet (dry runs still work). */
+  historyWritten: boolean;
+}
+
+/**
+ * The one code path for every job: schema check -> RecIDs -> (lock) -> plan -> guards ->
+ * (confirm) -> journaled apply -> report. A dry run reads only, and writes its history row
+ * only when cw-maint's own tables exist.
+ */
+export async function runJob(handle: DatabaseHandle, request: RunRequest): Promise<RunResult> {
+  const { db, adapter } = handle;
+  const { job, params, settings, mode } = request;
+  const log = request.log.child({ job: job.name, mode });
+
+  const schema = checkSchema(await inspectSchema(db), JOB_NAMES);
+  assertJobCanRun(schema, job);
+  const migrations = await migrationStatus(db, adapter, settings.journalSchema);
+  if (mode === 'apply') assertMigrated(migrations);
+  const historyWritable = migrations.pending.length === 0;
+
+  await checkRecIdsExist(db, params);
+  const context = { layout: schema.layout! };
+  const change = changeFor(job, params);
+  const start: RunStart = { job: job.name, mode, trigger: request.trigger, params };
+  const base = { job: job.name, mode, layout: context.layout, params };
+
+  const planAndGuard = async (conn: typeof db) => {
+    const plan = await buildPlan(conn, job, params, change, context);
+    log.debug({ matched: plan.matched, changed: plan.changed }, 'plan');
+    try {
+      await checkGuards(conn, job, params, plan, settings);
+    } catch (error) {
+      if (historyWritable) {
+        await recordRun(conn, adapter, settings.journalSchema, start, { status: 'refused', ...counts(plan), error: describe(error) });
+      }
+      throw error;
+    }
+    return plan;
+  };
+
+  if (mode === 'dry-run') {
+    const plan = await planAndGuard(db);
+    const runId = historyWritable
+      ? await recordRun(db, adapter, settings.journalSchema, start, { status: 'succeeded', ...counts(plan), changed: 0 })
+      : null;
+    return { ...base, runId, plan, changed: 0, historyWritten: historyWritable };
+  }
+
+  return withRunLock(db, adapter, settings.journalSchema, async (conn) => {
+    const plan = await planAndGuard(conn);
+    if (request.confirm && !(await request.confirm(plan))) {
+      throw new NotConfirmedError('Not confirmed; nothing was changed.');
+    }
+    const runId = await startRun(conn, adapter, settings.journalSchema, start);
+    const runLog = log.child({ runId });
+    const startedAt = Date.now();
+    runLog.info({ event: 'run.start', matched: plan.matched, planned: plan.changed }, 'run started');
+    try {
+      const { changed } = await applyJournaled(conn, adapter, {
+        job,
+        params,
+        change,
+        context,
+        runId,
+        journalSchema: settings.journalSchema,
+        auditColumns: schema.auditColumns,
+        updatedBy: settings.updatedBy,
+        expectedChanges: plan.changed,
+        afterJournal: request.hooks?.afterJournal,
+      });
+      await finishRun(conn, settings.journalSchema, runId, { status: 'succeeded', ...counts(plan), changed });
+      runLog.info(
+        { event: 'run.end', outcome: 'succeeded', matched: plan.matched, changed, durationMs: Date.now() - startedAt },
+        'run finished',
+      );
+      return { ...base, runId, plan, changed, historyWritten: true };
+    } catch (error) {
+      const message = describe(error, adapter.describeStatementError);
+      runLog.error({ event: 'run.end', outcome: 'failed', error: message, durationMs: Date.now() - startedAt }, 'run failed; rolled back');
+      // Best effort: after a lost connection this fails too, and the row stays 'running' (shown as interrupted).
+      await finishRun(conn, settings.journalSchema, runId, { status: 'failed', ...counts(plan), changed: 0, error: message }).catch(
+        () => undefined,
+      );
+      if (error instanceof CwMaintError) throw error;
+      throw new RunFailedError(`${job.name} failed and was rolled back: ${message}`, [], { cause: error });
+    }
+  });
+}
+
+function counts(plan: Plan) {
+  return { matched: plan.matched, changed: plan.changed, unchanged: plan.unchanged };
+}
+
+function describe(error: unknown, fallback: (e: unknown) => string = (e) => String((e as Error)?.message ?? e)): string {
+  if (error instanceof CwMaintError) return [error.message, ...error.details].join(' ');
+  return fallback(error);
+}
+
+export function assertJobCanRun(schema: SchemaReport, job: AnyJob): void {
+  const messages = blockedMessages(schema, [job.name]);
+  if (messages.length) {
+    throw new SchemaCheckError('Schema check failed; nothing was changed. Run `npm run migrations-check` for the full report.', messages);
+  }
+}
+
+export function assertMigrated(status: MigrationStatus): void {
+  if (status.pending.length) {
+    throw new SchemaCheckError(
+      `cw-maint's own tables in schema "${status.schema}" are not at the latest migration (pending: ${status.pending.join(', ')}). ` +
+        'Run `npm run migrate` (or `npm run migrate -- --dry-run` to see the DDL first). Dry runs work without it.',
+    );
+  }
+}

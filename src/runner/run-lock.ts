@@ -1,0 +1,37 @@
+import type { Kysely } from 'kysely';
+import type { EngineAdapter } from '../db/adapters/index.js';
+import type { Database } from '../db/schema.js';
+import { LockHeldError, RunFailedError } from '../errors.js';
+import { latestRunningApply } from './run-record.js';
+
+/**
+ * One lock for every apply and undo, whatever the job: all jobs write dbo.Contact, and undo
+ * is only exact when runs that touch the same rows never interleave. Dry runs take no lock
+ * (they must not even look like a write).
+ */
+export const APPLY_LOCK_RESOURCE = 'cw-maint:apply';
+
+export async function withRunLock<T>(
+  db: Kysely<Database>,
+  adapter: EngineAdapter,
+  journalSchema: string,
+  fn: (connection: Kysely<Database>) => Promise<T>,
+): Promise<T> {
+  return db.connection().execute(async (connection) => {
+    const outcome = await adapter.tryLock(connection, APPLY_LOCK_RESOURCE);
+    if (!outcome.acquired) {
+      if (outcome.reason === 'error') throw new RunFailedError(`Could not take the run lock: ${outcome.detail}`);
+      const holder = await latestRunningApply(connection, journalSchema).catch(() => undefined);
+      const who = holder
+        ? `run ${holder.run_id} (${holder.job}) started ${new Date(holder.started_at).toISOString()} on ${holder.host} by ${holder.os_user}`
+        : 'another cw-maint process';
+      throw new LockHeldError(`Another apply is running: ${who}. Nothing was changed; try again when it has finished.`);
+    }
+    try {
+      return await fn(connection);
+    } finally {
+      // If the connection died, the server already released the session lock with it.
+      await adapter.unlock(connection, APPLY_LOCK_RESOURCE).catch(() => undefined);
+    }
+  });
+}

@@ -1,0 +1,85 @@
+import { hostname, userInfo } from 'node:os';
+import type { Kysely } from 'kysely';
+import type { EngineAdapter } from '../db/adapters/index.js';
+import type { Database, RunTable } from '../db/schema.js';
+import { cwMaintTables } from '../journal/tables.js';
+
+/** The run table is the audit trail: every run, dry or apply, success or failure, gets a row. */
+export interface RunStart {
+  job: string;
+  mode: RunTable['mode'];
+  trigger: RunTable['trigger'];
+  params: Record<string, unknown>;
+  undoOfRunId?: number;
+}
+
+export interface RunOutcome {
+  status: 'succeeded' | 'failed' | 'refused';
+  matched?: number;
+  changed?: number;
+  unchanged?: number;
+  error?: string;
+}
+
+function osUser(): string {
+  try {
+    return userInfo().username;
+  } catch {
+    return process.env.USER ?? process.env.USERNAME ?? 'unknown';
+  }
+}
+
+export async function startRun(db: Kysely<Database>, adapter: EngineAdapter, schema: string, start: RunStart): Promise<number> {
+  return adapter.insertRunReturningId(db, cwMaintTables(schema).run, {
+    job: start.job,
+    mode: start.mode,
+    status: 'running',
+    trigger: start.trigger,
+    params: JSON.stringify(start.params),
+    started_at: new Date(),
+    host: hostname(),
+    os_user: osUser(),
+    undo_of_run_id: start.undoOfRunId ?? null,
+  });
+}
+
+export async function finishRun(db: Kysely<Database>, schema: string, runId: number, outcome: RunOutcome): Promise<void> {
+  await db
+    .updateTable(cwMaintTables(schema).run)
+    .set({
+      status: outcome.status,
+      finished_at: new Date(),
+      matched: outcome.matched ?? null,
+      changed: outcome.changed ?? null,
+      unchanged: outcome.unchanged ?? null,
+      error: outcome.error ? outcome.error.slice(0, 4000) : null,
+    })
+    .where('run_id', '=', runId)
+    .execute();
+}
+
+/** A run that starts and ends at once (dry runs, refusals): one row, already finished. */
+export async function recordRun(
+  db: Kysely<Database>,
+  adapter: EngineAdapter,
+  schema: string,
+  start: RunStart,
+  outcome: RunOutcome,
+): Promise<number> {
+  const runId = await startRun(db, adapter, schema, start);
+  await finishRun(db, schema, runId, outcome);
+  return runId;
+}
+
+/** The newest apply still marked running: the likely holder of the run lock (or a run that was killed). */
+export async function latestRunningApply(db: Kysely<Database>, schema: string) {
+  return db
+    .selectFrom(cwMaintTables(schema).runAs)
+    .select(['r.run_id', 'r.job', 'r.host', 'r.os_user', 'r.started_at'])
+    .where('r.status', '=', 'running')
+    .where('r.mode', 'in', ['apply', 'undo'])
+    .orderBy('r.run_id', 'desc')
+    .offset(0)
+    .fetch(1)
+    .executeTakeFirst();
+}
