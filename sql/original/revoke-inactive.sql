@@ -1,0 +1,22 @@
+-- ============================================================================================
+-- ORIGINAL SCRIPT: "Revoke access to the client portal for inactive clients"
+-- Source: same article as set-primary-portal.sql; reconstructed in the same shape from the
+--         article's description (the stored copy we could read was cut off). Compare with your
+--         own copy before relying on it.
+-- What it does: sets Disable_Flag = 1 (portal login disabled) for every contact of companies
+--         with a client type and an inactive status (here type 1, status 2).
+-- Reproduced by: jobs/revoke-inactive.ts (npm run job -- revoke-inactive). cw-maint refuses
+--         (exit 5) when a configured status is one ConnectWise marks active.
+-- ============================================================================================
+UPDATE Contact
+SET Contact.Disable_Flag = 1
+FROM dbo.Contact
+INNER JOIN dbo.Company
+ON dbo.Contact.Company_RecID = dbo.Company.Company_RecID
+INNER JOIN dbo.Company_Status
+ON dbo.Company.Company_Status_RecID =
+dbo.Company_Status.Company_Status_RecID
+INNER JOIN dbo.Company_Type
+ON dbo.Company.Company_Type_RecID = dbo.Company_Type.Company_Type_RecID
+WHERE ( dbo.Company_Type.Company_Type_RecID = 1 )
+AND ( dbo.Company_Status.Company_Status_RecID = 2 )

@@ -1,0 +1,90 @@
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { contactRows, seededDatabase, type TestDatabase } from '../support/test-database.js';
+import { originalScriptSql, type OriginalScript } from '../support/original-scripts.js';
+import { executeRaw, runNamedJob } from '../support/run.js';
+
+/**
+ * Each job against its original script, on every engine present: the original's logic runs on
+ * one copy of a generated database, the job on another; the Contact tables must end identical
+ * and the job's `changed` must equal the rows that really differ from the start.
+ */
+interface Case {
+  title: string;
+  layout: 'legacy' | 'many-to-many';
+  job: string;
+  params: Record<string, unknown>;
+  original: OriginalScript;
+}
+
+const CASES: Case[] = [];
+for (const layout of ['legacy', 'many-to-many'] as const) {
+  CASES.push(
+    { title: 'primary, one type and status, overwrite', layout, job: 'set-primary-portal', params: { level: 6, companyTypes: [1], companyStatuses: [1] }, original: { job: 'set-primary-portal', level: 6, types: [1], statuses: [1], onlyUnset: false } },
+    { title: 'primary, several RecIDs, only unset', layout, job: 'set-primary-portal', params: { level: 3, companyTypes: [1, 9], companyStatuses: [1, 12], onlyUnset: true }, original: { job: 'set-primary-portal', level: 3, types: [1, 9], statuses: [1, 12], onlyUnset: true } },
+    { title: 'billing, default only unset', layout, job: 'set-billing-portal', params: { level: 2, companyTypes: [1, 5], companyStatuses: [1] }, original: { job: 'set-billing-portal', level: 2, types: [1, 5], statuses: [1], onlyUnset: true } },
+    { title: 'billing, overwrite', layout, job: 'set-billing-portal', params: { level: 5, companyTypes: [9], companyStatuses: [1, 3], onlyUnset: false }, original: { job: 'set-billing-portal', level: 5, types: [9], statuses: [1, 3], onlyUnset: false } },
+    { title: 'company by Company_ID with a quote in it', layout, job: 'set-company-portal', params: { level: 4, companyId: "O'Brien & Sons" }, original: { job: 'set-company-portal', level: 4, companyId: "O'Brien & Sons", onlyUnset: false } },
+    { title: 'company, only unset', layout, job: 'set-company-portal', params: { level: 1, companyId: 'Co00004', onlyUnset: true }, original: { job: 'set-company-portal', level: 1, companyId: 'Co00004', onlyUnset: true } },
+    { title: 'revoke, two inactive statuses', layout, job: 'revoke-inactive', params: { companyTypes: [1, 9], companyStatuses: [2, 7] }, original: { job: 'revoke-inactive', types: [1, 9], statuses: [2, 7] } },
+    { title: 'revoke, one type', layout, job: 'revoke-inactive', params: { companyTypes: [2], companyStatuses: [2] }, original: { job: 'revoke-inactive', types: [2], statuses: [2] } },
+  );
+}
+
+for (const engine of inject('engines')) {
+  describe(`jobs equal the original scripts on ${engine.name}`, () => {
+    const open: TestDatabase[] = [];
+    afterEach(async () => {
+      await Promise.all(open.splice(0).map((d) => d.drop()));
+    });
+
+    for (const c of CASES) {
+      it(`${c.job}: ${c.title} (${c.layout})`, async () => {
+        const [reference, subject] = await Promise.all([
+          seededDatabase(engine, { layout: c.layout, migrate: false }),
+          seededDatabase(engine, { layout: c.layout }),
+        ]);
+        open.push(reference, subject);
+        const before = await contactRows(subject.db);
+        expect(await contactRows(reference.db)).toEqual(before); // same seed, same data
+
+        await executeRaw(reference, originalScriptSql(engine, c.layout, c.original));
+        const result = await runNamedJob(subject, c.job, c.params, 'apply');
+
+        const expected = await contactRows(reference.db);
+        const actual = await contactRows(subject.db);
+        expect(actual).toEqual(expected);
+
+        const differing = actual.filter((row, i) => JSON.stringify(row) !== JSON.stringify(before[i])).length;
+        expect(result.changed).toBe(differing);
+        expect(result.plan.changed).toBe(differing);
+        expect(result.plan.matched).toBeGreaterThanOrEqual(differing);
+        // A case that changes nothing proves nothing: the fixture must exercise each case.
+        expect(differing).toBeGreaterThan(0);
+      });
+    }
+
+    it('a company with several types matches when any one of them is listed', async () => {
+      const tdb = await seededDatabase(engine, { layout: 'many-to-many' });
+      open.push(tdb);
+      // A company with two types whose primary contact is not at level 6 yet.
+      const candidates = await tdb.db
+        .selectFrom('dbo.Company_Company_Type as cct')
+        .innerJoin('dbo.Contact as c', 'c.Company_RecID', 'cct.Company_RecID')
+        .select(['cct.Company_RecID', 'c.Contact_RecID'])
+        .where('c.Default_Flag', '=', true)
+        .where((eb) => eb.or([eb('c.Portal_Security_Level', 'is', null), eb('c.Portal_Security_Level', '<>', 6)]))
+        .groupBy(['cct.Company_RecID', 'c.Contact_RecID'])
+        .having((eb) => eb.fn.countAll(), '>', 1)
+        .orderBy('cct.Company_RecID')
+        .execute();
+      expect(candidates.length).toBeGreaterThan(0);
+      const { Company_RecID: company, Contact_RecID: primary } = candidates[0]!;
+      const types = await tdb.db.selectFrom('dbo.Company_Company_Type').select('Company_Type_RecID').where('Company_RecID', '=', company).orderBy('Company_Type_RecID').execute();
+      const { Company_Status_RecID: status } = await tdb.db.selectFrom('dbo.Company').select('Company_Status_RecID').where('Company_RecID', '=', company).executeTakeFirstOrThrow();
+      // Listing only the company's second type still selects its primary contact.
+      await runNamedJob(tdb, 'set-primary-portal', { level: 6, companyTypes: [Number(types[1]!.Company_Type_RecID)], companyStatuses: [Number(status)] }, 'apply');
+      const after = await tdb.db.selectFrom('dbo.Contact').select('Portal_Security_Level').where('Contact_RecID', '=', primary).executeTakeFirstOrThrow();
+      expect(after.Portal_Security_Level).toBe(6);
+    });
+  });
+}

@@ -1,0 +1,42 @@
+import { sql } from 'kysely';
+import pino from 'pino';
+import { findJob } from '../../jobs/index.js';
+import { resolveJobParams } from '../../src/config/job-params.js';
+import { runJob, type RunRequest, type RunResult } from '../../src/runner/run-job.js';
+import type { TestDatabase } from './test-database.js';
+
+/** Logs go nowhere in tests; assertions read results and tables. */
+export const silentLog = pino({ level: 'silent' });
+
+export const TEST_SETTINGS = { journalSchema: 'cw_maint', updatedBy: 'cw-maint-test', maxChanges: 100_000 };
+
+/** Runs a job the way the CLI does (params validated by the job's schema), minus the process. */
+export async function runNamedJob(
+  tdb: TestDatabase,
+  name: string,
+  params: Record<string, unknown>,
+  mode: RunRequest['mode'],
+  extra: Partial<RunRequest> = {},
+): Promise<RunResult> {
+  const job = findJob(name);
+  if (!job) throw new Error(`no job ${name}`);
+  const { params: validated } = resolveJobParams(job, { jobs: { [name]: params } } as never);
+  return runJob(tdb, { job, params: validated, mode, trigger: 'manual', settings: TEST_SETTINGS, log: silentLog, ...extra });
+}
+
+export async function journalRows(tdb: TestDatabase) {
+  return tdb.db
+    .selectFrom('cw_maint.journal')
+    .selectAll()
+    .orderBy('run_id')
+    .orderBy('contact_recid')
+    .execute();
+}
+
+export async function runRows(tdb: TestDatabase) {
+  return tdb.db.selectFrom('cw_maint.run').selectAll().orderBy('run_id').execute();
+}
+
+export async function executeRaw(tdb: TestDatabase, text: string) {
+  return sql.raw(text).execute(tdb.db);
+}

@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { Kysely, sql } from 'kysely';
+import { openDatabase, type DatabaseHandle } from '../../src/db/connect.js';
+import { parseConnectionSpec } from '../../src/config/connection-spec.js';
+import type { Database } from '../../src/db/schema.js';
+import { migrateToLatest } from '../../src/journal/migrator.js';
+import { seedConnectWise, type FixtureOptions } from '../../src/fixture/generate.js';
+import { specForDatabase, type TestEngine } from './engines.js';
+
+export interface TestDatabase extends DatabaseHandle {
+  name: string;
+  url: string;
+  engineInfo: TestEngine;
+  drop(): Promise<void>;
+}
+
+/**
+ * A fresh, empty database per test on the given engine, so tests cannot leak into each other.
+ * Engine-specific admin SQL (CREATE/DROP DATABASE) lives here, in test support only.
+ */
+export async function createTestDatabase(engine: TestEngine): Promise<TestDatabase> {
+  const name = `cwm_t_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
+  const admin = await openDatabase(parseConnectionSpec(engine.adminUrl, 'test URL'), { poolSize: 1 });
+  try {
+    await sql`CREATE DATABASE ${sql.id(name)}`.execute(admin.db);
+  } finally {
+    await admin.db.destroy();
+  }
+  const spec = specForDatabase(engine, name);
+  const handle = await openDatabase(spec, { poolSize: 4 });
+  return {
+    ...handle,
+    name,
+    url: urlFor(engine, name),
+    engineInfo: engine,
+    async drop() {
+      await handle.db.destroy().catch(() => undefined);
+      const again = await openDatabase(parseConnectionSpec(engine.adminUrl, 'test URL'), { poolSize: 1 });
+      try {
+        if (engine.engine === 'postgres') {
+          await sql`DROP DATABASE IF EXISTS ${sql.id(name)} WITH (FORCE)`.execute(again.db);
+        } else {
+          if (engine.flavor === 'sqlserver') {
+            await sql.raw(`ALTER DATABASE [${name}] SET SINGLE_USER WITH ROLLBACK IMMEDIATE`).execute(again.db).catch(() => undefined);
+          }
+          await sql.raw(`DROP DATABASE [${name}]`).execute(again.db);
+        }
+      } finally {
+        await again.db.destroy();
+      }
+    },
+  };
+}
+
+/** CW_DB_URL for the CLI, pointing at the test database. */
+function urlFor(engine: TestEngine, database: string): string {
+  const url = new URL(engine.adminUrl);
+  url.pathname = `/${database}`;
+  return url.toString();
+}
+
+export const SMALL_FIXTURE: Omit<FixtureOptions, 'layout'> = { companies: 60, contactsPerCompany: 3, seed: 7 };
+
+/** A test database with the ConnectWise fixture and, unless told otherwise, cw-maint's tables migrated. */
+export async function seededDatabase(
+  engine: TestEngine,
+  options: Partial<FixtureOptions> & { layout: FixtureOptions['layout']; migrate?: boolean },
+): Promise<TestDatabase> {
+  const tdb = await createTestDatabase(engine);
+  await seedConnectWise(tdb.db, tdb.adapter, { ...SMALL_FIXTURE, ...options });
+  if (options.migrate !== false) {
+    const { error } = await migrateToLatest(tdb.db, tdb.adapter, 'cw_maint');
+    if (error) throw error;
+  }
+  return tdb;
+}
+
+/** All Contact rows, ordered, with flags as 0/1 so both engines compare alike. Audit columns left out unless asked. */
+export async function contactRows(db: Kysely<Database>, options: { audit?: boolean } = {}) {
+  const rows = await db
+    .selectFrom('dbo.Contact')
+    .select([
+      'Contact_RecID',
+      'Company_RecID',
+      'First_Name',
+      'Last_Name',
+      sql<number | null>`cast("Default_Flag" as int)`.as('Default_Flag'),
+      sql<number | null>`cast("Default_Billing_Flag" as int)`.as('Default_Billing_Flag'),
+      sql<number | null>`cast("Inactive_Flag" as int)`.as('Inactive_Flag'),
+      'Portal_Security_Level',
+      sql<number | null>`cast("Disable_Flag" as int)`.as('Disable_Flag'),
+      ...(options.audit ? (['Last_Update', 'Last_Update_UTC', 'Updated_By'] as const) : []),
+    ])
+    .orderBy('Contact_RecID')
+    .execute();
+  return rows.map((r) => ({ ...r }));
+}
+
+/** A checksum of every ConnectWise table's full contents (dbo), for "wrote nothing" proofs. */
+export async function dboChecksum(db: Kysely<any>): Promise<string> {
+  const { createHash } = await import('node:crypto');
+  const hash = createHash('sha256');
+  for (const table of ['Company_Status', 'Company_Type', 'Company', 'Company_Company_Type', 'Contact']) {
+    const exists = await sql<{ n: number }>`SELECT COUNT(*) AS n FROM INFORMATION_SCHEMA.TABLES WHERE TABLE_SCHEMA = 'dbo' AND TABLE_NAME = ${table}`.execute(db);
+    if (!Number(exists.rows[0]?.n)) continue;
+    const rows = await db.selectFrom(`dbo.${table}`).selectAll().execute();
+    const lines = rows.map((r) => JSON.stringify(r)).sort();
+    hash.update(`${table}\n${lines.join('\n')}\n`);
+  }
+  return hash.digest('hex');
+}
