@@ -1,0 +1,136 @@
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { GuardRefusedError, LockHeldError, RunFailedError, UsageError } from '../../src/errors.js';
+import { withRunLock } from '../../src/runner/run-lock.js';
+import { contactRows, dboChecksum, seededDatabase, type TestDatabase } from '../support/test-database.js';
+import { journalRows, runNamedJob, runRows, TEST_SETTINGS } from '../support/run.js';
+
+const REVOKE = { companyTypes: [1, 9], companyStatuses: [2, 7] };
+
+for (const engine of inject('engines')) {
+  describe(`runner on ${engine.name}`, () => {
+    const open: TestDatabase[] = [];
+    afterEach(async () => {
+      await Promise.all(open.splice(0).map((d) => d.drop()));
+    });
+    const fresh = async (options: Partial<Parameters<typeof seededDatabase>[1]> = {}) => {
+      const tdb = await seededDatabase(engine, { layout: 'many-to-many', ...options });
+      open.push(tdb);
+      return tdb;
+    };
+
+    it('a dry run writes nothing to ConnectWise tables and reports what an apply would change', async () => {
+      const tdb = await fresh();
+      const before = await dboChecksum(tdb.db);
+      const dry = await runNamedJob(tdb, 'revoke-inactive', REVOKE, 'dry-run');
+      expect(await dboChecksum(tdb.db)).toBe(before);
+      expect(await journalRows(tdb)).toHaveLength(0);
+      expect(dry.plan.changed).toBeGreaterThan(0);
+      expect(dry.plan.preview.length).toBe(Math.min(20, dry.plan.changed));
+      expect(dry.plan.preview.every((r) => r.newValue === 1 && r.oldValue !== 1)).toBe(true);
+      // Recorded in history (tables migrated), as a dry run that changed nothing.
+      const runs = await runRows(tdb);
+      expect(runs.map((r) => [r.mode, r.status, r.changed])).toEqual([['dry-run', 'succeeded', 0]]);
+
+      const applied = await runNamedJob(tdb, 'revoke-inactive', REVOKE, 'apply');
+      expect(applied.changed).toBe(dry.plan.changed);
+      expect(await dboChecksum(tdb.db)).not.toBe(before);
+    });
+
+    it('a dry run works before migrations and says history was not written', async () => {
+      const tdb = await fresh({ migrate: false });
+      const before = await dboChecksum(tdb.db);
+      const dry = await runNamedJob(tdb, 'set-primary-portal', { level: 4, companyTypes: [1], companyStatuses: [1] }, 'dry-run');
+      expect(dry.historyWritten).toBe(false);
+      expect(dry.runId).toBeNull();
+      expect(await dboChecksum(tdb.db)).toBe(before);
+    });
+
+    it('apply journals exactly the changed rows with their before-values, and sets the audit columns', async () => {
+      const tdb = await fresh();
+      const before = await contactRows(tdb.db, { audit: true });
+      const result = await runNamedJob(tdb, 'set-primary-portal', { level: 5, companyTypes: [1, 9], companyStatuses: [1] }, 'apply');
+      const after = await contactRows(tdb.db, { audit: true });
+      const journal = await journalRows(tdb);
+      expect(journal).toHaveLength(result.changed);
+      const changedIds = new Set(journal.map((j) => j.contact_recid));
+      for (const [i, row] of after.entries()) {
+        const old = before[i]!;
+        if (changedIds.has(row.Contact_RecID)) {
+          const entry = journal.find((j) => j.contact_recid === row.Contact_RecID)!;
+          expect(entry).toMatchObject({ run_id: result.runId, column_name: 'Portal_Security_Level', old_value: old.Portal_Security_Level, new_value: 5 });
+          expect(row.Portal_Security_Level).toBe(5);
+          expect(row.Updated_By).toBe(TEST_SETTINGS.updatedBy);
+          expect(row.Last_Update).not.toEqual(old.Last_Update);
+        } else {
+          expect(row).toEqual(old);
+        }
+      }
+      const runs = await runRows(tdb);
+      expect(runs.at(-1)).toMatchObject({ run_id: result.runId, mode: 'apply', status: 'succeeded', changed: result.changed, matched: result.plan.matched });
+    });
+
+    it('a failure after the journal insert rolls back the journal, Contact and nothing is half done', async () => {
+      const tdb = await fresh();
+      const before = await dboChecksum(tdb.db);
+      await expect(
+        runNamedJob(tdb, 'revoke-inactive', REVOKE, 'apply', {
+          hooks: {
+            afterJournal: async () => {
+              throw new Error('injected failure between journal and update');
+            },
+          },
+        }),
+      ).rejects.toThrow(RunFailedError);
+      expect(await dboChecksum(tdb.db)).toBe(before);
+      expect(await journalRows(tdb)).toHaveLength(0);
+      const runs = await runRows(tdb);
+      expect(runs).toHaveLength(1);
+      expect(runs[0]).toMatchObject({ status: 'failed', changed: 0 });
+      expect(runs[0]!.error).toContain('injected failure');
+      // And the next run works.
+      const next = await runNamedJob(tdb, 'revoke-inactive', REVOKE, 'apply');
+      expect(next.changed).toBeGreaterThan(0);
+    });
+
+    it('a second apply while the run lock is held exits as locked and changes nothing', async () => {
+      const tdb = await fresh();
+      const before = await dboChecksum(tdb.db);
+      await withRunLock(tdb.db, tdb.adapter, 'cw_maint', async () => {
+        await expect(runNamedJob(tdb, 'revoke-inactive', REVOKE, 'apply')).rejects.toThrow(LockHeldError);
+      });
+      expect(await dboChecksum(tdb.db)).toBe(before);
+      // Released: the next apply goes through.
+      expect((await runNamedJob(tdb, 'revoke-inactive', REVOKE, 'apply')).changed).toBeGreaterThan(0);
+    });
+
+    it('guards refuse before any write: too many changes, and revoking for an active status', async () => {
+      const tdb = await fresh();
+      const before = await dboChecksum(tdb.db);
+      const tooMany = runNamedJob(tdb, 'revoke-inactive', REVOKE, 'apply', { settings: { ...TEST_SETTINGS, maxChanges: 1 } });
+      await expect(tooMany).rejects.toThrow(GuardRefusedError);
+      const active = await runNamedJob(tdb, 'revoke-inactive', { companyTypes: [1], companyStatuses: [1, 2] }, 'apply').catch((e) => e);
+      expect(active).toBeInstanceOf(GuardRefusedError);
+      expect(active.details).toEqual([expect.stringContaining('1 (Active) is not marked inactive in ConnectWise')]);
+      expect(await dboChecksum(tdb.db)).toBe(before);
+      expect((await runRows(tdb)).map((r) => r.status)).toEqual(['refused', 'refused']);
+    });
+
+    it('RecIDs that do not exist are an error listing the valid ones', async () => {
+      const tdb = await fresh();
+      const error = await runNamedJob(tdb, 'set-primary-portal', { level: 2, companyTypes: [1, 404], companyStatuses: [99] }, 'dry-run').catch((e) => e);
+      expect(error).toBeInstanceOf(UsageError);
+      const text = [error.message, ...error.details].join('\n');
+      expect(text).toContain('companyStatuses: 99 not found in dbo.Company_Status. Valid: 1 = Active, 2 = Inactive, 3 = Not-Approved, 7 = Former Client, 12 = Credit Hold');
+      expect(text).toContain('companyTypes: 404 not found in dbo.Company_Type');
+    });
+
+    it('a Company_ID that looks like SQL injection is just a company that does not exist', async () => {
+      const tdb = await fresh();
+      const before = await dboChecksum(tdb.db);
+      const result = await runNamedJob(tdb, 'set-company-portal', { level: 6, companyId: "x'; DROP TABLE Contact; --" }, 'apply');
+      expect(result.plan.matched).toBe(0);
+      expect(result.changed).toBe(0);
+      expect(await dboChecksum(tdb.db)).toBe(before);
+    });
+  });
+}
