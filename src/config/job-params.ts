@@ -90,7 +90,6 @@ const PARAM_HINTS: Record<string, string> = {
 };
 
 function friendlyMissing(line: string): string {
-  const m = /^[^.]+\.(\w+): Invalid input: expected \w+, received undefined$/.exec(line);
-  if (m && PARAM_HINTS[m[1]!]) return `${line.split(':')[0]}: required; give ${PARAM_HINTS[m[1]!]}`;
-  return line;
+  const m = /^[^.]+\.(\w+): required$/.exec(line);
+  return m && PARAM_HINTS[m[1]!] ? `${line}; give ${PARAM_HINTS[m[1]!]}` : line;
 }

@@ -1,0 +1,137 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { runCli } from '../support/cli.js';
+import { dboChecksum, seededDatabase, type TestDatabase } from '../support/test-database.js';
+
+/** The CLI as cron runs it: exit codes, one-line errors, --json on stdout, logs on stderr. */
+describe('CLI without a database', () => {
+  // Port 9 on loopback: nothing listens, so a connection attempt would fail with exit 1, not 2.
+  const unreachable = 'postgres://u:secret-pw@127.0.0.1:9/db';
+
+  it('--help lists every job and command, exit 0', async () => {
+    const r = await runCli(['--help']);
+    expect(r.code).toBe(0);
+    for (const name of ['set-primary-portal', 'set-billing-portal', 'set-company-portal', 'revoke-inactive', 'history', 'migrate', 'migrations-check']) {
+      expect(r.stdout).toContain(name);
+    }
+  });
+
+  it('an unknown job is exit 2 with a clear message', async () => {
+    const r = await runCli(['revoke-everything']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain("unknown command 'revoke-everything'");
+  });
+
+  it.each([
+    [['set-primary-portal', '--level', '0', '--types', '1', '--statuses', '1'], 'set-primary-portal.level: must be from 1 to 6'],
+    [['set-primary-portal', '--level', '9', '--types', '1', '--statuses', '1'], 'set-primary-portal.level: must be from 1 to 6'],
+    [['revoke-inactive', '--types', 'abc', '--statuses', '2'], 'revoke-inactive.companyTypes.0: must be a RecID'],
+    [['revoke-inactive', '--types', '', '--statuses', '2'], 'revoke-inactive.companyTypes: must list at least one RecID'],
+    [['set-company-portal', '--level', '3'], 'set-company-portal.companyId: required'],
+    [['revoke-inactive', '--types', '1', '--statuses', '2', '--level', '3'], '--level: revoke-inactive does not take this option'],
+  ])('bad parameters %j: exit 2, no connection attempted', async (args, message) => {
+    const r = await runCli(args, { CW_DB_URL: unreachable });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain(message);
+    expect(r.stderr).not.toContain('Cannot connect');
+  });
+
+  it('every problem in a config file is reported at once', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cwm-'));
+    const file = join(dir, 'config.json');
+    writeFileSync(file, JSON.stringify({ maxChange: 5, jobs: { 'revoke-inactive': { companyTypes: [], companyStatuses: ['x'], colour: 'red' } } }));
+    const bad = await runCli(['revoke-inactive', '--dry-run', '--config', file], { CW_DB_URL: unreachable });
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('unknown key: maxChange');
+    writeFileSync(file, JSON.stringify({ jobs: { 'revoke-inactive': { companyTypes: [], companyStatuses: ['x'], colour: 'red' } } }));
+    const r = await runCli(['revoke-inactive', '--dry-run', '--config', file], { CW_DB_URL: unreachable });
+    expect(r.code).toBe(2);
+    expect(r.stderr).toContain('revoke-inactive: unknown key: colour');
+    expect(r.stderr).toContain('revoke-inactive.companyTypes: must list at least one RecID');
+    expect(r.stderr).toContain('revoke-inactive.companyStatuses.0: must be a RecID');
+  });
+
+  it('a missing or malformed CW_DB_URL is exit 2, an unreachable server exit 1, and no password is ever printed', async () => {
+    const args = ['revoke-inactive', '--dry-run', '--types', '1', '--statuses', '2'];
+    const missing = await runCli(args, { CW_DB_URL: '' });
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('CW_DB_URL is not set');
+    const malformed = await runCli(args, { CW_DB_URL: 'mysql://u:secret-pw@h/db' });
+    expect(malformed.code).toBe(2);
+    expect(malformed.stderr).toContain('not a connection string cw-maint understands');
+    const down = await runCli(args, { CW_DB_URL: unreachable });
+    expect(down.code).toBe(1);
+    expect(down.stderr).toContain('Cannot connect to postgres://u@127.0.0.1:9/db');
+    expect(down.stderr).not.toContain('at ');
+    for (const r of [missing, malformed, down]) expect(r.stdout + r.stderr).not.toContain('secret-pw');
+  });
+});
+
+for (const engine of inject('engines')) {
+  describe(`CLI against ${engine.name}`, () => {
+    let tdb: TestDatabase;
+    beforeAll(async () => {
+      tdb = await seededDatabase(engine, { layout: 'legacy', migrate: false });
+    });
+    afterAll(async () => {
+      await tdb?.drop();
+    });
+    const env = () => ({ CW_DB_URL: tdb.url });
+    const revoke = ['revoke-inactive', '--types', '1,9', '--statuses', '2,7'];
+
+    it('dry run --json: one JSON object on stdout, nothing written', async () => {
+      const before = await dboChecksum(tdb.db);
+      const r = await runCli([...revoke, '--dry-run', '--json'], env());
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.stdout);
+      expect(Object.keys(report).sort()).toEqual(['changed', 'job', 'matched', 'mode', 'params', 'unchanged']);
+      expect(report).toMatchObject({ job: 'revoke-inactive', mode: 'dry-run', params: { companyTypes: [1, 9], companyStatuses: [2, 7] } });
+      expect(report.matched).toBe(report.changed + report.unchanged);
+      expect(await dboChecksum(tdb.db)).toBe(before);
+    });
+
+    it('apply before migrations: exit 3 naming the command; migrate then apply: exit 0 with a run id; wrong password: exit 1', async () => {
+      const blocked = await runCli([...revoke, '--yes'], env());
+      expect(blocked.code).toBe(3);
+      expect(blocked.stderr).toContain('npm run migrate');
+
+      const ddl = await runCli(['migrate', '--dry-run'], env());
+      expect(ddl.code).toBe(0);
+      expect(ddl.stdout.toLowerCase()).toContain('create table');
+      expect((await runCli([...revoke, '--yes'], env())).code).toBe(3); // --dry-run executed nothing
+
+      expect((await runCli(['migrate'], env())).code).toBe(0);
+      expect((await runCli(['migrate'], env())).stdout).toContain('Nothing to do');
+      const applied = await runCli([...revoke, '--json'], env());
+      expect(applied.code).toBe(0);
+      const report = JSON.parse(applied.stdout);
+      expect(report).toMatchObject({ mode: 'apply', runId: expect.any(Number) });
+      expect(report.changed).toBeGreaterThan(0);
+      expect(applied.stderr).toContain('"event":"run.end"');
+
+      const guard = await runCli(['revoke-inactive', '--types', '1', '--statuses', '1', '--yes'], env());
+      expect(guard.code).toBe(5);
+
+      const history = await runCli(['history', '--json', '--limit', '5'], env());
+      expect(history.code).toBe(0);
+      const runs = JSON.parse(history.stdout);
+      expect(runs.map((x: { status: string }) => x.status)).toEqual(['refused', 'succeeded']);
+
+      const url = new URL(tdb.url);
+      url.password = 'wrong-secret';
+      const denied = await runCli([...revoke, '--dry-run'], { CW_DB_URL: url.toString() });
+      expect(denied.code).toBe(1);
+      expect(denied.stderr).toMatch(/Cannot connect/);
+      expect(denied.stderr).not.toContain('wrong-secret');
+    });
+
+    it('migrations-check: exit 0 and --json report', async () => {
+      const r = await runCli(['migrations-check', '--json'], env());
+      expect(r.code).toBe(0);
+      const report = JSON.parse(r.stdout);
+      expect(report).toMatchObject({ layout: 'legacy', ok: true, blocked: {} });
+    });
+  });
+}

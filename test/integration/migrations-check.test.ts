@@ -1,0 +1,105 @@
+import { sql } from 'kysely';
+import { afterEach, describe, expect, inject, it } from 'vitest';
+import { JOB_NAMES } from '../../jobs/index.js';
+import { checkSchema } from '../../migrations-check/check.js';
+import { loadLayouts } from '../../migrations-check/contract.js';
+import { inspectSchema } from '../../migrations-check/inspect.js';
+import { SchemaCheckError } from '../../src/errors.js';
+import { migrateToLatest, migrationStatus } from '../../src/journal/migrator.js';
+import { dboChecksum, seededDatabase, type TestDatabase } from '../support/test-database.js';
+import { inRolledBackTransaction, renameColumn, retypeColumnToText } from '../support/schema-edits.js';
+import { runNamedJob } from '../support/run.js';
+
+const BIT_AND_INT_COLUMNS = [
+  ['dbo.Contact', 'Disable_Flag'],
+  ['dbo.Contact', 'Portal_Security_Level'],
+  ['dbo.Contact', 'Default_Billing_Flag'],
+] as const;
+
+for (const engine of inject('engines')) {
+  describe(`migrations-check on ${engine.name}`, () => {
+    const open: TestDatabase[] = [];
+    afterEach(async () => {
+      await Promise.all(open.splice(0).map((d) => d.drop()));
+    });
+
+    for (const layout of loadLayouts()) {
+      it(`${layout.layout}: detected, every job can run, audit columns found`, async () => {
+        const tdb = await seededDatabase(engine, { layout: layout.layout as 'legacy' | 'many-to-many' });
+        open.push(tdb);
+        const report = checkSchema(await inspectSchema(tdb.db), JOB_NAMES);
+        expect(report.layout).toBe(layout.layout);
+        expect(report.blocked).toEqual({});
+        expect(report.auditColumns.sort()).toEqual(['Last_Update', 'Last_Update_UTC', 'Updated_By']);
+
+        // Each required column, missing in turn, blocks exactly the jobs that need it.
+        for (const spec of layout.columns) {
+          await inRolledBackTransaction(tdb.db, async (trx) => {
+            await renameColumn(trx, engine, spec.table, spec.column, `${spec.column}_gone`);
+            const broken = checkSchema(await inspectSchema(trx), JOB_NAMES);
+            const qualified = `${spec.table}.${spec.column}`;
+            if (layout.detect.present.includes(qualified)) {
+              expect(broken.layout).toBeNull();
+              expect(Object.keys(broken.blocked).sort()).toEqual([...JOB_NAMES].sort());
+              return;
+            }
+            const expected = spec.requiredBy === 'all' ? [...JOB_NAMES] : spec.requiredBy;
+            expect(Object.keys(broken.blocked).sort(), qualified).toEqual([...expected].sort());
+            for (const job of expected) expect(broken.blocked[job]).toEqual([`${qualified} not found`]);
+          });
+        }
+      });
+    }
+
+    it('a retyped column is reported with its type and blocks its jobs; optional columns only change behaviour', async () => {
+      const tdb = await seededDatabase(engine, { layout: 'many-to-many', auditColumns: false });
+      open.push(tdb);
+      const plain = checkSchema(await inspectSchema(tdb.db), JOB_NAMES);
+      expect(plain.blocked).toEqual({});
+      expect(plain.auditColumns).toEqual([]);
+      for (const [table, column] of BIT_AND_INT_COLUMNS) {
+        await inRolledBackTransaction(tdb.db, async (trx) => {
+          await retypeColumnToText(trx, engine, table, column);
+          const report = checkSchema(await inspectSchema(trx), JOB_NAMES);
+          const row = report.required.find((r) => r.column === column)!;
+          expect(row.status).toBe('wrong-type');
+          const blockedJobs = Object.keys(report.blocked);
+          expect(blockedJobs.length).toBeGreaterThan(0);
+          for (const job of blockedJobs) expect(report.blocked[job]![0]).toMatch(new RegExp(`^${table}\\.${column} is (n?varchar|character varying), expected (bit|int)$`));
+        });
+      }
+    });
+
+    it('an unknown layout refuses every job before any write', async () => {
+      const tdb = await seededDatabase(engine, { layout: 'many-to-many' });
+      open.push(tdb);
+      await sql`DROP TABLE ${sql.table('dbo.Company_Company_Type')}`.execute(tdb.db);
+      const report = checkSchema(await inspectSchema(tdb.db), JOB_NAMES);
+      expect(report.layout).toBeNull();
+      expect(report.blocked['revoke-inactive']![0]).toMatch(/matches no known layout/);
+      const before = await dboChecksum(tdb.db);
+      await expect(runNamedJob(tdb, 'revoke-inactive', { companyTypes: [1], companyStatuses: [2] }, 'apply')).rejects.toThrow(SchemaCheckError);
+      await expect(runNamedJob(tdb, 'set-company-portal', { level: 3, companyId: 'Co00002' }, 'dry-run')).rejects.toThrow(SchemaCheckError);
+      expect(await dboChecksum(tdb.db)).toBe(before);
+    });
+
+    it('pending cw-maint migrations block apply but not dry run; migrate is idempotent', async () => {
+      const tdb = await seededDatabase(engine, { layout: 'legacy', migrate: false });
+      open.push(tdb);
+      const params = { level: 2, companyTypes: [1], companyStatuses: [1] };
+      const error = await runNamedJob(tdb, 'set-primary-portal', params, 'apply').catch((e) => e);
+      expect(error).toBeInstanceOf(SchemaCheckError);
+      expect(error.message).toContain('npm run migrate');
+      expect((await runNamedJob(tdb, 'set-primary-portal', params, 'dry-run')).plan.changed).toBeGreaterThan(0);
+
+      const first = await migrateToLatest(tdb.db, tdb.adapter, 'cw_maint');
+      expect(first.error).toBeUndefined();
+      expect(first.results?.map((r) => r.status)).toEqual(['Success']);
+      const second = await migrateToLatest(tdb.db, tdb.adapter, 'cw_maint');
+      expect(second.error).toBeUndefined();
+      expect(second.results).toEqual([]);
+      expect((await migrationStatus(tdb.db, tdb.adapter, 'cw_maint')).pending).toEqual([]);
+      expect((await runNamedJob(tdb, 'set-primary-portal', params, 'apply')).changed).toBeGreaterThan(0);
+    });
+  });
+}
