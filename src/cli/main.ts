@@ -4,6 +4,7 @@ import { jobCommand } from './commands/job.js';
 import { migrateCommand } from './commands/migrate.js';
 import { migrationsCheckCommand } from './commands/migrations-check.js';
 import { historyCommand } from './commands/history.js';
+import { scheduleCommand } from './commands/schedule.js';
 import { reportError } from './exit.js';
 
 /** `npm run job -- <job|verb> [options]`. Exit codes: see README. */
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   program.addCommand(historyCommand());
   program.addCommand(migrateCommand());
   program.addCommand(migrationsCheckCommand());
+  program.addCommand(scheduleCommand());
   // Sub-commands inherit exitOverride only when set before they are added; set it on each.
   for (const command of program.commands) command.exitOverride();
   return program;

@@ -18,7 +18,9 @@ export interface ApplyInput {
   /** The plan's `changed`: the journal must hold exactly this many rows, or the data moved under us. */
   expectedChanges: number;
   /** Test-only: called between the journal insert and the update (failure injection, pauses). */
-  afterJournal?: () => Promise<void>;
+  afterJournal?: (signal?: AbortSignal) => Promise<void>;
+  /** Aborted by a shutdown that ran out of grace: the transaction rolls back at the next step. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -32,20 +34,26 @@ export async function applyJournaled(
   adapter: EngineAdapter,
   input: ApplyInput,
 ): Promise<{ changed: number }> {
+  const checkpoint = () => {
+    if (input.signal?.aborted) throw new RunFailedError('Cancelled by shutdown before commit; rolled back.');
+  };
   return db.transaction().execute(async (trx) => {
+    checkpoint();
     const journaled = await insertJournal(trx, input);
     if (journaled !== input.expectedChanges) {
       throw new RunFailedError(
         `The data changed between plan and apply (planned ${input.expectedChanges} changes, found ${journaled}); nothing was applied. Run again.`,
       );
     }
-    await input.afterJournal?.();
+    await input.afterJournal?.(input.signal);
+    checkpoint();
     const updated = await updateJournaledRows(trx, adapter, input);
     if (updated !== journaled) {
       throw new RunFailedError(
         `Updated ${updated} rows but journaled ${journaled}; rolled back. (A trigger on dbo.Contact without SET NOCOUNT ON can inflate the count.)`,
       );
     }
+    checkpoint();
     return { changed: updated };
   });
 }
@@ -60,7 +68,7 @@ async function updateJournaledRows(trx: Transaction<Database>, adapter: EngineAd
   return Number(result.numUpdatedRows);
 }
 
-export type StatementInput = Omit<ApplyInput, 'expectedChanges' | 'afterJournal'>;
+export type StatementInput = Omit<ApplyInput, 'expectedChanges' | 'afterJournal' | 'signal'>;
 
 export function journalInsertQuery(trx: Kysely<Database>, input: StatementInput) {
   const { job, params, change, context, runId } = input;

@@ -30,7 +30,9 @@ export interface RunRequest {
   /** Asked after the plan, before an apply (interactive runs). false: nothing is applied. */
   confirm?: (plan: Plan) => Promise<boolean>;
   /** Test-only hooks into the apply transaction. */
-  hooks?: { afterJournal?: () => Promise<void> };
+  hooks?: { afterJournal?: (signal?: AbortSignal) => Promise<void> };
+  /** Aborting rolls an in-flight apply back at its next step (graceful shutdown). */
+  signal?: AbortSignal;
 }
 
 export interface RunResult {
@@ -110,6 +112,7 @@ export async function runJob(handle: DatabaseHandle, request: RunRequest): Promi
         updatedBy: settings.updatedBy,
         expectedChanges: plan.changed,
         afterJournal: request.hooks?.afterJournal,
+        signal: request.signal,
       });
       await finishRun(conn, settings.journalSchema, runId, { status: 'succeeded', ...counts(plan), changed });
       runLog.info(

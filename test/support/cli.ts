@@ -2,7 +2,6 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-const TSX = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 
 export interface CliResult {
   code: number | null;
@@ -13,7 +12,8 @@ export interface CliResult {
 /** Runs the real CLI (`npm run job -- ...` without npm) in a child process. */
 export function runCli(args: string[], env: Record<string, string | undefined> = {}, options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    const child = spawn(TSX, [`${ROOT}/src/cli/main.ts`, ...args], {
+    // One process (node with tsx as a loader), so a signal reaches the CLI itself.
+    const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}/src/cli/main.ts`, ...args], {
       cwd: options.cwd ?? ROOT,
       // A clean environment: only what the test gives (dotenv never overrides a variable that is set).
       env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', CW_DB_URL: '', ...env } as NodeJS.ProcessEnv,

@@ -32,3 +32,17 @@ export async function inRolledBackTransaction(db: Kysely<any>, fn: (trx: Kysely<
       if (error !== rollback) throw error;
     });
 }
+
+/** Kills every session on `database` from the server side (as a DBA's KILL or a failover would). */
+export async function killSessions(admin: Kysely<any>, engine: TestEngine, database: string): Promise<number> {
+  if (engine.engine === 'postgres') {
+    const { rows } = await sql<{ pid: number }>`
+      SELECT pid FROM pg_stat_activity WHERE datname = ${database} AND pid <> pg_backend_pid()`.execute(admin);
+    for (const { pid } of rows) await sql`SELECT pg_terminate_backend(${pid})`.execute(admin);
+    return rows.length;
+  }
+  const { rows } = await sql<{ id: number }>`
+    SELECT session_id AS id FROM sys.dm_exec_sessions WHERE database_id = DB_ID(${database}) AND session_id <> @@SPID`.execute(admin);
+  for (const { id } of rows) await sql.raw(`KILL ${Number(id)}`).execute(admin);
+  return rows.length;
+}

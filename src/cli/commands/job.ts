@@ -10,6 +10,7 @@ import { checkSchema } from '../../../migrations-check/check.js';
 import { inspectSchema } from '../../../migrations-check/inspect.js';
 import { JOB_NAMES } from '../../../jobs/index.js';
 import { compileJobStatements, formatStatement } from '../../runner/statements.js';
+import { testHooksFromEnv } from '../../runner/test-hooks.js';
 import { cliContext } from '../context.js';
 import { jsonReport, planTable, textReport } from '../report.js';
 
@@ -87,6 +88,7 @@ async function runJobCommand(job: AnyJob, options: JobOptions): Promise<void> {
       settings,
       log: ctx.log,
       confirm: interactive ? (plan) => confirmApply(job, plan, handle.label) : undefined,
+      hooks: testHooksFromEnv(ctx.log),
     });
     process.stdout.write(`${options.json ? jsonReport(result) : textReport(job, result, handle.label)}\n`);
   });

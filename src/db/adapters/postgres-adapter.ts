@@ -38,14 +38,19 @@ export const postgresAdapter: EngineAdapter = {
 
   createDialect(spec: ConnectionSpec, poolSize: number) {
     if (spec.engine !== 'postgres') throw new Error('postgresAdapter needs a postgres connection spec');
-    return new PostgresDialect({
-      pool: new pg.Pool({
-        connectionString: spec.connectionString,
-        max: poolSize,
-        connectionTimeoutMillis: 15_000,
-        application_name: 'cw-maint',
-      }),
+    const pool = new pg.Pool({
+      connectionString: spec.connectionString,
+      max: poolSize,
+      connectionTimeoutMillis: 15_000,
+      application_name: 'cw-maint',
     });
+    // An idle connection dropped by the server (restart, failover, a DBA's kill) is removed from
+    // the pool by pg; without a listener its 'error' event would crash a long-running scheduler.
+    pool.on('error', () => undefined);
+    // Likewise a connection dropped while checked out between statements: the next statement on it
+    // fails and the run rolls back; the event itself must not take the process down.
+    pool.on('connect', (client) => client.on('error', () => undefined));
+    return new PostgresDialect({ pool });
   },
 
   compileOnlyDialect: () => ({
