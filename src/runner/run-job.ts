@@ -1,5 +1,5 @@
 import type { DatabaseHandle } from '../db/connect.js';
-import { CwMaintError, NotConfirmedError, RunFailedError, SchemaCheckError } from '../errors.js';
+import { CwMaintError, GuardRefusedError, NotConfirmedError, RunFailedError, SchemaCheckError } from '../errors.js';
 import { migrationStatus, type MigrationStatus } from '../journal/migrator.js';
 import type { Logger } from '../log.js';
 import { blockedMessages, checkSchema, type SchemaReport } from '../../migrations-check/check.js';
@@ -69,38 +69,33 @@ export async function runJob(handle: DatabaseHandle, request: RunRequest): Promi
   const start: RunStart = { job: job.name, mode, trigger: request.trigger, params };
   const base = { job: job.name, mode, layout: context.layout, params };
 
-  const planAndGuard = async (conn: typeof db) => {
-    const plan = await buildPlan(conn, job, params, change, context);
-    log.debug({ matched: plan.matched, changed: plan.changed }, 'plan');
+  if (mode === 'dry-run') {
+    const plan = await buildPlan(db, job, params, change, context);
     try {
-      await checkGuards(conn, job, params, plan, settings);
+      await checkGuards(db, job, params, plan, settings);
     } catch (error) {
-      if (historyWritable) {
-        await recordRun(conn, adapter, settings.journalSchema, start, { status: 'refused', ...counts(plan), error: describe(error) });
-      }
+      if (historyWritable) await recordRun(db, adapter, settings.journalSchema, start, { status: 'refused', ...counts(plan), error: describe(error) });
       throw error;
     }
-    return plan;
-  };
-
-  if (mode === 'dry-run') {
-    const plan = await planAndGuard(db);
     const runId = historyWritable
       ? await recordRun(db, adapter, settings.journalSchema, start, { status: 'succeeded', ...counts(plan), changed: 0 })
       : null;
     return { ...base, runId, plan, changed: 0, historyWritten: historyWritable };
   }
 
-  return withRunLock(db, adapter, settings.journalSchema, async (conn) => {
-    const plan = await planAndGuard(conn);
-    if (request.confirm && !(await request.confirm(plan))) {
-      throw new NotConfirmedError('Not confirmed; nothing was changed.');
-    }
+  return withRunLock(handle, settings.journalSchema, async (conn) => {
+    // The run row comes first, so a second apply that finds the lock held can name this run.
     const runId = await startRun(conn, adapter, settings.journalSchema, start);
     const runLog = log.child({ runId });
     const startedAt = Date.now();
-    runLog.info({ event: 'run.start', matched: plan.matched, planned: plan.changed }, 'run started');
+    let plan: Plan | undefined;
     try {
+      plan = await buildPlan(conn, job, params, change, context);
+      await checkGuards(conn, job, params, plan, settings);
+      if (request.confirm && !(await request.confirm(plan))) {
+        throw new NotConfirmedError('Not confirmed; nothing was changed.');
+      }
+      runLog.info({ event: 'run.start', matched: plan.matched, planned: plan.changed }, 'run started');
       const { changed } = await applyJournaled(conn, adapter, {
         job,
         params,
@@ -121,12 +116,18 @@ export async function runJob(handle: DatabaseHandle, request: RunRequest): Promi
       );
       return { ...base, runId, plan, changed, historyWritten: true };
     } catch (error) {
+      const refused = error instanceof GuardRefusedError || error instanceof NotConfirmedError;
       const message = describe(error, adapter.describeStatementError);
-      runLog.error({ event: 'run.end', outcome: 'failed', error: message, durationMs: Date.now() - startedAt }, 'run failed; rolled back');
+      if (!refused) {
+        runLog.error({ event: 'run.end', outcome: 'failed', error: message, durationMs: Date.now() - startedAt }, 'run failed; rolled back');
+      }
       // Best effort: after a lost connection this fails too, and the row stays 'running' (shown as interrupted).
-      await finishRun(conn, settings.journalSchema, runId, { status: 'failed', ...counts(plan), changed: 0, error: message }).catch(
-        () => undefined,
-      );
+      await finishRun(conn, settings.journalSchema, runId, {
+        status: refused ? 'refused' : 'failed',
+        ...(plan ? counts(plan) : {}),
+        changed: 0,
+        error: message,
+      }).catch(() => undefined);
       if (error instanceof CwMaintError) throw error;
       throw new RunFailedError(`${job.name} failed and was rolled back: ${message}`, [], { cause: error });
     }

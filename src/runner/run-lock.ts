@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { EngineAdapter } from '../db/adapters/index.js';
+import type { DatabaseHandle } from '../db/connect.js';
 import type { Database } from '../db/schema.js';
 import { LockHeldError, RunFailedError } from '../errors.js';
 import { latestRunningApply } from './run-record.js';
@@ -11,14 +11,24 @@ import { latestRunningApply } from './run-record.js';
  */
 export const APPLY_LOCK_RESOURCE = 'cw-maint:apply';
 
+/**
+ * The lock resource for one database. SQL Server scopes app locks to the current database and
+ * PostgreSQL's advisory locks carry the database too; naming it keeps engines that share one lock
+ * space across databases (Babelfish) from making two ConnectWise databases wait on each other.
+ */
+export function applyLockResource(database: string): string {
+  return `${APPLY_LOCK_RESOURCE}:${database.toLowerCase()}`;
+}
+
 export async function withRunLock<T>(
-  db: Kysely<Database>,
-  adapter: EngineAdapter,
+  handle: DatabaseHandle,
   journalSchema: string,
   fn: (connection: Kysely<Database>) => Promise<T>,
 ): Promise<T> {
+  const { db, adapter } = handle;
+  const resource = applyLockResource(handle.spec.database);
   return db.connection().execute(async (connection) => {
-    const outcome = await adapter.tryLock(connection, APPLY_LOCK_RESOURCE);
+    const outcome = await adapter.tryLock(connection, resource);
     if (!outcome.acquired) {
       if (outcome.reason === 'error') throw new RunFailedError(`Could not take the run lock: ${outcome.detail}`);
       const holder = await latestRunningApply(connection, journalSchema).catch(() => undefined);
@@ -31,7 +41,7 @@ export async function withRunLock<T>(
       return await fn(connection);
     } finally {
       // If the connection died, the server already released the session lock with it.
-      await adapter.unlock(connection, APPLY_LOCK_RESOURCE).catch(() => undefined);
+      await adapter.unlock(connection, resource).catch(() => undefined);
     }
   });
 }

@@ -22,7 +22,7 @@ export async function createTestDatabase(engine: TestEngine): Promise<TestDataba
   const name = `cwm_t_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const admin = await openDatabase(parseConnectionSpec(engine.adminUrl, 'test URL'), { poolSize: 1 });
   try {
-    await sql`CREATE DATABASE ${sql.id(name)}`.execute(admin.db);
+    await tolerateCatalogRace(engine, () => sql`CREATE DATABASE ${sql.id(name)}`.execute(admin.db));
   } finally {
     await admin.db.destroy();
   }
@@ -43,13 +43,30 @@ export async function createTestDatabase(engine: TestEngine): Promise<TestDataba
           if (engine.flavor === 'sqlserver') {
             await sql.raw(`ALTER DATABASE [${name}] SET SINGLE_USER WITH ROLLBACK IMMEDIATE`).execute(again.db).catch(() => undefined);
           }
-          await sql.raw(`DROP DATABASE [${name}]`).execute(again.db);
+          await tolerateCatalogRace(engine, () => sql.raw(`DROP DATABASE [${name}]`).execute(again.db));
         }
       } finally {
         await again.db.destroy();
       }
     },
   };
+}
+
+/**
+ * Babelfish (not SQL Server) fails CREATE/DROP DATABASE with "tuple concurrently updated" when
+ * two run at once (parallel test files do). Known difference, tolerated here explicitly: retry.
+ * SQL Server and PostgreSQL get exactly one attempt.
+ */
+async function tolerateCatalogRace<T>(engine: TestEngine, fn: () => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      const race = engine.flavor === 'babelfish' && /tuple concurrently updated/.test(String((error as Error)?.message));
+      if (!race || attempt >= 10) throw error;
+      await new Promise((r) => setTimeout(r, 100 * attempt + Math.random() * 200));
+    }
+  }
 }
 
 /** CW_DB_URL for the CLI, pointing at the test database. */
