@@ -5,7 +5,7 @@ import { UsageError } from '../errors.js';
  * Where to connect, parsed from CW_DB_URL. The password never leaves this object except
  * into the driver: logs and messages use `describeConnection`.
  */
-export type ConnectionSpec = MssqlConnectionSpec | PostgresConnectionSpec;
+export type ConnectionSpec = MssqlConnectionSpec | PostgresConnectionSpec | EmbeddedConnectionSpec;
 
 export interface MssqlConnectionSpec {
   engine: 'mssql';
@@ -28,6 +28,18 @@ export interface PostgresConnectionSpec {
   user: string;
 }
 
+/**
+ * The embedded demo database (PGlite: PostgreSQL compiled to WebAssembly, in-process), for
+ * trying cw-maint where no server is configured. It is PostgreSQL, so the postgres adapter
+ * serves it. `pglite:memory` keeps nothing; `pglite:./dir` persists in a folder.
+ */
+export interface EmbeddedConnectionSpec {
+  engine: 'postgres';
+  embedded: true;
+  dataDir: string | undefined;
+  database: string;
+}
+
 const ENV_NAME = 'CW_DB_URL';
 
 export function parseConnectionSpec(raw: string | undefined, envName = ENV_NAME): ConnectionSpec {
@@ -41,10 +53,15 @@ export function parseConnectionSpec(raw: string | undefined, envName = ENV_NAME)
   if (/^(mssql|sqlserver):\/\//i.test(value)) return parseMssqlUrl(value, envName);
   if (/^postgres(ql)?:\/\//i.test(value)) return parsePostgresUrl(value, envName);
   if (/^[a-z ]+=/i.test(value) && value.includes(';')) return parseAdo(value, envName);
+  if (/^pglite:/i.test(value)) {
+    const where = value.slice('pglite:'.length).trim();
+    if (!where) throw new UsageError(`${envName}=pglite: needs a folder (pglite:./demo-db) or pglite:memory.`);
+    return { engine: 'postgres', embedded: true, dataDir: where === 'memory' ? undefined : where, database: where };
+  }
   throw new UsageError(
     `${envName} is not a connection string cw-maint understands (${redactedShape(value)}). ` +
       'Use mssql://user:password@host:1433/Database, an ADO string (Server=...;Database=...;User Id=...;Password=...), ' +
-      'or postgres://user:password@host:5432/db.',
+      'postgres://user:password@host:5432/db, or pglite:./folder for the embedded demo database.',
   );
 }
 
@@ -132,6 +149,7 @@ function parsePostgresUrl(value: string, envName: string): PostgresConnectionSpe
 
 /** Safe to log: engine, user, host, port, database. Never the password. */
 export function describeConnection(spec: ConnectionSpec): string {
+  if ('embedded' in spec) return `pglite:${spec.dataDir ?? 'memory'} (embedded demo database)`;
   if (spec.engine === 'postgres') {
     return `postgres://${spec.user ? `${spec.user}@` : ''}${spec.host}:${spec.port}/${spec.database}`;
   }

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCli } from '../support/cli.js';
+import { runCli, runScript } from '../support/cli.js';
 import { dboChecksum, seededDatabase, type TestDatabase } from '../support/test-database.js';
 
 /** The CLI as cron runs it: exit codes, one-line errors, --json on stdout, logs on stderr. */
@@ -134,4 +134,24 @@ for (const engine of inject('engines')) {
       expect(report).toMatchObject({ layout: 'legacy', ok: true, blocked: {} });
     });
   });
+}
+
+describe('the demo (README command one)', () => {
+  it('npm run demo creates the embedded database and runs revoke-inactive: dry run, apply, history', async () => {
+    const dir = join(mkdtempSync(join(tmpdir(), 'cwm-demo-')), 'db');
+    const r = await runDemo([], dir);
+    expect(r.code, r.stderr).toBe(0);
+    const planned = /changed\s+(\d+)/.exec(r.stdout);
+    expect(Number(planned?.[1])).toBeGreaterThan(0);
+    expect(r.stdout).toContain(`Applied: ${planned![1]} rows changed in run 2`);
+    expect(r.stdout).toMatch(/2\s+revoke-inactive\s+apply\s+manual\s+succeeded/);
+    // Second run: same database, nothing left to change.
+    const again = await runDemo(['revoke-inactive', '--dry-run', '--json'], dir);
+    expect(again.code, again.stderr).toBe(0);
+    expect(JSON.parse(again.stdout.slice(again.stdout.indexOf('{')))).toMatchObject({ changed: 0, mode: 'dry-run' });
+  });
+});
+
+function runDemo(args: string[], dir: string) {
+  return runScript('scripts/demo.ts', args, { CW_DEMO_DIR: dir });
 }

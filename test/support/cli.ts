@@ -11,9 +11,18 @@ export interface CliResult {
 
 /** Runs the real CLI (`npm run job -- ...` without npm) in a child process. */
 export function runCli(args: string[], env: Record<string, string | undefined> = {}, options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
+  return runScript('src/cli/main.ts', args, env, options);
+}
+
+export function runScript(
+  script: string,
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  options: { cwd?: string; timeoutMs?: number } = {},
+): Promise<CliResult> {
   return new Promise((resolve, reject) => {
     // One process (node with tsx as a loader), so a signal reaches the CLI itself.
-    const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}/src/cli/main.ts`, ...args], {
+    const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}/${script}`, ...args], {
       cwd: options.cwd ?? ROOT,
       // A clean environment: only what the test gives (dotenv never overrides a variable that is set).
       env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', CW_DB_URL: '', ...env } as NodeJS.ProcessEnv,

@@ -21,6 +21,7 @@ declare module 'vitest' {
 /** The same server, another database. */
 export function specForDatabase(engine: TestEngine, database: string): ConnectionSpec {
   const admin = parseConnectionSpec(engine.adminUrl, 'test URL');
+  if ('embedded' in admin) throw new Error('the integration suite needs a server, not pglite:');
   if (admin.engine === 'postgres') {
     const url = new URL(admin.connectionString);
     url.pathname = `/${database}`;

@@ -5,6 +5,8 @@ import {
   PostgresIntrospector,
   PostgresQueryCompiler,
   sql, type ColumnDefinitionBuilder, type Insertable, type Kysely } from 'kysely';
+import { PGlite } from '@electric-sql/pglite';
+import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
 import type { ConnectionSpec } from '../../config/connection-spec.js';
 import type { RunTable } from '../schema.js';
@@ -38,6 +40,8 @@ export const postgresAdapter: EngineAdapter = {
 
   createDialect(spec: ConnectionSpec, poolSize: number) {
     if (spec.engine !== 'postgres') throw new Error('postgresAdapter needs a postgres connection spec');
+    // One connection only: the dialect serializes them (no statement here needs two at once).
+    if ('embedded' in spec) return new PGliteDialect(new PGlite(spec.dataDir));
     const pool = new pg.Pool({
       connectionString: spec.connectionString,
       max: poolSize,
