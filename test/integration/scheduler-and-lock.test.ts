@@ -111,25 +111,33 @@ for (const engine of inject('engines')) {
       expect(next.changed).toBeGreaterThan(0);
     });
 
-    it('the scheduler records runs every second and exits 0 on SIGTERM', async () => {
+    it('the scheduler records runs every second, goes on after a refused run, and exits 0 on SIGTERM', async () => {
       const tdb = await fresh();
       const config = writeConfig({
-        jobs: { 'revoke-inactive': { companyTypes: [1, 9], companyStatuses: [2, 7], schedule: '* * * * * *', mode: 'dry-run' } },
+        jobs: {
+          'set-primary-portal': { level: 6, companyTypes: [1, 9], companyStatuses: [1], schedule: '* * * * * *', mode: 'dry-run' },
+          // Refused by a guard (status 1 is active) on every tick: logged, recorded, and the service carries on.
+          'revoke-inactive': { companyTypes: [1], companyStatuses: [1], schedule: '* * * * * *', mode: 'apply' },
+        },
       });
       const before = await dboChecksum(tdb.db);
       const service = startCli(['schedule', '--config', config], { CW_DB_URL: tdb.url });
+      const count = (runs: Awaited<ReturnType<typeof runRows>>, job: string, status: string) =>
+        runs.filter((r) => r.job === job && r.status === status).length;
       let runs: Awaited<ReturnType<typeof runRows>> = [];
-      for (let i = 0; i < 150 && runs.filter((r) => r.status === 'succeeded').length < 2; i++) {
+      for (let i = 0; i < 150 && (count(runs, 'set-primary-portal', 'succeeded') < 2 || count(runs, 'revoke-inactive', 'refused') < 2); i++) {
         await sleep(100);
         runs = await runRows(tdb);
       }
       service.child.kill('SIGTERM');
       const { code } = await service.exited;
       expect(code, service.output().stderr).toBe(0);
-      const done = (await runRows(tdb)).filter((r) => r.status === 'succeeded');
-      expect(done.length).toBeGreaterThanOrEqual(2);
-      expect(done.every((r) => r.trigger === 'schedule' && r.mode === 'dry-run')).toBe(true);
+      runs = await runRows(tdb);
+      expect(count(runs, 'set-primary-portal', 'succeeded')).toBeGreaterThanOrEqual(2);
+      expect(count(runs, 'revoke-inactive', 'refused')).toBeGreaterThanOrEqual(2);
+      expect(runs.every((r) => r.trigger === 'schedule')).toBe(true);
       expect(await dboChecksum(tdb.db)).toBe(before);
+      expect(service.output().stderr).toContain('"event":"run.failed"');
       expect(service.output().stderr).toContain('"event":"scheduler.stopped"');
     });
 
