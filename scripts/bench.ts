@@ -40,7 +40,16 @@ async function freshDatabase(): Promise<{ handle: DatabaseHandle; engine: TestEn
     engine,
     drop: async () => {
       await handle.db.destroy();
-      await sql`DROP DATABASE ${sql.id(name)}`.execute(a.db);
+      // The server may still be closing the pool's sessions; a few retries before giving up.
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await sql`DROP DATABASE ${sql.id(name)}`.execute(a.db);
+          break;
+        } catch (error) {
+          if (attempt >= 20) throw error;
+          await new Promise((r) => setTimeout(r, 250));
+        }
+      }
       await a.db.destroy();
     },
   };

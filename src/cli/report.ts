@@ -40,6 +40,7 @@ export function planTable(job: AnyJob, plan: Plan): string {
 export function textReport(job: AnyJob, result: RunResult, target: string): string {
   const title = `${job.name} (${result.mode === 'apply' ? 'apply' : 'dry run'}) on ${target}, ConnectWise layout ${result.layout}`;
   const lines = [title, planTable(job, result.plan), ''];
+  if (result.refusal) lines.push('An apply of this plan would be refused by a safety guard (below).');
   if (result.mode === 'dry-run') {
     lines.push(
       `Dry run: nothing was changed. ${result.historyWritten ? `Recorded as run ${result.runId}.` : 'History not written (cw-maint tables not migrated; run `npm run migrate`).'}`,

@@ -45,6 +45,8 @@ export interface RunResult {
   changed: number;
   /** false when cw-maint's tables are not migrated yet (dry runs still work). */
   historyWritten: boolean;
+  /** Dry runs only: the guard that would refuse an apply of this plan. */
+  refusal?: GuardRefusedError;
 }
 
 /**
@@ -70,17 +72,25 @@ export async function runJob(handle: DatabaseHandle, request: RunRequest): Promi
   const base = { job: job.name, mode, layout: context.layout, params };
 
   if (mode === 'dry-run') {
+    // A dry run shows its plan even when an apply would be refused: that is what a DBA checks
+    // before a change window. The refusal comes back with the plan (the CLI exits 5 after printing).
     const plan = await buildPlan(db, job, params, change, context);
-    try {
-      await checkGuards(db, job, params, plan, settings);
-    } catch (error) {
-      if (historyWritable) await recordRun(db, adapter, settings.journalSchema, start, { status: 'refused', ...counts(plan), error: describe(error) });
-      throw error;
-    }
+    const refusal = await checkGuards(db, job, params, plan, settings).then(
+      () => undefined,
+      (error: unknown) => {
+        if (error instanceof GuardRefusedError) return error;
+        throw error;
+      },
+    );
     const runId = historyWritable
-      ? await recordRun(db, adapter, settings.journalSchema, start, { status: 'succeeded', ...counts(plan), changed: 0 })
+      ? await recordRun(db, adapter, settings.journalSchema, start, {
+          status: refusal ? 'refused' : 'succeeded',
+          ...counts(plan),
+          changed: 0,
+          error: refusal ? describe(refusal) : undefined,
+        })
       : null;
-    return { ...base, runId, plan, changed: 0, historyWritten: historyWritable };
+    return { ...base, runId, plan, changed: 0, historyWritten: historyWritable, refusal };
   }
 
   return withRunLock(handle, settings.journalSchema, async (conn) => {

@@ -30,7 +30,7 @@ export function startScheduler(
     const tick = async () => {
       const run = (async () => {
         try {
-          await runJob(handle, {
+          const result = await runJob(handle, {
             job: entry.job,
             params: entry.params,
             mode: entry.mode,
@@ -40,6 +40,9 @@ export function startScheduler(
             hooks,
             signal: abort.signal,
           });
+          if (result.refusal) {
+            log.warn({ event: 'run.refused', job: entry.job.name, reason: [result.refusal.message, ...result.refusal.details].join(' ') }, 'dry run: an apply would be refused');
+          }
         } catch (error) {
           if (error instanceof LockHeldError) {
             log.warn({ event: 'run.skipped', job: entry.job.name, reason: error.message }, 'scheduled run skipped: lock held');

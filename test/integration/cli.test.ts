@@ -113,11 +113,16 @@ for (const engine of inject('engines')) {
 
       const guard = await runCli(['revoke-inactive', '--types', '1', '--statuses', '1', '--yes'], env());
       expect(guard.code).toBe(5);
+      const dryGuard = await runCli(['revoke-inactive', '--types', '1', '--statuses', '1', '--dry-run'], env());
+      expect(dryGuard.code).toBe(5);
+      expect(dryGuard.stdout).toMatch(/changed\s+[1-9]/); // the plan is shown
+      expect(dryGuard.stdout).toContain('An apply of this plan would be refused');
+      expect(dryGuard.stderr).toContain('1 (Active) is not marked inactive');
 
       const history = await runCli(['history', '--json', '--limit', '5'], env());
       expect(history.code).toBe(0);
       const runs = JSON.parse(history.stdout);
-      expect(runs.map((x: { status: string }) => x.status)).toEqual(['refused', 'succeeded']);
+      expect(runs.map((x: { mode: string; status: string }) => `${x.mode} ${x.status}`)).toEqual(['dry-run refused', 'apply refused', 'apply succeeded']);
 
       const url = new URL(tdb.url);
       url.password = 'wrong-secret';

@@ -122,6 +122,14 @@ for (const engine of inject('engines')) {
       expect(active.details).toEqual([expect.stringContaining('1 (Active) is not marked inactive in ConnectWise')]);
       expect(await dboChecksum(tdb.db)).toBe(before);
       expect((await runRows(tdb)).map((r) => r.status)).toEqual(['refused', 'refused']);
+
+      // A dry run still shows its plan, and says the apply would be refused.
+      const dry = await runNamedJob(tdb, 'revoke-inactive', REVOKE, 'dry-run', { settings: { ...TEST_SETTINGS, maxChanges: 1 } });
+      expect(dry.plan.changed).toBeGreaterThan(1);
+      expect(dry.refusal).toBeInstanceOf(GuardRefusedError);
+      expect(dry.refusal!.details[0]).toContain('more than maxChanges (1)');
+      expect(await dboChecksum(tdb.db)).toBe(before);
+      expect((await runRows(tdb)).at(-1)).toMatchObject({ mode: 'dry-run', status: 'refused' });
     });
 
     it('RecIDs that do not exist are an error listing the valid ones', async () => {

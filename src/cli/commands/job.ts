@@ -91,6 +91,7 @@ async function runJobCommand(job: AnyJob, options: JobOptions): Promise<void> {
       hooks: testHooksFromEnv(ctx.log),
     });
     process.stdout.write(`${options.json ? jsonReport(result) : textReport(job, result, handle.label)}\n`);
+    if (result.refusal) throw result.refusal; // after the plan is shown: exit 5
   });
 }
 
