@@ -1,6 +1,6 @@
 import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
-import { resolveJobParams } from '../../config/job-params.js';
+import { resolveJobParams, type ParamFlags } from '../../config/job-params.js';
 import { usingDatabase } from '../../db/connect.js';
 import { UsageError } from '../../errors.js';
 import type { AnyJob } from '../../runner/job-definition.js';
@@ -14,17 +14,11 @@ import { testHooksFromEnv } from '../../runner/test-hooks.js';
 import { cliContext } from '../context.js';
 import { jsonReport, planTable, textReport } from '../report.js';
 
-interface JobOptions {
+interface JobOptions extends ParamFlags {
   dryRun?: boolean;
   yes?: boolean;
   json?: boolean;
   config?: string;
-  level?: string;
-  types?: string;
-  statuses?: string;
-  company?: string;
-  onlyUnset?: boolean;
-  overwrite?: boolean;
   showSql?: boolean;
   maxChanges?: string;
   verbose?: boolean;
