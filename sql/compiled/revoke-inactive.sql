@@ -21,7 +21,7 @@ select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Con
 --   4: 0
 --   5: 20
 
--- apply, in one transaction, 1/2: journal before-values (run id from the run table)
+-- apply, in one transaction, 1/3: journal before-values (run id from the run table)
 insert into "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value") select cast(@1 as int) as "run_id", "dbo"."Contact"."Contact_RecID" as "contact_recid", cast(@2 as varchar(128)) as "column_name", cast("dbo"."Contact"."Disable_Flag" as int) as "old_value", cast(@3 as int) as "new_value" from "dbo"."Contact" where ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where "co"."Company_Status_RecID" in (@4) and "co"."Company_Type_RecID" in (@5)) and ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @6));
 -- parameters:
 --   1: 0
@@ -31,7 +31,7 @@ insert into "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old
 --   5: 1
 --   6: true
 
--- apply 2/2: update exactly the journaled rows (the audit columns are set only where the table has them)
+-- apply 2/3: update exactly the journaled rows (the audit columns are set only where the table has them)
 update "dbo"."Contact" set "Disable_Flag" = @1, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @2 where ("dbo"."Contact"."Contact_RecID" in (select "j"."contact_recid" from "cw_maint"."journal" as "j" where "j"."run_id" = @3) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where "co"."Company_Status_RecID" in (@4) and "co"."Company_Type_RecID" in (@5)) and ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @6));
 -- parameters:
 --   1: true
@@ -40,6 +40,12 @@ update "dbo"."Contact" set "Disable_Flag" = @1, "Last_Update" = GETDATE(), "Last
 --   4: 2
 --   5: 1
 --   6: true
+
+-- apply 3/3: count journaled rows now at the new value; must equal the journal count, else roll back
+select cast(count(*) as int) as "updated" from "cw_maint"."journal" as "j" where "j"."run_id" = @1 and exists (select "dbo"."Contact"."Contact_RecID" from "dbo"."Contact" where "dbo"."Contact"."Contact_RecID" = "j"."contact_recid" and "dbo"."Contact"."Disable_Flag" = @2);
+-- parameters:
+--   1: 0
+--   2: true
 
 -- ==================== layout: many-to-many ====================
 -- dry run and apply: counts (matched, changed)
@@ -58,7 +64,7 @@ select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Con
 --   4: 0
 --   5: 20
 
--- apply, in one transaction, 1/2: journal before-values (run id from the run table)
+-- apply, in one transaction, 1/3: journal before-values (run id from the run table)
 insert into "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value") select cast(@1 as int) as "run_id", "dbo"."Contact"."Contact_RecID" as "contact_recid", cast(@2 as varchar(128)) as "column_name", cast("dbo"."Contact"."Disable_Flag" as int) as "old_value", cast(@3 as int) as "new_value" from "dbo"."Contact" where ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where "co"."Company_Status_RecID" in (@4) and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@5))) and ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @6));
 -- parameters:
 --   1: 0
@@ -68,7 +74,7 @@ insert into "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old
 --   5: 1
 --   6: true
 
--- apply 2/2: update exactly the journaled rows (the audit columns are set only where the table has them)
+-- apply 2/3: update exactly the journaled rows (the audit columns are set only where the table has them)
 update "dbo"."Contact" set "Disable_Flag" = @1, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @2 where ("dbo"."Contact"."Contact_RecID" in (select "j"."contact_recid" from "cw_maint"."journal" as "j" where "j"."run_id" = @3) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where "co"."Company_Status_RecID" in (@4) and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@5))) and ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @6));
 -- parameters:
 --   1: true
@@ -77,3 +83,9 @@ update "dbo"."Contact" set "Disable_Flag" = @1, "Last_Update" = GETDATE(), "Last
 --   4: 2
 --   5: 1
 --   6: true
+
+-- apply 3/3: count journaled rows now at the new value; must equal the journal count, else roll back
+select cast(count(*) as int) as "updated" from "cw_maint"."journal" as "j" where "j"."run_id" = @1 and exists (select "dbo"."Contact"."Contact_RecID" from "dbo"."Contact" where "dbo"."Contact"."Contact_RecID" = "j"."contact_recid" and "dbo"."Contact"."Disable_Flag" = @2);
+-- parameters:
+--   1: 0
+--   2: true

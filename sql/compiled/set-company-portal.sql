@@ -19,7 +19,7 @@ select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Con
 --   3: 0
 --   4: 20
 
--- apply, in one transaction, 1/2: journal before-values (run id from the run table)
+-- apply, in one transaction, 1/3: journal before-values (run id from the run table)
 insert into "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value") select cast(@1 as int) as "run_id", "dbo"."Contact"."Contact_RecID" as "contact_recid", cast(@2 as varchar(128)) as "column_name", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value", cast(@3 as int) as "new_value" from "dbo"."Contact" where ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where "co"."Company_ID" = @4) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @5));
 -- parameters:
 --   1: 0
@@ -28,7 +28,7 @@ insert into "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old
 --   4: "CompanyID"
 --   5: 6
 
--- apply 2/2: update exactly the journaled rows (the audit columns are set only where the table has them)
+-- apply 2/3: update exactly the journaled rows (the audit columns are set only where the table has them)
 update "dbo"."Contact" set "Portal_Security_Level" = @1, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @2 where ("dbo"."Contact"."Contact_RecID" in (select "j"."contact_recid" from "cw_maint"."journal" as "j" where "j"."run_id" = @3) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where "co"."Company_ID" = @4) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @5));
 -- parameters:
 --   1: 6
@@ -36,3 +36,9 @@ update "dbo"."Contact" set "Portal_Security_Level" = @1, "Last_Update" = GETDATE
 --   3: 0
 --   4: "CompanyID"
 --   5: 6
+
+-- apply 3/3: count journaled rows now at the new value; must equal the journal count, else roll back
+select cast(count(*) as int) as "updated" from "cw_maint"."journal" as "j" where "j"."run_id" = @1 and exists (select "dbo"."Contact"."Contact_RecID" from "dbo"."Contact" where "dbo"."Contact"."Contact_RecID" = "j"."contact_recid" and "dbo"."Contact"."Portal_Security_Level" = @2);
+-- parameters:
+--   1: 0
+--   2: 6

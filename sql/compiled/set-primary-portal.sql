@@ -23,7 +23,7 @@ select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Con
 --   5: 0
 --   6: 20
 
--- apply, in one transaction, 1/2: journal before-values (run id from the run table)
+-- apply, in one transaction, 1/3: journal before-values (run id from the run table)
 insert into "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value") select cast(@1 as int) as "run_id", "dbo"."Contact"."Contact_RecID" as "contact_recid", cast(@2 as varchar(128)) as "column_name", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value", cast(@3 as int) as "new_value" from "dbo"."Contact" where (("dbo"."Contact"."Default_Flag" = @4 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where "co"."Company_Status_RecID" in (@5) and "co"."Company_Type_RecID" in (@6))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @7));
 -- parameters:
 --   1: 0
@@ -34,7 +34,7 @@ insert into "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old
 --   6: 1
 --   7: 6
 
--- apply 2/2: update exactly the journaled rows (the audit columns are set only where the table has them)
+-- apply 2/3: update exactly the journaled rows (the audit columns are set only where the table has them)
 update "dbo"."Contact" set "Portal_Security_Level" = @1, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @2 where ("dbo"."Contact"."Contact_RecID" in (select "j"."contact_recid" from "cw_maint"."journal" as "j" where "j"."run_id" = @3) and ("dbo"."Contact"."Default_Flag" = @4 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where "co"."Company_Status_RecID" in (@5) and "co"."Company_Type_RecID" in (@6))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @7));
 -- parameters:
 --   1: 6
@@ -44,6 +44,12 @@ update "dbo"."Contact" set "Portal_Security_Level" = @1, "Last_Update" = GETDATE
 --   5: 1
 --   6: 1
 --   7: 6
+
+-- apply 3/3: count journaled rows now at the new value; must equal the journal count, else roll back
+select cast(count(*) as int) as "updated" from "cw_maint"."journal" as "j" where "j"."run_id" = @1 and exists (select "dbo"."Contact"."Contact_RecID" from "dbo"."Contact" where "dbo"."Contact"."Contact_RecID" = "j"."contact_recid" and "dbo"."Contact"."Portal_Security_Level" = @2);
+-- parameters:
+--   1: 0
+--   2: 6
 
 -- ==================== layout: many-to-many ====================
 -- dry run and apply: counts (matched, changed)
@@ -64,7 +70,7 @@ select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Con
 --   5: 0
 --   6: 20
 
--- apply, in one transaction, 1/2: journal before-values (run id from the run table)
+-- apply, in one transaction, 1/3: journal before-values (run id from the run table)
 insert into "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value") select cast(@1 as int) as "run_id", "dbo"."Contact"."Contact_RecID" as "contact_recid", cast(@2 as varchar(128)) as "column_name", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value", cast(@3 as int) as "new_value" from "dbo"."Contact" where (("dbo"."Contact"."Default_Flag" = @4 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where "co"."Company_Status_RecID" in (@5) and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@6)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @7));
 -- parameters:
 --   1: 0
@@ -75,7 +81,7 @@ insert into "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old
 --   6: 1
 --   7: 6
 
--- apply 2/2: update exactly the journaled rows (the audit columns are set only where the table has them)
+-- apply 2/3: update exactly the journaled rows (the audit columns are set only where the table has them)
 update "dbo"."Contact" set "Portal_Security_Level" = @1, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @2 where ("dbo"."Contact"."Contact_RecID" in (select "j"."contact_recid" from "cw_maint"."journal" as "j" where "j"."run_id" = @3) and ("dbo"."Contact"."Default_Flag" = @4 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where "co"."Company_Status_RecID" in (@5) and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@6)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @7));
 -- parameters:
 --   1: 6
@@ -85,3 +91,9 @@ update "dbo"."Contact" set "Portal_Security_Level" = @1, "Last_Update" = GETDATE
 --   5: 1
 --   6: 1
 --   7: 6
+
+-- apply 3/3: count journaled rows now at the new value; must equal the journal count, else roll back
+select cast(count(*) as int) as "updated" from "cw_maint"."journal" as "j" where "j"."run_id" = @1 and exists (select "dbo"."Contact"."Contact_RecID" from "dbo"."Contact" where "dbo"."Contact"."Contact_RecID" = "j"."contact_recid" and "dbo"."Contact"."Portal_Security_Level" = @2);
+-- parameters:
+--   1: 0
+--   2: 6

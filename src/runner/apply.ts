@@ -47,11 +47,13 @@ export async function applyJournaled(
     }
     await input.afterJournal?.(input.signal);
     checkpoint();
-    const updated = await updateJournaledRows(trx, adapter, input);
+    await updateQuery(trx, adapter, input).execute();
+    // The UPDATE can only touch journaled rows (its WHERE says so); count how many of them now
+    // hold the new value. The driver's affected-row count is no proof: a trigger's own statements
+    // add to it on SQL Server.
+    const updated = await countUpdated(trx, input);
     if (updated !== journaled) {
-      throw new RunFailedError(
-        `Updated ${updated} rows but journaled ${journaled}; rolled back. (A trigger on dbo.Contact without SET NOCOUNT ON can inflate the count.)`,
-      );
+      throw new RunFailedError(`Updated ${updated} of the ${journaled} journaled rows (the data moved during the run); rolled back.`);
     }
     checkpoint();
     return { changed: updated };
@@ -63,9 +65,9 @@ async function insertJournal(trx: Transaction<Database>, input: ApplyInput): Pro
   return Number(result.numInsertedOrUpdatedRows ?? 0n);
 }
 
-async function updateJournaledRows(trx: Transaction<Database>, adapter: EngineAdapter, input: ApplyInput): Promise<number> {
-  const result = await updateQuery(trx, adapter, input).executeTakeFirstOrThrow();
-  return Number(result.numUpdatedRows);
+async function countUpdated(trx: Transaction<Database>, input: ApplyInput): Promise<number> {
+  const row = await verifyQuery(trx, input).executeTakeFirstOrThrow();
+  return Number(row.updated);
 }
 
 export type StatementInput = Omit<ApplyInput, 'expectedChanges' | 'afterJournal' | 'signal'>;
@@ -108,5 +110,24 @@ export function updateQuery(trx: Kysely<Database>, adapter: EngineAdapter, input
         job.target(eb, params, context),
         differs(eb, change),
       ]),
+    );
+}
+
+/** Journaled rows of this run whose Contact row now holds the new value. */
+export function verifyQuery(trx: Kysely<Database>, input: StatementInput) {
+  const { change, runId } = input;
+  const tables = cwMaintTables(input.journalSchema);
+  return trx
+    .selectFrom(tables.journalAs)
+    .select(sql<number>`cast(count(*) as int)`.as('updated'))
+    .where('j.run_id', '=', runId)
+    .where((eb) =>
+      eb.exists(
+        eb
+          .selectFrom('dbo.Contact')
+          .select('dbo.Contact.Contact_RecID')
+          .whereRef('dbo.Contact.Contact_RecID', '=', 'j.contact_recid')
+          .where(`dbo.Contact.${change.column}`, '=', change.value),
+      ),
     );
 }

@@ -43,8 +43,9 @@ export function renderCompiledSql(job: AnyJob): string {
         `-- ==================== ${heading} ====================`,
         formatStatement('dry run and apply: counts (matched, changed)', s.count),
         formatStatement('dry run: preview of rows that would change', s.preview),
-        formatStatement('apply, in one transaction, 1/2: journal before-values (run id from the run table)', s.journal),
-        formatStatement('apply 2/2: update exactly the journaled rows (the audit columns are set only where the table has them)', s.update),
+        formatStatement('apply, in one transaction, 1/3: journal before-values (run id from the run table)', s.journal),
+        formatStatement('apply 2/3: update exactly the journaled rows (the audit columns are set only where the table has them)', s.update),
+        formatStatement('apply 3/3: count journaled rows now at the new value; must equal the journal count, else roll back', s.verify),
       );
     }
   }

@@ -1,7 +1,7 @@
 import type { CompiledQuery, Kysely } from 'kysely';
 import type { EngineAdapter } from '../db/adapters/index.js';
 import type { Database } from '../db/schema.js';
-import { journalInsertQuery, updateQuery } from './apply.js';
+import { journalInsertQuery, updateQuery, verifyQuery } from './apply.js';
 import { changeFor } from './change.js';
 import type { AnyJob, TargetContext } from './job-definition.js';
 import { countQuery, previewQuery } from './plan.js';
@@ -11,6 +11,7 @@ export interface JobStatements {
   preview: CompiledQuery;
   journal: CompiledQuery;
   update: CompiledQuery;
+  verify: CompiledQuery;
 }
 
 /**
@@ -32,6 +33,7 @@ export function compileJobStatements(
     preview: previewQuery(db, job, params, change, context).compile(),
     journal: journalInsertQuery(db, input).compile(),
     update: updateQuery(db, adapter, input).compile(),
+    verify: verifyQuery(db, input).compile(),
   };
 }
 

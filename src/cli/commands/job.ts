@@ -68,8 +68,9 @@ async function runJobCommand(job: AnyJob, options: JobOptions): Promise<void> {
           [
             formatStatement('plan: counts', statements.count),
             formatStatement('plan: preview', statements.preview),
-            formatStatement('apply 1/2: journal before-values (run id shown as 0)', statements.journal),
-            formatStatement('apply 2/2: update exactly the journaled rows', statements.update),
+            formatStatement('apply 1/3: journal before-values (run id shown as 0)', statements.journal),
+            formatStatement('apply 2/3: update exactly the journaled rows', statements.update),
+            formatStatement('apply 3/3: verify the journaled rows now hold the new value', statements.verify),
           ].join('\n'),
         );
       }
