@@ -29,8 +29,8 @@ export interface RunRequest {
   log: Logger;
   /** Asked after the plan, before an apply (interactive runs). false: nothing is applied. */
   confirm?: (plan: Plan) => Promise<boolean>;
-  /** Test-only hooks into the apply transaction. */
-  hooks?: { afterJournal?: (signal?: AbortSignal) => Promise<void> };
+  /** Test-only hooks: after the plan (outside the transaction), and inside it after the journal insert. */
+  hooks?: { afterPlan?: () => Promise<void>; afterJournal?: (signal?: AbortSignal) => Promise<void> };
   /** Aborting rolls an in-flight apply back at its next step (graceful shutdown). */
   signal?: AbortSignal;
 }
@@ -105,6 +105,7 @@ export async function runJob(handle: DatabaseHandle, request: RunRequest): Promi
       if (request.confirm && !(await request.confirm(plan))) {
         throw new NotConfirmedError('Not confirmed; nothing was changed.');
       }
+      await request.hooks?.afterPlan?.();
       runLog.info({ event: 'run.start', matched: plan.matched, planned: plan.changed }, 'run started');
       const { changed } = await applyJournaled(conn, adapter, {
         job,

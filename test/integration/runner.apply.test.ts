@@ -92,6 +92,26 @@ for (const engine of inject('engines')) {
       expect(next.changed).toBeGreaterThan(0);
     });
 
+    it('data that changes between plan and apply (another writer) refuses the apply and changes nothing', async () => {
+      const tdb = await fresh();
+      const victim = await runNamedJob(tdb, 'revoke-inactive', REVOKE, 'dry-run');
+      const someone = victim.plan.preview[0]!.contactRecId;
+      let after = '';
+      const error = await runNamedJob(tdb, 'revoke-inactive', REVOKE, 'apply', {
+        hooks: {
+          afterPlan: async () => {
+            // A ConnectWise user disables this contact by hand after cw-maint planned.
+            await tdb.db.updateTable('dbo.Contact').set({ Disable_Flag: true }).where('Contact_RecID', '=', someone).execute();
+            after = await dboChecksum(tdb.db);
+          },
+        },
+      }).catch((e) => e);
+      expect(error).toBeInstanceOf(RunFailedError);
+      expect(error.message).toContain(`planned ${victim.plan.changed} changes, found ${victim.plan.changed - 1}`);
+      expect(await dboChecksum(tdb.db)).toBe(after);
+      expect(await journalRows(tdb)).toHaveLength(0);
+    });
+
     it('a second apply while the run lock is held exits as locked and changes nothing', async () => {
       const tdb = await fresh();
       const before = await dboChecksum(tdb.db);
