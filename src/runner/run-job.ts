@@ -59,16 +59,25 @@ export async function runJob(handle: DatabaseHandle, request: RunRequest): Promi
   const { job, params, settings, mode } = request;
   const log = request.log.child({ job: job.name, mode });
 
-  const schema = checkSchema(await inspectSchema(db), JOB_NAMES);
-  assertJobCanRun(schema, job);
   const migrations = await migrationStatus(db, adapter, settings.journalSchema);
-  if (mode === 'apply') assertMigrated(migrations);
   const historyWritable = migrations.pending.length === 0;
+  const start: RunStart = { job: job.name, mode, trigger: request.trigger, params };
 
-  await checkRecIdsExist(db, params);
+  let schema: SchemaReport;
+  try {
+    schema = checkSchema(await inspectSchema(db), JOB_NAMES);
+    assertJobCanRun(schema, job);
+    if (mode === 'apply') assertMigrated(migrations);
+    await checkRecIdsExist(db, params);
+  } catch (error) {
+    // A refused run is part of the audit trail too, wherever cw-maint's tables exist to hold it.
+    if (error instanceof CwMaintError && historyWritable) {
+      await recordRun(db, adapter, settings.journalSchema, start, { status: 'refused', error: describe(error) }).catch(() => undefined);
+    }
+    throw error;
+  }
   const context = { layout: schema.layout! };
   const change = changeFor(job, params);
-  const start: RunStart = { job: job.name, mode, trigger: request.trigger, params };
   const base = { job: job.name, mode, layout: context.layout, params };
 
   if (mode === 'dry-run') {

@@ -159,6 +159,11 @@ for (const engine of inject('engines')) {
       const text = [error.message, ...error.details].join('\n');
       expect(text).toContain('companyStatuses: 99 not found in dbo.Company_Status. Valid: 1 = Active, 2 = Inactive, 3 = Not-Approved, 7 = Former Client, 12 = Credit Hold');
       expect(text).toContain('companyTypes: 404 not found in dbo.Company_Type');
+      // Refused runs are in the history too.
+      const runs = await runRows(tdb);
+      expect(runs).toHaveLength(1);
+      expect(runs[0]).toMatchObject({ job: 'set-primary-portal', mode: 'dry-run', status: 'refused', matched: null });
+      expect(runs[0]!.error).toContain('99 not found');
     });
 
     it('a Company_ID that looks like SQL injection is just a company that does not exist', async () => {
