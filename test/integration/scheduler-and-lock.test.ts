@@ -54,7 +54,7 @@ for (const engine of inject('engines')) {
 
     it('two applies started together: exactly one applies, the other exits 4 and changes nothing', async () => {
       const tdb = await fresh();
-      const env = { CW_DB_URL: tdb.url, CW_MAINT_TEST_PAUSE_AFTER_JOURNAL_MS: '4000' };
+      const env = { CW_DB_URL: tdb.url, CW_MAINT_TEST_PAUSE_AFTER_JOURNAL_MS: '10000' };
       const [a, b] = await Promise.all([runCli(REVOKE_ARGS, env), runCli(REVOKE_ARGS, env)]);
       const loser = a.code === 0 ? b : a;
       if (engine.flavor === 'babelfish') {
