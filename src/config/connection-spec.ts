@@ -74,7 +74,9 @@ function parseMssqlUrl(value: string, envName: string): MssqlConnectionSpec {
   if (!database) problems.push('no database name after the host (…:1433/Database)');
   if (!user) problems.push('no user name (mssql://user:password@host…)');
   if (problems.length) throw new UsageError(`${envName} is incomplete: ${problems.join('; ')}.`);
-  const [server, instanceName] = url.hostname.split('\\') as [string, string | undefined];
+  // A named instance: ?instanceName=CW (a backslash is not allowed in a URL host; %5C is accepted).
+  const [server, hostInstance] = decodeURIComponent(url.hostname).split('\\') as [string, string | undefined];
+  const instanceName = url.searchParams.get('instanceName') || hostInstance || undefined;
   return {
     engine: 'mssql',
     server,

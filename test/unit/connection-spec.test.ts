@@ -22,6 +22,12 @@ describe('parseConnectionSpec', () => {
     expect(parseConnectionSpec('mssql://u:p@h/db')).toMatchObject({ port: 1433, encrypt: true, trustServerCertificate: false });
   });
 
+  it('reads a named instance from an mssql:// URL (?instanceName= or %5C in the host)', () => {
+    for (const url of ['mssql://u:p@sqlhost/cw?instanceName=CW', 'mssql://u:p@sqlhost%5CCW/cw']) {
+      expect(parseConnectionSpec(url)).toMatchObject({ server: 'sqlhost', instanceName: 'CW', port: undefined, database: 'cw' });
+    }
+  });
+
   it('reads an ADO connection string with a named instance', () => {
     const spec = parseConnectionSpec('Server=SQL01\\CW;Database=cwwebapp_site;User Id=cw_maint;Password=secret;Encrypt=False');
     expect(spec).toMatchObject({ engine: 'mssql', server: 'SQL01', instanceName: 'CW', port: undefined, database: 'cwwebapp_site', user: 'cw_maint', encrypt: false });
