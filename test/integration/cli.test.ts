@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli, runScript } from '../support/cli.js';
+import { renameColumn } from '../support/schema-edits.js';
 import { dboChecksum, seededDatabase, type TestDatabase } from '../support/test-database.js';
 
 /** The CLI as cron runs it: exit codes, one-line errors, --json on stdout, logs on stderr. */
@@ -132,11 +133,26 @@ for (const engine of inject('engines')) {
       expect(denied.stderr).not.toContain('wrong-secret');
     });
 
-    it('migrations-check: exit 0 and --json report', async () => {
+    it('migrations-check: exit 0 and --json report; a missing column is exit 3 naming the job and the column', async () => {
       const r = await runCli(['migrations-check', '--json'], env());
       expect(r.code).toBe(0);
       const report = JSON.parse(r.stdout);
       expect(report).toMatchObject({ layout: 'legacy', ok: true, blocked: {} });
+
+      await renameColumn(tdb.db, engine, 'dbo.Contact', 'Disable_Flag', 'Portal_Disable_Flag');
+      try {
+        const broken = await runCli(['migrations-check'], env());
+        expect(broken.code).toBe(3);
+        expect(broken.stdout).toMatch(/MISSING dbo\.Contact\.Disable_Flag/);
+        expect(broken.stderr).toContain('revoke-inactive cannot run: dbo.Contact.Disable_Flag not found');
+        const job = await runCli([...revoke, '--dry-run'], env());
+        expect(job.code).toBe(3);
+        expect(job.stderr).toContain('revoke-inactive cannot run: dbo.Contact.Disable_Flag not found');
+        const other = await runCli(['set-company-portal', '--level', '2', '--company', 'Co00002', '--dry-run'], env());
+        expect(other.code).toBe(0);
+      } finally {
+        await renameColumn(tdb.db, engine, 'dbo.Contact', 'Portal_Disable_Flag', 'Disable_Flag');
+      }
     });
   });
 }
