@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { seededRandom } from '../../src/fixture/generate.js';
-import { FIXTURE_STATUSES, FIXTURE_TYPES } from '../../src/fixture/generate.js';
+import { FIXTURE_STATUSES, FIXTURE_TYPES, seededRandom } from '../../src/fixture/generate.js';
 import { contactRows, seededDatabase, type TestDatabase } from '../support/test-database.js';
 import { originalScriptSql, type OriginalScript } from '../support/original-scripts.js';
 import { executeRaw, runNamedJob } from '../support/run.js';
