@@ -2,6 +2,7 @@ import dotenv from 'dotenv';
 import { loadConfigFile, type LoadedConfig } from '../config/config-file.js';
 import { parseConnectionSpec, type ConnectionSpec } from '../config/connection-spec.js';
 import { createLogger, type Logger } from '../log.js';
+import { JOB_NAMES } from '../../jobs/index.js';
 
 export interface CommonOptions {
   config?: string;
@@ -24,6 +25,6 @@ export function cliContext(options: CommonOptions): CliContext {
     envLoaded = true;
   }
   const log = createLogger({ verbose: options.verbose });
-  const loaded = loadConfigFile(options.config);
+  const loaded = loadConfigFile(options.config, JOB_NAMES);
   return { log, loaded, connection: () => parseConnectionSpec(process.env.CW_DB_URL) };
 }

@@ -44,7 +44,7 @@ export interface LoadedConfig {
  * Reads the config file: --config, else CW_MAINT_CONFIG, else ./cw-maint.config.json. A file
  * that was named but is missing is an error; the default file may be absent (flags only).
  */
-export function loadConfigFile(explicitPath: string | undefined, env = process.env): LoadedConfig {
+export function loadConfigFile(explicitPath: string | undefined, jobNames: readonly string[], env = process.env): LoadedConfig {
   const named = explicitPath ?? env.CW_MAINT_CONFIG;
   const path = resolve(named ?? DEFAULT_CONFIG_FILE);
   if (!existsSync(path)) {
@@ -58,7 +58,15 @@ export function loadConfigFile(explicitPath: string | undefined, env = process.e
     throw new UsageError(`Config file ${path} is not valid JSON: ${(error as Error).message}`);
   }
   const parsed = configSchema.safeParse(raw);
-  if (!parsed.success) throw new UsageError(`Config file ${path} is invalid:`, formatIssues(parsed.error));
+  const problems = parsed.success ? [] : formatIssues(parsed.error);
+  // A misspelt job name would otherwise be ignored without a word.
+  const jobs = (raw as { jobs?: unknown })?.jobs;
+  if (jobs && typeof jobs === 'object') {
+    for (const name of Object.keys(jobs)) {
+      if (!jobNames.includes(name)) problems.push(`jobs.${name}: no such job (known: ${jobNames.join(', ')})`);
+    }
+  }
+  if (problems.length || !parsed.success) throw new UsageError(`Config file ${path} is invalid:`, problems);
   return { config: parsed.data, path };
 }
 

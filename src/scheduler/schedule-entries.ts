@@ -20,9 +20,6 @@ export interface ScheduleEntry {
 export function scheduleEntries(config: ConfigFile): ScheduleEntry[] {
   const problems: string[] = [];
   const entries: ScheduleEntry[] = [];
-  for (const name of Object.keys(config.jobs)) {
-    if (!JOBS.some((j) => j.name === name)) problems.push(`jobs.${name}: no such job (known: ${JOBS.map((j) => j.name).join(', ')})`);
-  }
   for (const job of JOBS) {
     const entry = config.jobs[job.name];
     if (!entry || entry.schedule === undefined) continue;

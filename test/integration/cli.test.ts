@@ -42,10 +42,11 @@ describe('CLI without a database', () => {
   it('every problem in a config file is reported at once', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'cwm-'));
     const file = join(dir, 'config.json');
-    writeFileSync(file, JSON.stringify({ maxChange: 5, jobs: { 'revoke-inactive': { companyTypes: [], companyStatuses: ['x'], colour: 'red' } } }));
+    writeFileSync(file, JSON.stringify({ maxChange: 5, jobs: { 'revoke-inactve': {}, 'revoke-inactive': { companyTypes: [], companyStatuses: ['x'], colour: 'red' } } }));
     const bad = await runCli(['revoke-inactive', '--dry-run', '--config', file], { CW_DB_URL: unreachable });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('unknown key: maxChange');
+    expect(bad.stderr).toContain('jobs.revoke-inactve: no such job');
     writeFileSync(file, JSON.stringify({ jobs: { 'revoke-inactive': { companyTypes: [], companyStatuses: ['x'], colour: 'red' } } }));
     const r = await runCli(['revoke-inactive', '--dry-run', '--config', file], { CW_DB_URL: unreachable });
     expect(r.code).toBe(2);
