@@ -1,6 +1,6 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { DatabaseHandle } from '../db/connect.js';
-import { LockHeldError } from '../errors.js';
+import { GuardRefusedError, LockHeldError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { runJob, type RunRequest, type RunSettings } from '../runner/run-job.js';
 import type { ScheduleEntry } from './schedule-entries.js';
@@ -46,6 +46,8 @@ export function startScheduler(
         } catch (error) {
           if (error instanceof LockHeldError) {
             log.warn({ event: 'run.skipped', job: entry.job.name, reason: error.message }, 'scheduled run skipped: lock held');
+          } else if (error instanceof GuardRefusedError) {
+            log.warn({ event: 'run.refused', job: entry.job.name, reason: [error.message, ...error.details].join(' ') }, 'scheduled run refused by a safety guard');
           } else {
             log.error({ event: 'run.failed', job: entry.job.name, error: (error as Error).message }, 'scheduled run failed; the scheduler goes on');
           }

@@ -137,7 +137,7 @@ for (const engine of inject('engines')) {
       expect(count(runs, 'revoke-inactive', 'refused')).toBeGreaterThanOrEqual(2);
       expect(runs.every((r) => r.trigger === 'schedule')).toBe(true);
       expect(await dboChecksum(tdb.db)).toBe(before);
-      expect(service.output().stderr).toContain('"event":"run.failed"');
+      expect(service.output().stderr).toContain('"event":"run.refused"');
       expect(service.output().stderr).toContain('"event":"scheduler.stopped"');
     });
 
