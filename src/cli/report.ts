@@ -1,4 +1,5 @@
 import type { RunResult } from '../runner/run-job.js';
+import { textTable } from './text-table.js';
 import type { AnyJob } from '../runner/job-definition.js';
 import type { Plan } from '../runner/plan.js';
 
@@ -29,9 +30,7 @@ export function planTable(job: AnyJob, plan: Plan): string {
       r.companyId ?? '',
       `${r.oldValue === null ? 'NULL' : r.oldValue} -> ${r.newValue}`,
     ]);
-    const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
-    const fmt = (cells: string[]) => `  ${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`.trimEnd();
-    lines.push('', fmt(header), fmt(widths.map((w) => '-'.repeat(w))), ...rows.map(fmt));
+    lines.push('', ...textTable(header, rows, { indent: '  ', rule: true }));
     if (plan.changed > plan.preview.length) lines.push(`  … and ${plan.changed - plan.preview.length} more`);
   }
   return lines.join('\n');

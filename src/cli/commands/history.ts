@@ -4,6 +4,7 @@ import { assertMigrated } from '../../runner/run-job.js';
 import { migrationStatus } from '../../journal/migrator.js';
 import { cwMaintTables } from '../../journal/tables.js';
 import { cliContext } from '../context.js';
+import { textTable } from '../text-table.js';
 import { parseCount } from './job.js';
 
 /** `history [--job NAME] [--limit N] [--json]`: the run table, newest first. */
@@ -46,9 +47,7 @@ export function historyCommand(): Command {
           r.host,
           r.os_user,
         ]);
-        const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => row[i]!.length)));
-        const fmt = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
-        const lines = [fmt(header), ...table.map(fmt)];
+        const lines = textTable(header, table);
         for (const r of rows) if (r.error) lines.push(`run ${r.run_id}: ${r.error}`);
         process.stdout.write(`${lines.join('\n')}\n`);
       });

@@ -1,0 +1,6 @@
+/** Left-aligned columns, two spaces apart, each as wide as its widest cell; optional indent and rule under the header. */
+export function textTable(header: string[], rows: string[][], options: { indent?: string; rule?: boolean } = {}): string[] {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (cells: string[]) => `${options.indent ?? ''}${cells.map((c, i) => c.padEnd(widths[i]!)).join('  ')}`.trimEnd();
+  return [line(header), ...(options.rule ? [line(widths.map((w) => '-'.repeat(w)))] : []), ...rows.map(line)];
+}
