@@ -8,13 +8,11 @@ import { parseConnectionSpec } from '../src/config/connection-spec.js';
 import { usingDatabase } from '../src/db/connect.js';
 import { UsageError } from '../src/errors.js';
 import { seedConnectWise } from '../src/fixture/generate.js';
+import { parseCount } from '../src/cli/args.js';
 import { reportError } from '../src/cli/exit.js';
 import { inspectSchema, hasObject } from '../migrations-check/inspect.js';
 
-const whole = (name: string) => (text: string) => {
-  if (!/^\d+$/.test(text)) throw new UsageError(`${name} must be a whole number, got "${text}"`);
-  return Number(text);
-};
+const whole = (flag: string) => (text: string) => parseCount(text, flag);
 
 const program = new Command('fixture')
   .addOption(new Option('--layout <layout>', 'company-type layout').choices(['many-to-many', 'legacy']).default('many-to-many'))

@@ -5,7 +5,7 @@ import { migrationStatus } from '../../journal/migrator.js';
 import { cwMaintTables } from '../../journal/tables.js';
 import { cliContext } from '../context.js';
 import { textTable } from '../text-table.js';
-import { parseCount } from './job.js';
+import { parseCount } from '../args.js';
 
 /** `history [--job NAME] [--limit N] [--json]`: the run table, newest first. */
 export function historyCommand(): Command {

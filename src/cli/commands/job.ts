@@ -2,7 +2,6 @@ import { createInterface } from 'node:readline/promises';
 import { Command, Option } from 'commander';
 import { resolveJobParams, type ParamFlags } from '../../config/job-params.js';
 import { usingDatabase } from '../../db/connect.js';
-import { UsageError } from '../../errors.js';
 import type { AnyJob } from '../../runner/job-definition.js';
 import type { Plan } from '../../runner/plan.js';
 import { runJob } from '../../runner/run-job.js';
@@ -11,6 +10,7 @@ import { inspectSchema } from '../../../migrations-check/inspect.js';
 import { JOB_NAMES } from '../../../jobs/index.js';
 import { compileJobStatements, formatStatement } from '../../runner/statements.js';
 import { testHooksFromEnv } from '../../runner/test-hooks.js';
+import { parseCount } from '../args.js';
 import { cliContext } from '../context.js';
 import { jsonReport, planTable, textReport } from '../report.js';
 
@@ -100,9 +100,4 @@ async function confirmApply(job: AnyJob, plan: Plan, target: string): Promise<bo
   } finally {
     rl.close();
   }
-}
-
-export function parseCount(text: string, flag: string): number {
-  if (!/^\d+$/.test(text.trim())) throw new UsageError(`${flag} must be a whole number, got "${text}"`);
-  return Number(text);
 }
