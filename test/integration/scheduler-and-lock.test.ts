@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -7,7 +6,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { parseConnectionSpec } from '../../src/config/connection-spec.js';
 import { openDatabase } from '../../src/db/connect.js';
 import { RunFailedError } from '../../src/errors.js';
-import { PROJECT_ROOT, runCli } from '../support/cli.js';
+import { runCli, spawnScript } from '../support/cli.js';
 import { killSessions } from '../support/schema-edits.js';
 import { dboChecksum, seededDatabase, type TestDatabase } from '../support/test-database.js';
 import { journalRows, runNamedJob, runRows } from '../support/run.js';
@@ -22,11 +21,7 @@ function writeConfig(config: unknown): string {
 
 /** A CLI child we can signal; resolves `paused` when it logs the test pause inside its transaction. */
 function startCli(args: string[], env: Record<string, string>) {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(PROJECT_ROOT, 'src/cli/main.ts'), ...args], {
-    cwd: PROJECT_ROOT,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnScript('src/cli/main.ts', args, env);
   let stdout = '';
   let stderr = '';
   let onPause: () => void = () => {};

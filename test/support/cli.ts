@@ -14,6 +14,19 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
   return runScript('src/cli/main.ts', args, env, options);
 }
 
+/**
+ * Starts a project script as one process (node with tsx as a loader, so a signal reaches the
+ * script itself), in a clean environment: only what the test gives (dotenv never overrides a
+ * variable that is set).
+ */
+export function spawnScript(script: string, args: string[], env: Record<string, string | undefined> = {}, cwd = ROOT) {
+  return spawn(process.execPath, ['--import', 'tsx', `${ROOT}/${script}`, ...args], {
+    cwd,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', CW_DB_URL: '', ...env } as NodeJS.ProcessEnv,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+}
+
 export function runScript(
   script: string,
   args: string[],
@@ -21,13 +34,7 @@ export function runScript(
   options: { cwd?: string; timeoutMs?: number } = {},
 ): Promise<CliResult> {
   return new Promise((resolve, reject) => {
-    // One process (node with tsx as a loader), so a signal reaches the CLI itself.
-    const child = spawn(process.execPath, ['--import', 'tsx', `${ROOT}/${script}`, ...args], {
-      cwd: options.cwd ?? ROOT,
-      // A clean environment: only what the test gives (dotenv never overrides a variable that is set).
-      env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', CW_DB_URL: '', ...env } as NodeJS.ProcessEnv,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawnScript(script, args, env, options.cwd);
     let stdout = '';
     let stderr = '';
     child.stdout.on('data', (d) => (stdout += d));
@@ -40,5 +47,3 @@ export function runScript(
     });
   });
 }
-
-export const PROJECT_ROOT = ROOT;
