@@ -1,16 +1,18 @@
-import { z } from 'zod';
-import { atCompaniesWith } from '../src/runner/contact-filters.js';
+import { atCompaniesMatching, readsWithScriptJoins } from '../src/runner/contact-filters.js';
 import { defineJob } from '../src/runner/job-definition.js';
-import { recIdList } from '../src/runner/params.js';
+import { companyStatuses, companyTypes } from '../src/runner/params.js';
+import { statusesMustBe } from '../src/runner/status-guard.js';
 
 export default defineJob({
   name: 'revoke-inactive',
   summary: 'Revoke portal access (Disable_Flag = 1) for all contacts of inactive clients',
-  originalScript: 'revoke-inactive.sql',
-  params: z.object({ companyTypes: recIdList, companyStatuses: recIdList }).strict(),
-  column: 'Disable_Flag',
+  reproduces: { file: 'revoke-inactive.sql', title: 'Revoke access to the client portal for inactive clients' },
+  params: { companyTypes, companyStatuses },
+  reads: readsWithScriptJoins(['dbo.Contact.Disable_Flag']),
+  writes: 'Disable_Flag',
   newValue: () => true,
-  target: (eb, p, context) => atCompaniesWith(eb, { types: p.companyTypes, statuses: p.companyStatuses }, context),
+  target: (eb, p, context) => atCompaniesMatching(eb, { types: p.companyTypes, statuses: p.companyStatuses }, context),
   // Revoking for a status ConnectWise calls active would lock out paying clients.
-  statusesMustBeInactive: (p) => p.companyStatuses,
+  guards: [statusesMustBe('inactive', 'companyStatuses')],
+  example: { companyTypes: [1], companyStatuses: [3] },
 });

@@ -1,14 +1,18 @@
-import { z } from 'zod';
-import { atCompanyId, portalLevelUnset } from '../src/runner/contact-filters.js';
+import { atCompaniesMatching, portalLevelUnset, readsWithScriptJoins } from '../src/runner/contact-filters.js';
 import { defineJob } from '../src/runner/job-definition.js';
-import { companyId, portalLevel } from '../src/runner/params.js';
+import { companyId, onlyUnset, portalLevel } from '../src/runner/params.js';
 
 export default defineJob({
   name: 'set-company-portal',
   summary: 'Set Portal_Security_Level for all contacts of one company, chosen by its Company_ID',
-  originalScript: 'set-company-portal.sql',
-  params: z.object({ level: portalLevel, companyId, onlyUnset: z.boolean().default(false) }).strict(),
-  column: 'Portal_Security_Level',
+  reproduces: { file: 'set-company-portal.sql', title: 'Set portal security for all contacts as a specific company' },
+  params: { level: portalLevel, companyId, onlyUnset: onlyUnset(false) },
+  // The script joins Company_Status and Company_Type too, with no condition on them: a company
+  // without a status or type row is left out all the same.
+  reads: readsWithScriptJoins(['dbo.Company.Company_ID', 'dbo.Contact.Portal_Security_Level']),
+  writes: 'Portal_Security_Level',
   newValue: (p) => p.level,
-  target: (eb, p) => eb.and([atCompanyId(eb, p.companyId), ...(p.onlyUnset ? [portalLevelUnset(eb)] : [])]),
+  target: (eb, p, context) =>
+    eb.and([atCompaniesMatching(eb, { companyId: p.companyId }, context), ...(p.onlyUnset ? [portalLevelUnset(eb)] : [])]),
+  example: { level: 1, companyId: 'deskdirector' },
 });

@@ -1,12 +1,14 @@
+import type { ColumnRef, Layout } from '../src/db/layout.js';
+import { splitColumnRef } from '../src/db/layout.js';
 import { loadLayouts, normalizeType, type LayoutContract, type NormalizedType } from './contract.js';
 import { findColumn, hasObject, type SchemaSnapshot } from './inspect.js';
 
-export type ColumnStatus = 'ok' | 'missing' | 'wrong-type';
+export type ColumnStatus = 'ok' | 'missing' | 'wrong-type' | 'not-in-contract';
 
 export interface ColumnResult {
   table: string;
   column: string;
-  expected: NormalizedType;
+  expected: NormalizedType | null;
   found: string | null;
   nullable: boolean | null;
   status: ColumnStatus;
@@ -14,7 +16,7 @@ export interface ColumnResult {
 
 export interface SchemaReport {
   /** The layout detected, or null when the database matches none we know. */
-  layout: string | null;
+  layout: Layout | null;
   layoutDescription: string | null;
   required: Array<ColumnResult & { requiredBy: string[] }>;
   optional: Array<ColumnResult & { effect: string }>;
@@ -24,41 +26,42 @@ export interface SchemaReport {
   auditColumns: string[];
 }
 
-/** Checks every known job against the snapshot. Collects every problem; throws nothing. */
-export function checkSchema(snapshot: SchemaSnapshot, jobNames: readonly string[], layouts = loadLayouts()): SchemaReport {
+/** Per layout, each job's columns: the caller derives them from the job files. */
+export type Requirements = (layout: Layout) => ReadonlyMap<string, readonly ColumnRef[]>;
+
+/** Checks every job's columns against the snapshot. Collects every problem; throws nothing. */
+export function checkSchema(snapshot: SchemaSnapshot, requirements: Requirements, layouts = loadLayouts()): SchemaReport {
   const layout = layouts.find((l) => detects(snapshot, l)) ?? null;
   if (!layout) {
     const why =
       'the ConnectWise schema matches no known layout (' +
-      layouts.map((l) => `${l.layout}: needs ${l.detect.present.join(', ')}`).join('; ') +
+      layouts.map((l) => `${l.layout}: needs ${l.detect.present.join(', ')}${l.detect.absent.length ? ` and no ${l.detect.absent.join(', ')}` : ''}`).join('; ') +
       '). It would be unsafe to continue.';
-    return {
-      layout: null,
-      layoutDescription: null,
-      required: [],
-      optional: [],
-      blocked: Object.fromEntries(jobNames.map((job) => [job, [why]])),
-      auditColumns: [],
-    };
+    const jobs = [...requirements(layouts[0]!.layout).keys()];
+    return { layout: null, layoutDescription: null, required: [], optional: [], blocked: Object.fromEntries(jobs.map((job) => [job, [why]])), auditColumns: [] };
   }
 
+  const byColumn = new Map<ColumnRef, string[]>();
+  for (const [job, columns] of requirements(layout.layout)) {
+    for (const ref of columns) byColumn.set(ref, [...(byColumn.get(ref) ?? []), job]);
+  }
   const blocked: Record<string, string[]> = {};
-  const required = layout.columns.map((spec) => {
-    const requiredBy = spec.requiredBy === 'all' ? [...jobNames] : spec.requiredBy.filter((j) => jobNames.includes(j));
-    const result = checkColumn(snapshot, spec.table, spec.column, spec.type);
+  const required = [...byColumn].map(([ref, requiredBy]) => {
+    const { table, column } = splitColumnRef(ref);
+    const spec = layout.columns.find((c) => c.table === table && c.column.toLowerCase() === column.toLowerCase());
+    const result = checkColumn(snapshot, table, column, spec?.type ?? null);
     if (result.status !== 'ok') {
       const problem =
         result.status === 'missing'
-          ? `${spec.table}.${spec.column} not found`
-          : `${spec.table}.${spec.column} is ${result.found}, expected ${spec.type}`;
+          ? `${ref} not found`
+          : result.status === 'wrong-type'
+            ? `${ref} is ${result.found}, expected ${result.expected}`
+            : `${ref} is not described by migrations-check/layouts/${layout.layout}.json`;
       for (const job of requiredBy) (blocked[job] ??= []).push(problem);
     }
     return { ...result, requiredBy };
   });
-  const optional = layout.optional.map((spec) => ({
-    ...checkColumn(snapshot, spec.table, spec.column, spec.type),
-    effect: spec.effect,
-  }));
+  const optional = layout.optional.map((spec) => ({ ...checkColumn(snapshot, spec.table, spec.column, spec.type), effect: spec.effect }));
   return {
     layout: layout.layout,
     layoutDescription: layout.description,
@@ -73,17 +76,12 @@ function detects(snapshot: SchemaSnapshot, layout: LayoutContract): boolean {
   return layout.detect.present.every((o) => hasObject(snapshot, o)) && !layout.detect.absent.some((o) => hasObject(snapshot, o));
 }
 
-function checkColumn(snapshot: SchemaSnapshot, table: string, column: string, expected: NormalizedType): ColumnResult {
+function checkColumn(snapshot: SchemaSnapshot, table: string, column: string, expected: NormalizedType | null): ColumnResult {
   const info = findColumn(snapshot, table, column);
   if (!info) return { table, column, expected, found: null, nullable: null, status: 'missing' };
-  return {
-    table,
-    column,
-    expected,
-    found: info.dataType,
-    nullable: info.nullable,
-    status: normalizeType(info.dataType) === expected ? 'ok' : 'wrong-type',
-  };
+  const base = { table, column, expected, found: info.dataType, nullable: info.nullable };
+  if (!expected) return { ...base, status: 'not-in-contract' };
+  return { ...base, status: normalizeType(info.dataType) === expected ? 'ok' : 'wrong-type' };
 }
 
 /** "revoke-inactive cannot run: dbo.Contact.Disable_Flag not found", one line per job. */

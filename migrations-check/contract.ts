@@ -2,10 +2,13 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
+import { CONNECTWISE_TABLES, LAYOUTS, type Layout } from '../src/db/layout.js';
 
 /**
- * The schema contract: one JSON file per ConnectWise layout we support, in ./layouts.
- * Adding a layout is adding a file; this module only reads and validates them.
+ * The schema contract: one JSON file per ConnectWise layout we support, in ./layouts. A layout
+ * describes only ConnectWise's schema (tables, columns, types, detection); which job needs which
+ * column comes from the job files. The set of layouts is closed (src/db/layout.ts): every name
+ * there has exactly one file here, and no file names another.
  */
 export const NORMALIZED_TYPES = ['int', 'bit', 'string', 'datetime'] as const;
 export type NormalizedType = (typeof NORMALIZED_TYPES)[number];
@@ -13,7 +16,7 @@ export type NormalizedType = (typeof NORMALIZED_TYPES)[number];
 const qualifiedName = z.string().regex(/^dbo\.[A-Za-z_]+(\.[A-Za-z_]+)?$/, 'dbo.Table or dbo.Table.Column');
 const columnSpec = z
   .object({
-    table: z.string().regex(/^dbo\.[A-Za-z_]+$/),
+    table: z.enum(CONNECTWISE_TABLES),
     column: z.string().min(1),
     type: z.enum(NORMALIZED_TYPES),
   })
@@ -21,15 +24,15 @@ const columnSpec = z
 
 const layoutSchema = z
   .object({
-    layout: z.string().min(1),
+    layout: z.enum(LAYOUTS),
     description: z.string(),
     detect: z.object({ present: z.array(qualifiedName), absent: z.array(qualifiedName) }).strict(),
-    columns: z.array(columnSpec.extend({ requiredBy: z.union([z.literal('all'), z.array(z.string()).nonempty()]) })),
+    columns: z.array(columnSpec),
     optional: z.array(columnSpec.extend({ effect: z.string() })),
   })
   .strict();
 
-export type LayoutContract = z.infer<typeof layoutSchema>;
+export type LayoutContract = z.infer<typeof layoutSchema> & { layout: Layout };
 
 const LAYOUT_DIR = join(dirname(fileURLToPath(import.meta.url)), 'layouts');
 
@@ -48,6 +51,10 @@ export function loadLayouts(dir = LAYOUT_DIR): LayoutContract[] {
       }
       return parsed.data;
     });
+  const names = layouts.map((l) => l.layout).sort();
+  if (JSON.stringify(names) !== JSON.stringify([...LAYOUTS].sort())) {
+    throw new Error(`migrations-check/layouts must hold exactly one file per layout (${LAYOUTS.join(', ')}); found ${names.join(', ') || 'none'}`);
+  }
   if (dir === LAYOUT_DIR) cached = layouts;
   return layouts;
 }

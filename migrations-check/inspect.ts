@@ -1,26 +1,44 @@
 import { sql, type Kysely } from 'kysely';
+import { CONNECTWISE_TABLES } from '../src/db/layout.js';
 
 export interface ColumnInfo {
   dataType: string;
   nullable: boolean;
 }
 
-/** What the database has: lower-cased "dbo.table" -> lower-cased column -> info. */
+/** What the database has: lower-cased "schema.table" -> lower-cased column -> info. */
 export type SchemaSnapshot = Map<string, Map<string, ColumnInfo>>;
 
+export interface CatalogRow {
+  table_schema: string;
+  table_name: string;
+  column_name: string;
+  data_type: string;
+  is_nullable: string;
+}
+
 /**
- * Reads INFORMATION_SCHEMA.COLUMNS for schema dbo (both engines have it). Names are compared
- * case-insensitively, as SQL Server does under ConnectWise's default collation.
- * Unquoted identifiers: PostgreSQL folds them to its lower-case information_schema.
+ * One read of INFORMATION_SCHEMA.COLUMNS (both engines have it), for the ConnectWise tables
+ * cw-maint uses and for cw-maint's own schema only: a real ConnectWise database has about 500
+ * tables, and reading them all on every run is waste. Names are compared case-insensitively,
+ * as SQL Server does under ConnectWise's default collation.
  */
-export async function inspectSchema(db: Kysely<any>): Promise<SchemaSnapshot> {
-  const { rows } = await sql<{ table_name: string; column_name: string; data_type: string; is_nullable: string }>`
-    SELECT TABLE_NAME AS table_name, COLUMN_NAME AS column_name, DATA_TYPE AS data_type, IS_NULLABLE AS is_nullable
+export async function readCatalog(db: Kysely<any>, journalSchema: string): Promise<SchemaSnapshot> {
+  const tables = CONNECTWISE_TABLES.map((t) => t.slice('dbo.'.length).toLowerCase());
+  const { rows } = await sql<CatalogRow>`
+    SELECT TABLE_SCHEMA AS table_schema, TABLE_NAME AS table_name, COLUMN_NAME AS column_name,
+           DATA_TYPE AS data_type, IS_NULLABLE AS is_nullable
     FROM INFORMATION_SCHEMA.COLUMNS
-    WHERE TABLE_SCHEMA = ${'dbo'}`.execute(db);
+    WHERE (LOWER(TABLE_SCHEMA) = ${'dbo'} AND LOWER(TABLE_NAME) IN (${sql.join(tables)}))
+       OR LOWER(TABLE_SCHEMA) = ${journalSchema.toLowerCase()}`.execute(db);
+  return snapshotFromRows(rows);
+}
+
+/** Builds the case-insensitive snapshot from catalog rows as the server returns them. */
+export function snapshotFromRows(rows: readonly CatalogRow[]): SchemaSnapshot {
   const snapshot: SchemaSnapshot = new Map();
   for (const row of rows) {
-    const table = `dbo.${row.table_name}`.toLowerCase();
+    const table = `${row.table_schema}.${row.table_name}`.toLowerCase();
     if (!snapshot.has(table)) snapshot.set(table, new Map());
     snapshot.get(table)!.set(row.column_name.toLowerCase(), {
       dataType: row.data_type,
@@ -40,4 +58,10 @@ export function hasObject(snapshot: SchemaSnapshot, qualified: string): boolean 
 
 export function findColumn(snapshot: SchemaSnapshot, table: string, column: string): ColumnInfo | undefined {
   return snapshot.get(table.toLowerCase())?.get(column.toLowerCase());
+}
+
+/** The tables the snapshot holds in `schema` (lower-cased names). */
+export function tablesInSchema(snapshot: SchemaSnapshot, schema: string): string[] {
+  const prefix = `${schema.toLowerCase()}.`;
+  return [...snapshot.keys()].filter((t) => t.startsWith(prefix)).map((t) => t.slice(prefix.length));
 }

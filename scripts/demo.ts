@@ -8,6 +8,7 @@ import { parseConnectionSpec } from '../src/config/connection-spec.js';
 import { usingDatabase } from '../src/db/connect.js';
 import { seedConnectWise } from '../src/fixture/generate.js';
 import { migrateToLatest } from '../src/journal/migrator.js';
+import { JOBS } from '../jobs/index.js';
 import { main } from '../src/cli/program.js';
 
 const dataDir = process.env.CW_DEMO_DIR ?? fileURLToPath(new URL('../.demo-db', import.meta.url));
@@ -35,7 +36,7 @@ const steps = given.length
 let code = 0;
 for (const args of steps) {
   process.stdout.write(`\n$ cw-maint ${args.join(' ')}\n`);
-  code = await main([process.argv[0]!, 'cw-maint', ...args]);
+  code = await main([process.argv[0]!, 'cw-maint', ...args], JOBS);
   if (code !== 0) break;
 }
 process.exitCode = code;

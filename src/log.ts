@@ -8,11 +8,17 @@ export type { Logger } from 'pino';
  * watching. Both destinations are synchronous: a short CLI run must not lose its last lines
  * on exit, which pino-pretty as a worker transport can do.
  */
-export function createLogger(options: { verbose?: boolean; level?: string } = {}): Logger {
-  const level = options.level ?? process.env.LOG_LEVEL ?? (options.verbose ? 'debug' : 'info');
-  const destination = process.stderr.isTTY
-    ? pretty({ destination: 2, sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' })
-    : pino.destination({ fd: 2, sync: true });
+export function createLogger(
+  options: { verbose?: boolean; level?: string; env?: NodeJS.ProcessEnv; stream?: { write(text: string): unknown; isTTY?: boolean } } = {},
+): Logger {
+  const env = options.env ?? process.env;
+  const level = options.level ?? env.LOG_LEVEL ?? (options.verbose ? 'debug' : 'info');
+  const stream = options.stream ?? process.stderr;
+  const destination = stream.isTTY
+    ? pretty({ destination: stream === process.stderr ? 2 : (stream as never), sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' })
+    : stream === process.stderr
+      ? pino.destination({ fd: 2, sync: true })
+      : { write: (line: string) => void stream.write(line) };
   return pino(
     {
       level,

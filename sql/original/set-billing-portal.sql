@@ -1,20 +1,19 @@
 -- ============================================================================================
--- ORIGINAL SCRIPT: "Set portal security level for billing contact"
--- Source: same article as set-primary-portal.sql. The stored copy we could read was cut off
---         after the script's first lines, so this text is reconstructed from the article's
---         description ("similar to the last example, except this script updates the portal
---         security level for the client's billing contact", only where the level is still 0)
---         in the same shape as its sibling. Compare with your own copy before relying on it.
--- What it does: sets Portal_Security_Level for the billing contact of active clients whose
---         level is still 0.
+-- PUBLISHED SCRIPT: "Set portal security level for billing contact"
+-- Source: the article "Managing ConnectWise client portal security and access using SQL", its
+--         second script. Text as published, with its example values: level 4, company type
+--         RecID 1, company status RecID 1, and only contacts whose level is still 0.
+-- What it does: sets Portal_Security_Level for the billing contact of active clients, where the
+--         level is still 0 (NULL is not 0).
 -- KNOWN BUG in the published script: it filters on dbo.Company.Default_Billing_Flag. ConnectWise's
---         Company table has no such column (the billing flag is Contact.Default_Billing_Flag), so
---         the script fails as published. cw-maint uses Contact.Default_Billing_Flag.
+--         Company table has no such column (the billing flag is the contact's), so the script
+--         fails as published. cw-maint uses dbo.Contact.Default_Billing_Flag: its one deliberate
+--         difference from a published script.
 -- Reproduced by: jobs/set-billing-portal.ts (npm run job -- set-billing-portal); onlyUnset
---         defaults to true here, as in this script.
+--         defaults to true here, as in this script (--overwrite drops the level condition).
 -- ============================================================================================
 UPDATE Contact
-SET Contact.Portal_Security_Level = 6
+SET Contact.Portal_Security_Level = 4
 FROM dbo.Contact
 INNER JOIN dbo.Company
 ON dbo.Contact.Company_RecID = dbo.Company.Company_RecID

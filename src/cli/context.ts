@@ -1,12 +1,20 @@
+import type { Command } from 'commander';
 import dotenv from 'dotenv';
 import { loadConfigFile, type LoadedConfig } from '../config/config-file.js';
 import { parseConnectionSpec, type ConnectionSpec } from '../config/connection-spec.js';
 import { createLogger, type Logger } from '../log.js';
-import { JOB_NAMES } from '../../jobs/index.js';
+import type { CliDeps } from './io.js';
 
+/** The options every verb takes. */
 export interface CommonOptions {
   config?: string;
   verbose?: boolean;
+}
+
+export function withCommonOptions(command: Command): Command {
+  return command
+    .option('--config <file>', 'config file (default ./cw-maint.config.json or $CW_MAINT_CONFIG)')
+    .option('--verbose', 'debug logs, and stack traces on errors');
 }
 
 export interface CliContext {
@@ -16,15 +24,11 @@ export interface CliContext {
   connection(): ConnectionSpec;
 }
 
-let envLoaded = false;
-
 /** .env (quietly: dotenv 17 prints a banner otherwise), the logger and the config file. */
-export function cliContext(options: CommonOptions): CliContext {
-  if (!envLoaded) {
-    dotenv.config({ quiet: true });
-    envLoaded = true;
-  }
-  const log = createLogger({ verbose: options.verbose });
-  const loaded = loadConfigFile(options.config, JOB_NAMES);
-  return { log, loaded, connection: () => parseConnectionSpec(process.env.CW_DB_URL) };
+export function cliContext(options: CommonOptions, deps: CliDeps): CliContext {
+  const { env, stderr } = deps.io;
+  dotenv.config({ quiet: true, processEnv: env as Record<string, string> });
+  const log = createLogger({ verbose: options.verbose, env, stream: stderr });
+  const loaded = loadConfigFile(options.config, deps.jobs, env);
+  return { log, loaded, connection: () => parseConnectionSpec(env.CW_DB_URL) };
 }

@@ -1,42 +1,44 @@
 import { Command } from 'commander';
-import { JOBS } from '../../jobs/index.js';
+import type { AnyJob } from '../runner/job-definition.js';
+import { historyCommand } from './commands/history.js';
 import { jobCommand } from './commands/job.js';
 import { migrateCommand } from './commands/migrate.js';
 import { migrationsCheckCommand } from './commands/migrations-check.js';
-import { historyCommand } from './commands/history.js';
 import { scheduleCommand } from './commands/schedule.js';
 import { reportError } from './exit.js';
+import { processIo, type CliDeps, type CliIo } from './io.js';
 
 /** `npm run job -- <job|verb> [options]`. Exit codes: see README. */
-export function buildProgram(): Command {
+export function buildProgram(deps: CliDeps): Command {
   const program = new Command('cw-maint')
     .description('Keeps client-portal access in an on-prem ConnectWise Manage database right.')
     .usage('<job|command> [options]')
-    .showHelpAfterError('(run with --help for usage)')
-    .exitOverride();
+    .showHelpAfterError('(run with --help for usage)');
   program.commandsGroup?.('Jobs:');
-  for (const job of JOBS) program.addCommand(jobCommand(job));
+  for (const job of deps.jobs) program.addCommand(jobCommand(job, deps));
   program.commandsGroup?.('Commands:');
-  program.addCommand(historyCommand());
-  program.addCommand(migrateCommand());
-  program.addCommand(migrationsCheckCommand());
-  program.addCommand(scheduleCommand());
-  // Sub-commands inherit exitOverride only when set before they are added; set it on each.
-  for (const command of program.commands) command.exitOverride();
+  program.addCommand(historyCommand(deps));
+  program.addCommand(migrateCommand(deps));
+  program.addCommand(migrationsCheckCommand(deps));
+  program.addCommand(scheduleCommand(deps));
+  // Sub-commands inherit these only when set before they are added; set them on each.
+  const output = { writeOut: (s: string) => void deps.io.stdout.write(s), writeErr: (s: string) => void deps.io.stderr.write(s) };
+  for (const command of [program, ...program.commands]) command.exitOverride().configureOutput(output);
   return program;
 }
 
-/** Runs one command line; returns the exit code (never calls process.exit). */
-export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+/** Runs one command line with the given job registry; returns the exit code (never calls process.exit). */
+export async function main(argv: string[], jobs: readonly AnyJob[], io: CliIo = processIo()): Promise<number> {
+  let code = 0;
+  const program = buildProgram({ jobs, io, exit: (c) => (code = c) });
   if (argv.length <= 2) {
     program.outputHelp();
     return 2;
   }
   try {
     await program.parseAsync(argv);
-    return 0;
+    return code;
   } catch (error) {
-    return reportError(error, argv.includes('--verbose'));
+    return reportError(error, argv.includes('--verbose'), io.stderr);
   }
 }

@@ -1,7 +1,8 @@
-import type { RunResult } from '../runner/run-job.js';
-import { textTable } from './text-table.js';
+import { ExitCode } from '../errors.js';
 import type { AnyJob } from '../runner/job-definition.js';
 import type { Plan } from '../runner/plan.js';
+import type { RunResult } from '../runner/run-job.js';
+import { textTable } from './text-table.js';
 
 /** The --json object: exactly these keys (cron wrappers and change tickets parse it). */
 export function jsonReport(result: RunResult): string {
@@ -16,14 +17,19 @@ export function jsonReport(result: RunResult): string {
   });
 }
 
+/** A refused run (or a dry run whose apply would be refused) exits 5; declining at the prompt is no failure. */
+export function exitCodeOf(result: RunResult): number {
+  return result.outcome === 'refused' ? ExitCode.guard : ExitCode.ok;
+}
+
 export function planTable(job: AnyJob, plan: Plan): string {
   const lines = [
-    `  matched    ${plan.matched}   (rows the original script's WHERE selects)`,
-    `  changed    ${plan.changed}   (rows whose ${job.column} differs)`,
+    `  matched    ${plan.matched}   (rows the ${job.reproduces ? "original script's " : "job's "}WHERE selects)`,
+    `  changed    ${plan.changed}   (rows whose ${job.writes} differs)`,
     `  unchanged  ${plan.unchanged}`,
   ];
   if (plan.preview.length) {
-    const header = ['Contact_RecID', 'Name', 'Company_ID', `${job.column}`];
+    const header = ['Contact_RecID', 'Name', 'Company_ID', job.writes];
     const rows = plan.preview.map((r) => [
       String(r.contactRecId),
       r.name,
@@ -39,11 +45,14 @@ export function planTable(job: AnyJob, plan: Plan): string {
 export function textReport(job: AnyJob, result: RunResult, target: string): string {
   const title = `${job.name} (${result.mode === 'apply' ? 'apply' : 'dry run'}) on ${target}, ConnectWise layout ${result.layout}`;
   const lines = [title, planTable(job, result.plan), ''];
-  if (result.refusal) lines.push('An apply of this plan would be refused by a safety guard (below).');
+  const recorded = result.historyWritten ? `Recorded as run ${result.runId}.` : 'History not written (cw-maint tables not migrated; run `npm run migrate`).';
   if (result.mode === 'dry-run') {
-    lines.push(
-      `Dry run: nothing was changed. ${result.historyWritten ? `Recorded as run ${result.runId}.` : 'History not written (cw-maint tables not migrated; run `npm run migrate`).'}`,
-    );
+    if (result.refusal) lines.push('An apply of this plan would be refused by a safety guard (see below).');
+    lines.push(`Dry run: nothing was changed. ${recorded}`);
+  } else if (result.outcome === 'refused') {
+    lines.push(`Refused by a safety guard (see below): nothing was changed. ${recorded}`);
+  } else if (result.outcome === 'declined') {
+    lines.push(`Not confirmed: nothing was changed. ${recorded}`);
   } else {
     lines.push(`Applied: ${result.changed} rows changed in run ${result.runId}; their before-values are in the journal.`);
   }

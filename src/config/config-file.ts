@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
+import type { AnyJob } from '../runner/job-definition.js';
 import { DEFAULT_JOURNAL_SCHEMA, SCHEMA_NAME_PATTERN } from '../journal/tables.js';
 
 export const DEFAULT_CONFIG_FILE = 'cw-maint.config.json';
@@ -23,7 +24,11 @@ const configSchema = z
     /** Written to Contact.Updated_By on every changed row. */
     updatedBy: z.string().min(1).max(30).default('cw-maint'),
     /** Schema of cw-maint's own tables (runs, journal). */
-    journalSchema: z.string().regex(SCHEMA_NAME_PATTERN, 'must be a plain SQL identifier').default(DEFAULT_JOURNAL_SCHEMA),
+    journalSchema: z
+      .string()
+      .regex(SCHEMA_NAME_PATTERN, 'must be a plain SQL identifier')
+      .refine((name) => name.toLowerCase() !== 'dbo', "must not be dbo: cw-maint's tables never go into ConnectWise's schema")
+      .default(DEFAULT_JOURNAL_SCHEMA),
     /** An apply that would change more rows than this is refused (exit 5). */
     maxChanges: z.number().int().nonnegative().default(DEFAULT_MAX_CHANGES),
     /** How long an in-flight run may take to finish after SIGTERM before it is rolled back. */
@@ -43,8 +48,10 @@ export interface LoadedConfig {
 /**
  * Reads the config file: --config, else CW_MAINT_CONFIG, else ./cw-maint.config.json. A file
  * that was named but is missing is an error; the default file may be absent (flags only).
+ * Every problem in the file is reported at once, inside job entries too (unknown keys, values
+ * of the wrong shape), whichever verb reads it: a misspelt key must never be ignored.
  */
-export function loadConfigFile(explicitPath: string | undefined, jobNames: readonly string[], env = process.env): LoadedConfig {
+export function loadConfigFile(explicitPath: string | undefined, jobs: readonly AnyJob[], env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const named = explicitPath ?? env.CW_MAINT_CONFIG;
   const path = resolve(named ?? DEFAULT_CONFIG_FILE);
   if (!existsSync(path)) {
@@ -59,15 +66,25 @@ export function loadConfigFile(explicitPath: string | undefined, jobNames: reado
   }
   const parsed = configSchema.safeParse(raw);
   const problems = parsed.success ? [] : formatIssues(parsed.error);
-  // A misspelt job name would otherwise be ignored without a word.
-  const jobs = (raw as { jobs?: unknown })?.jobs;
-  if (jobs && typeof jobs === 'object') {
-    for (const name of Object.keys(jobs)) {
-      if (!jobNames.includes(name)) problems.push(`jobs.${name}: no such job (known: ${jobNames.join(', ')})`);
+  const entries = (raw as { jobs?: unknown })?.jobs;
+  if (entries && typeof entries === 'object' && !Array.isArray(entries)) {
+    for (const [name, entry] of Object.entries(entries)) {
+      const job = jobs.find((j) => j.name === name);
+      if (!job) problems.push(`jobs.${name}: no such job (known: ${jobs.map((j) => j.name).join(', ')})`);
+      else problems.push(...entryProblems(job, entry));
     }
   }
   if (problems.length || !parsed.success) throw new UsageError(`Config file ${path} is invalid:`, problems);
   return { config: parsed.data, path };
+}
+
+/** A job entry's own problems: unknown keys and values of the wrong shape (missing ones are checked when the job runs). */
+function entryProblems(job: AnyJob, entry: unknown): string[] {
+  if (!entry || typeof entry !== 'object' || Array.isArray(entry)) return [`jobs.${job.name}: must be an object`];
+  const shape = Object.fromEntries(Object.entries(job.params).map(([key, spec]) => [key, spec.schema.optional()]));
+  const schema = z.object({ ...shape, ...scheduleFields.shape }).strict();
+  const parsed = schema.safeParse(entry);
+  return parsed.success ? [] : formatIssues(parsed.error, `jobs.${job.name}`);
 }
 
 /** One line per problem, with its path ("jobs.revoke-inactive.companyTypes.0: must be > 0"). */

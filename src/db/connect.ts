@@ -1,4 +1,4 @@
-import { Kysely, sql } from 'kysely';
+import { Kysely, sql, type LogEvent } from 'kysely';
 import { describeConnection, type ConnectionSpec } from '../config/connection-spec.js';
 import { ConnectionError } from '../errors.js';
 import { adapterFor, type EngineAdapter } from './adapters/index.js';
@@ -19,7 +19,7 @@ export interface DatabaseHandle {
 export async function usingDatabase<T>(
   spec: ConnectionSpec,
   fn: (handle: DatabaseHandle) => Promise<T>,
-  options: { poolSize?: number } = {},
+  options: OpenOptions = {},
 ): Promise<T> {
   const handle = await openDatabase(spec, options);
   try {
@@ -29,9 +29,19 @@ export async function usingDatabase<T>(
   }
 }
 
-export async function openDatabase(spec: ConnectionSpec, options: { poolSize?: number } = {}): Promise<DatabaseHandle> {
+export interface OpenOptions {
+  poolSize?: number;
+  /** --show-sql: every statement sent, with its parameters, as it runs. */
+  showSql?: (text: string) => void;
+}
+
+export async function openDatabase(spec: ConnectionSpec, options: OpenOptions = {}): Promise<DatabaseHandle> {
   const adapter = adapterFor(spec.engine);
-  const db = new Kysely<Database>({ dialect: adapter.createDialect(spec, options.poolSize ?? 4) });
+  const show = options.showSql;
+  const db = new Kysely<Database>({
+    dialect: adapter.createDialect(spec, options.poolSize ?? 4),
+    ...(show ? { log: (event: LogEvent) => show(formatQuery(event)) } : {}),
+  });
   const label = describeConnection(spec);
   try {
     await sql`SELECT 1 AS ok`.execute(db);
@@ -41,4 +51,10 @@ export async function openDatabase(spec: ConnectionSpec, options: { poolSize?: n
     throw new ConnectionError(`Cannot connect to ${label}: ${reason}`, [], { cause: error });
   }
   return { db, adapter, spec, label };
+}
+
+function formatQuery(event: LogEvent): string {
+  const params = event.query.parameters.map((p, i) => `--   ${i + 1}: ${JSON.stringify(p)}`).join('\n');
+  const failed = event.level === 'error' ? `-- FAILED: ${String((event.error as Error)?.message ?? event.error)}\n` : '';
+  return `${event.query.sql};\n${params ? `${params}\n` : ''}${failed}-- (${event.queryDurationMillis.toFixed(1)} ms)\n`;
 }

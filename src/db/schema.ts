@@ -3,8 +3,8 @@ import type { ColumnType, Generated } from 'kysely';
 /**
  * Kysely types for the ConnectWise tables the jobs touch, and for cw-maint's own tables.
  *
- * Exact SQL types are not public (see ../shared/FACTS.md); the contract in migrations-check/
- * is what is verified at run time. Nullable where ConnectWise's nullability is unknown.
+ * Exact SQL types are not public; the contract in migrations-check/ is what is verified at run
+ * time. Nullable where ConnectWise's nullability is unknown.
  * bit columns read back as boolean on both engines (tedious maps bit to boolean, pg maps boolean).
  */
 export interface ContactTable {
@@ -54,7 +54,7 @@ export interface RunTable {
   run_id: Generated<number>;
   job: string;
   mode: 'dry-run' | 'apply' | 'undo';
-  status: 'running' | 'succeeded' | 'failed' | 'refused';
+  status: 'running' | 'succeeded' | 'failed' | 'refused' | 'declined';
   params: string;
   started_at: ColumnType<Date, Date, Date>;
   finished_at: ColumnType<Date | null, Date | null, Date | null>;

@@ -1,12 +1,10 @@
-import { Kysely, Migrator, type MigrationResultSet } from 'kysely';
+import { Kysely, Migrator, type CompiledQuery, type MigrationResultSet } from 'kysely';
 import type { EngineAdapter } from '../db/adapters/index.js';
+import { readCatalog } from '../../migrations-check/inspect.js';
+import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, migrationStatusFrom, type MigrationStatus } from './migration-status.js';
 import { cwMaintMigrations } from './migrations.js';
 
-export interface MigrationStatus {
-  schema: string;
-  applied: string[];
-  pending: string[];
-}
+export type { MigrationStatus } from './migration-status.js';
 
 /** Kysely's Migrator over cw-maint's own migrations, with its bookkeeping tables in our schema. */
 export function createMigrator(db: Kysely<any>, adapter: EngineAdapter, schema: string): Migrator {
@@ -15,21 +13,31 @@ export function createMigrator(db: Kysely<any>, adapter: EngineAdapter, schema: 
     db,
     provider: { getMigrations: async () => migrations },
     migrationTableSchema: schema,
-    migrationTableName: 'cw_maint_migration',
-    migrationLockTableName: 'cw_maint_migration_lock',
+    migrationTableName: MIGRATION_TABLE,
+    migrationLockTableName: MIGRATION_LOCK_TABLE,
   });
 }
 
-/** Read-only: which migrations are applied and which are pending (all, when the schema is absent). */
+/** Read-only: which migrations are applied, pending, or unknown to this build. */
 export async function migrationStatus(db: Kysely<any>, adapter: EngineAdapter, schema: string): Promise<MigrationStatus> {
-  const infos = await createMigrator(db, adapter, schema).getMigrations();
-  return {
-    schema,
-    applied: infos.filter((m) => m.executedAt).map((m) => m.name),
-    pending: infos.filter((m) => !m.executedAt).map((m) => m.name),
-  };
+  return migrationStatusFrom(await readCatalog(db, schema), db, adapter, schema);
 }
 
 export async function migrateToLatest(db: Kysely<any>, adapter: EngineAdapter, schema: string): Promise<MigrationResultSet> {
   return createMigrator(db, adapter, schema).migrateToLatest();
+}
+
+/** The DDL of the pending migrations, compiled against the same engine but never sent. */
+export async function pendingDdl(adapter: EngineAdapter, schema: string, pending: string[]): Promise<string> {
+  const captured: CompiledQuery[] = [];
+  const capture = new Kysely<any>({
+    dialect: adapter.compileOnlyDialect(),
+    log: (event) => {
+      captured.push(event.query);
+    },
+  });
+  const migrations = cwMaintMigrations(adapter, schema);
+  for (const name of pending) await migrations[name]!.up(capture);
+  await capture.destroy();
+  return captured.map((q) => `${q.sql};\n`).join('');
 }

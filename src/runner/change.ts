@@ -5,7 +5,7 @@ import type { AnyJob, ContactExpressionBuilder } from './job-definition.js';
 
 /** The job's column, new value and the predicates that say which targeted rows actually change. */
 export interface Change {
-  column: AnyJob['column'];
+  column: AnyJob['writes'];
   /** As bound to the driver: a number for levels, a boolean for flags. */
   value: number | boolean;
   /** As stored in the journal: flags as 0/1. */
@@ -14,7 +14,7 @@ export interface Change {
 
 export function changeFor(job: AnyJob, params: Record<string, unknown>): Change {
   const value = job.newValue(params);
-  return { column: job.column, value, journalValue: typeof value === 'boolean' ? Number(value) : value };
+  return { column: job.writes, value, journalValue: typeof value === 'boolean' ? Number(value) : value };
 }
 
 /** Rows whose value differs from the new one. NULL differs from everything, as the original UPDATE would overwrite it. */

@@ -14,7 +14,7 @@ export interface RunStart {
 }
 
 export interface RunOutcome {
-  status: 'succeeded' | 'failed' | 'refused';
+  status: 'succeeded' | 'failed' | 'refused' | 'declined';
   matched?: number;
   changed?: number;
   unchanged?: number;

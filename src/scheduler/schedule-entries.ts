@@ -3,7 +3,6 @@ import type { ConfigFile } from '../config/config-file.js';
 import { resolveJobParams } from '../config/job-params.js';
 import { CwMaintError, UsageError } from '../errors.js';
 import type { AnyJob } from '../runner/job-definition.js';
-import { JOBS } from '../../jobs/index.js';
 
 export interface ScheduleEntry {
   job: AnyJob;
@@ -17,10 +16,10 @@ export interface ScheduleEntry {
  * Every scheduled job from the config, validated at start-up: a bad cron expression, time zone
  * or parameter is reported now (all of them at once, exit 2), not at 2 a.m.
  */
-export function scheduleEntries(config: ConfigFile): ScheduleEntry[] {
+export function scheduleEntries(config: ConfigFile, jobs: readonly AnyJob[]): ScheduleEntry[] {
   const problems: string[] = [];
   const entries: ScheduleEntry[] = [];
-  for (const job of JOBS) {
+  for (const job of jobs) {
     const entry = config.jobs[job.name];
     if (!entry || entry.schedule === undefined) continue;
     let resolved;

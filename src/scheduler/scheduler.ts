@@ -1,8 +1,8 @@
 import cron, { type ScheduledTask } from 'node-cron';
 import type { DatabaseHandle } from '../db/connect.js';
-import { GuardRefusedError, LockHeldError } from '../errors.js';
+import { LockHeldError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { runJob, type RunRequest, type RunSettings } from '../runner/run-job.js';
+import { runJob, type RunHooks, type RunSettings } from '../runner/run-job.js';
 import type { ScheduleEntry } from './schedule-entries.js';
 
 export interface Scheduler {
@@ -20,7 +20,7 @@ export function startScheduler(
   entries: ScheduleEntry[],
   settings: RunSettings,
   log: Logger,
-  hooks?: RunRequest['hooks'],
+  hooks?: RunHooks,
 ): Scheduler {
   const inFlight = new Set<Promise<void>>();
   const abort = new AbortController();
@@ -41,13 +41,15 @@ export function startScheduler(
             signal: abort.signal,
           });
           if (result.refusal) {
-            log.warn({ event: 'run.refused', job: entry.job.name, reason: [result.refusal.message, ...result.refusal.details].join(' ') }, 'dry run: an apply would be refused');
+            const reason = [result.refusal.message, ...result.refusal.problems].join(' ');
+            log.warn(
+              { event: 'run.refused', job: entry.job.name, mode: entry.mode, reason },
+              entry.mode === 'dry-run' ? 'dry run: an apply would be refused' : 'scheduled run refused by a safety guard',
+            );
           }
         } catch (error) {
           if (error instanceof LockHeldError) {
             log.warn({ event: 'run.skipped', job: entry.job.name, reason: error.message }, 'scheduled run skipped: lock held');
-          } else if (error instanceof GuardRefusedError) {
-            log.warn({ event: 'run.refused', job: entry.job.name, reason: [error.message, ...error.details].join(' ') }, 'scheduled run refused by a safety guard');
           } else {
             log.error({ event: 'run.failed', job: entry.job.name, error: (error as Error).message }, 'scheduled run failed; the scheduler goes on');
           }

@@ -2,17 +2,32 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCli, runScript } from '../support/cli.js';
+import { runCli, runCliInProcess, runScript } from '../support/cli.js';
 import { renameColumn } from '../support/schema-edits.js';
 import { createTestDatabase, dboChecksum, seededDatabase, type TestDatabase } from '../support/test-database.js';
 
-/** The CLI as cron runs it: exit codes, one-line errors, --json on stdout, logs on stderr. */
+/**
+ * The CLI as cron runs it: exit codes, one-line errors, --json on stdout, logs on stderr. Most of
+ * it runs in-process (the same main() the entry point calls); a real process where only a real
+ * process can tell: the exit status itself.
+ */
+describe('CLI as a real process', () => {
+  it('--help exits 0 and lists every job; a usage error exits 2 with one clear line', async () => {
+    const [help, bad] = await Promise.all([runCli(['--help']), runCli(['revoke-inactive', '--types', 'abc', '--statuses', '2'], { CW_DB_URL: 'postgres://u:p@127.0.0.1:9/db' })]);
+    expect(help.code).toBe(0);
+    for (const name of ['set-primary-portal', 'revoke-inactive', 'history', 'migrations-check']) expect(help.stdout).toContain(name);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('revoke-inactive.companyTypes.0: must be a RecID');
+    expect(bad.stderr).not.toContain('    at ');
+  });
+});
+
 describe('CLI without a database', () => {
   // Port 9 on loopback: nothing listens, so a connection attempt would fail with exit 1, not 2.
   const unreachable = 'postgres://u:secret-pw@127.0.0.1:9/db';
 
   it('--help lists every job and command, exit 0', async () => {
-    const r = await runCli(['--help']);
+    const r = await runCliInProcess(['--help']);
     expect(r.code).toBe(0);
     for (const name of ['set-primary-portal', 'set-billing-portal', 'set-company-portal', 'revoke-inactive', 'history', 'migrate', 'migrations-check']) {
       expect(r.stdout).toContain(name);
@@ -20,7 +35,7 @@ describe('CLI without a database', () => {
   });
 
   it('an unknown job is exit 2 with a clear message', async () => {
-    const r = await runCli(['revoke-everything']);
+    const r = await runCliInProcess(['revoke-everything']);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain("unknown command 'revoke-everything'");
   });
@@ -31,9 +46,10 @@ describe('CLI without a database', () => {
     [['revoke-inactive', '--types', 'abc', '--statuses', '2'], 'revoke-inactive.companyTypes.0: must be a RecID'],
     [['revoke-inactive', '--types', '', '--statuses', '2'], 'revoke-inactive.companyTypes: must list at least one RecID'],
     [['set-company-portal', '--level', '3'], 'set-company-portal.companyId: required'],
-    [['revoke-inactive', '--types', '1', '--statuses', '2', '--level', '3'], '--level: revoke-inactive does not take this option'],
+    [['revoke-inactive', '--types', '1', '--statuses', '2', '--level', '3'], "unknown option '--level'"],
+    [['set-company-portal', '--level', '3', '--company', 'x'.repeat(51)], 'set-company-portal.companyId: must be at most 50 characters'],
   ])('bad parameters %j: exit 2, no connection attempted', async (args, message) => {
-    const r = await runCli(args, { CW_DB_URL: unreachable });
+    const r = await runCliInProcess(args, { CW_DB_URL: unreachable });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain(message);
     expect(r.stderr).not.toContain('Cannot connect');
@@ -43,12 +59,18 @@ describe('CLI without a database', () => {
     const dir = mkdtempSync(join(tmpdir(), 'cwm-'));
     const file = join(dir, 'config.json');
     writeFileSync(file, JSON.stringify({ maxChange: 5, jobs: { 'revoke-inactve': {}, 'revoke-inactive': { companyTypes: [], companyStatuses: ['x'], colour: 'red' } } }));
-    const bad = await runCli(['revoke-inactive', '--dry-run', '--config', file], { CW_DB_URL: unreachable });
+    const bad = await runCliInProcess(['revoke-inactive', '--dry-run', '--config', file], { CW_DB_URL: unreachable });
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain('unknown key: maxChange');
     expect(bad.stderr).toContain('jobs.revoke-inactve: no such job');
+    // Errors inside job entries come in the same report as the top-level ones, whatever the verb.
+    expect(bad.stderr).toContain('jobs.revoke-inactive: unknown key: colour');
+    const history = await runCliInProcess(['history', '--config', file], { CW_DB_URL: unreachable });
+    expect(history.code).toBe(2);
+    expect(history.stderr).toContain('jobs.revoke-inactive: unknown key: colour');
+    expect(history.stderr).toContain('unknown key: maxChange');
     writeFileSync(file, JSON.stringify({ jobs: { 'revoke-inactive': { companyTypes: [], companyStatuses: ['x'], colour: 'red' } } }));
-    const r = await runCli(['revoke-inactive', '--dry-run', '--config', file], { CW_DB_URL: unreachable });
+    const r = await runCliInProcess(['revoke-inactive', '--dry-run', '--config', file], { CW_DB_URL: unreachable });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('revoke-inactive: unknown key: colour');
     expect(r.stderr).toContain('revoke-inactive.companyTypes: must list at least one RecID');
@@ -57,13 +79,13 @@ describe('CLI without a database', () => {
 
   it('a missing or malformed CW_DB_URL is exit 2, an unreachable server exit 1, and no password is ever printed', async () => {
     const args = ['revoke-inactive', '--dry-run', '--types', '1', '--statuses', '2'];
-    const missing = await runCli(args, { CW_DB_URL: '' });
+    const missing = await runCliInProcess(args, { CW_DB_URL: '' });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toContain('CW_DB_URL is not set');
-    const malformed = await runCli(args, { CW_DB_URL: 'mysql://u:secret-pw@h/db' });
+    const malformed = await runCliInProcess(args, { CW_DB_URL: 'mysql://u:secret-pw@h/db' });
     expect(malformed.code).toBe(2);
     expect(malformed.stderr).toContain('not a connection string cw-maint understands');
-    const down = await runCli(args, { CW_DB_URL: unreachable });
+    const down = await runCliInProcess(args, { CW_DB_URL: unreachable });
     expect(down.code).toBe(1);
     expect(down.stderr).toContain('Cannot connect to postgres://u@127.0.0.1:9/db');
     expect(down.stderr).not.toContain('at ');
@@ -85,7 +107,7 @@ for (const engine of inject('engines')) {
 
     it('dry run --json: one JSON object on stdout, nothing written', async () => {
       const before = await dboChecksum(tdb.db);
-      const r = await runCli([...revoke, '--dry-run', '--json'], env());
+      const r = await runCliInProcess([...revoke, '--dry-run', '--json'], env());
       expect(r.code).toBe(0);
       const report = JSON.parse(r.stdout);
       expect(Object.keys(report).sort()).toEqual(['changed', 'job', 'matched', 'mode', 'params', 'unchanged']);
@@ -95,62 +117,65 @@ for (const engine of inject('engines')) {
     });
 
     it('apply before migrations: exit 3 naming the command; migrate then apply: exit 0 with a run id; wrong password: exit 1', async () => {
-      const blocked = await runCli([...revoke, '--yes'], env());
+      const noYes = await runCliInProcess([...revoke], env());
+      expect(noYes.code).toBe(2); // not a terminal and no --yes: refused before connecting
+      expect(noYes.stderr).toContain('needs --yes');
+      const blocked = await runCliInProcess([...revoke, '--yes'], env());
       expect(blocked.code).toBe(3);
       expect(blocked.stderr).toContain('npm run migrate');
 
-      const ddl = await runCli(['migrate', '--dry-run'], env());
+      const ddl = await runCliInProcess(['migrate', '--dry-run'], env());
       expect(ddl.code).toBe(0);
       expect(ddl.stdout.toLowerCase()).toContain('create table');
-      expect((await runCli([...revoke, '--yes'], env())).code).toBe(3); // --dry-run executed nothing
+      expect((await runCliInProcess([...revoke, '--yes'], env())).code).toBe(3); // --dry-run executed nothing
 
-      expect((await runCli(['migrate'], env())).code).toBe(0);
-      expect((await runCli(['migrate'], env())).stdout).toContain('Nothing to do');
-      const applied = await runCli([...revoke, '--json'], env());
+      expect((await runCliInProcess(['migrate'], env())).code).toBe(0);
+      expect((await runCliInProcess(['migrate'], env())).stdout).toContain('Nothing to do');
+      const applied = await runCliInProcess([...revoke, '--json', '--yes'], env());
       expect(applied.code).toBe(0);
       const report = JSON.parse(applied.stdout);
       expect(report).toMatchObject({ mode: 'apply', runId: expect.any(Number) });
       expect(report.changed).toBeGreaterThan(0);
       expect(applied.stderr).toContain('"event":"run.end"');
 
-      const guard = await runCli(['revoke-inactive', '--types', '1', '--statuses', '1', '--yes'], env());
+      const guard = await runCliInProcess(['revoke-inactive', '--types', '1', '--statuses', '1', '--yes'], env());
       expect(guard.code).toBe(5);
-      const dryGuard = await runCli(['revoke-inactive', '--types', '1', '--statuses', '1', '--dry-run'], env());
+      const dryGuard = await runCliInProcess(['revoke-inactive', '--types', '1', '--statuses', '1', '--dry-run'], env());
       expect(dryGuard.code).toBe(5);
       expect(dryGuard.stdout).toMatch(/changed\s+[1-9]/); // the plan is shown
       expect(dryGuard.stdout).toContain('An apply of this plan would be refused');
       expect(dryGuard.stderr).toContain('1 (Active) is not marked inactive');
 
-      const history = await runCli(['history', '--json', '--limit', '5'], env());
+      const history = await runCliInProcess(['history', '--json', '--limit', '5'], env());
       expect(history.code).toBe(0);
       const runs = JSON.parse(history.stdout);
       expect(runs.map((x: { mode: string; status: string }) => `${x.mode} ${x.status}`)).toEqual(['dry-run refused', 'apply refused', 'apply succeeded']);
 
       const url = new URL(tdb.url);
       url.password = 'wrong-secret';
-      const denied = await runCli([...revoke, '--dry-run'], { CW_DB_URL: url.toString() });
+      const denied = await runCliInProcess([...revoke, '--dry-run'], { CW_DB_URL: url.toString() });
       expect(denied.code).toBe(1);
       expect(denied.stderr).toMatch(/Cannot connect/);
       expect(denied.stderr).not.toContain('wrong-secret');
     });
 
     it('migrations-check: exit 0 and --json report; a missing column is exit 3 naming the job and the column', async () => {
-      const r = await runCli(['migrations-check', '--json'], env());
+      const r = await runCliInProcess(['migrations-check', '--json'], env());
       expect(r.code).toBe(0);
       const report = JSON.parse(r.stdout);
       expect(report).toMatchObject({ layout: 'legacy', ok: true, blocked: {} });
 
       await renameColumn(tdb.db, engine, 'dbo.Contact', 'Disable_Flag', 'Portal_Disable_Flag');
       try {
-        const broken = await runCli(['migrations-check'], env());
+        const broken = await runCliInProcess(['migrations-check'], env());
         expect(broken.code).toBe(3);
         expect(broken.stdout).toMatch(/MISSING dbo\.Contact\.Disable_Flag/);
         expect(broken.stderr).toContain('revoke-inactive cannot run: dbo.Contact.Disable_Flag not found');
-        const job = await runCli([...revoke, '--dry-run'], env());
+        const job = await runCliInProcess([...revoke, '--dry-run'], env());
         expect(job.code).toBe(3);
         expect(job.stderr).toContain('revoke-inactive cannot run: dbo.Contact.Disable_Flag not found');
-        const other = await runCli(['set-company-portal', '--level', '2', '--company', 'Co00002', '--dry-run'], env());
-        expect(other.code).toBe(0);
+        const other = await runCliInProcess(['set-company-portal', '--level', '2', '--company', 'Co00002', '--dry-run'], env());
+        expect(other.code, other.stderr).toBe(0);
       } finally {
         await renameColumn(tdb.db, engine, 'dbo.Contact', 'Portal_Disable_Flag', 'Disable_Flag');
       }

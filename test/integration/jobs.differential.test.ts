@@ -63,6 +63,45 @@ for (const engine of inject('engines')) {
       });
     }
 
+    for (const layout of ['legacy', 'many-to-many'] as const) {
+      it(`the INNER JOINs leave out a company with no status or no type row, as the published script does (${layout})`, async () => {
+        const [reference, subject] = await Promise.all([
+          seededDatabase(engine, { layout, migrate: false }),
+          seededDatabase(engine, { layout }),
+        ]);
+        open.push(reference, subject);
+        // Two companies that have contacts: one loses its status, the other its type.
+        const [noStatus, noType] = (
+          await subject.db
+            .selectFrom('dbo.Company')
+            .innerJoin('dbo.Contact', 'dbo.Contact.Company_RecID', 'dbo.Company.Company_RecID')
+            .select(['dbo.Company.Company_ID', 'dbo.Company.Company_RecID'])
+            .where('dbo.Company.Company_ID', 'like', 'Co%')
+            .groupBy(['dbo.Company.Company_ID', 'dbo.Company.Company_RecID'])
+            .orderBy('dbo.Company.Company_ID')
+            .execute()
+        ).slice(0, 2) as Array<{ Company_ID: string; Company_RecID: number }>;
+        for (const tdb of [reference, subject]) {
+          await tdb.db.updateTable('dbo.Company').set({ Company_Status_RecID: null }).where('Company_RecID', '=', noStatus!.Company_RecID).execute();
+          if (layout === 'legacy') await tdb.db.updateTable('dbo.Company').set({ Company_Type_RecID: null }).where('Company_RecID', '=', noType!.Company_RecID).execute();
+          else await tdb.db.deleteFrom('dbo.Company_Company_Type').where('Company_RecID', '=', noType!.Company_RecID).execute();
+        }
+        for (const companyId of [noStatus!.Company_ID, noType!.Company_ID]) {
+          const contacts = await subject.db
+            .selectFrom('dbo.Contact')
+            .innerJoin('dbo.Company', 'dbo.Company.Company_RecID', 'dbo.Contact.Company_RecID')
+            .select((eb) => eb.fn.countAll().as('n'))
+            .where('dbo.Company.Company_ID', '=', companyId)
+            .executeTakeFirstOrThrow();
+          expect(Number(contacts.n), `${companyId} has contacts, so leaving them out proves something`).toBeGreaterThan(0);
+          await executeRaw(reference, originalScriptSql(engine, layout, { job: 'set-company-portal', level: 6, companyId, onlyUnset: false }));
+          const result = await runNamedJob(subject, 'set-company-portal', { level: 6, companyId }, 'apply');
+          expect(result.plan.matched).toBe(0);
+        }
+        expect(await contactRows(subject.db)).toEqual(await contactRows(reference.db));
+      });
+    }
+
     it('a company with several types matches when any one of them is listed', async () => {
       const tdb = await seededDatabase(engine, { layout: 'many-to-many' });
       open.push(tdb);

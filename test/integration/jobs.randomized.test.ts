@@ -9,7 +9,7 @@ import { executeRaw, runNamedJob } from '../support/run.js';
  * RecID lists, level and onlyUnset, and check the job against the original's logic on the same
  * data. The seeds are printed in the test names, so a failure replays exactly.
  */
-const SEEDS = [11, 12, 13, 14, 15, 16];
+const SEEDS = [11, 12, 13, 14, 16, 17, 18, 19, 20, 21, 22, 23];
 
 function pickSubset<T>(random: () => number, items: readonly T[]): T[] {
   const chosen = items.filter(() => random() < 0.4);
@@ -22,7 +22,17 @@ function caseFor(seed: number) {
   const types = pickSubset(random, FIXTURE_TYPES.map((t) => t.id));
   const level = 1 + Math.floor(random() * 6);
   const onlyUnset = random() < 0.5;
-  const kind = Math.floor(random() * 3);
+  const kind = Math.floor(random() * 4);
+  if (kind === 3) {
+    // SMALL_FIXTURE has 60 companies, Co00001 .. Co00060 (Co00001 is "O'Brien & Sons").
+    const companyId = `Co${String(2 + Math.floor(random() * 59)).padStart(5, '0')}`;
+    return {
+      layout,
+      job: 'set-company-portal',
+      params: { level, companyId, onlyUnset },
+      original: { job: 'set-company-portal', level, companyId, onlyUnset } as OriginalScript,
+    };
+  }
   if (kind === 2) {
     const statuses = pickSubset(random, FIXTURE_STATUSES.filter((s) => s.inactive).map((s) => s.id));
     return { layout, job: 'revoke-inactive', params: { companyTypes: types, companyStatuses: statuses }, original: { job: 'revoke-inactive', types, statuses } as OriginalScript };
@@ -60,6 +70,8 @@ for (const engine of inject('engines')) {
           expect(after).toEqual(await contactRows(reference.db));
           const differing = after.filter((row, i) => JSON.stringify(row) !== JSON.stringify(before[i])).length;
           expect(result.changed).toBe(differing);
+          // A case that changes nothing proves nothing: each seed's case must change rows.
+          expect(differing).toBeGreaterThan(0);
         });
       });
     }

@@ -1,14 +1,23 @@
 import { sql } from 'kysely';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { JOB_NAMES } from '../../jobs/index.js';
-import { checkSchema } from '../../migrations-check/check.js';
+import type { Kysely } from 'kysely';
+import { JOBS } from '../../jobs/index.js';
 import { loadLayouts } from '../../migrations-check/contract.js';
-import { inspectSchema } from '../../migrations-check/inspect.js';
+import type { EngineAdapter } from '../../src/db/adapters/index.js';
 import { SchemaCheckError } from '../../src/errors.js';
 import { migrateToLatest, migrationStatus } from '../../src/journal/migrator.js';
+import { preflight } from '../../src/runner/preflight.js';
+import { jobColumns } from '../../src/runner/required-columns.js';
 import { dboChecksum, seededDatabase, type TestDatabase } from '../support/test-database.js';
 import { inRolledBackTransaction, renameColumn, retypeColumnToText } from '../support/schema-edits.js';
 import { runNamedJob } from '../support/run.js';
+
+const JOB_NAMES = JOBS.map((j) => j.name);
+
+/** The schema part of the preflight every run makes, for every job. */
+async function schemaReport(db: Kysely<any>, adapter: EngineAdapter) {
+  return (await preflight({ db, adapter }, JOBS, 'cw_maint')).schema;
+}
 
 const BIT_AND_INT_COLUMNS = [
   ['dbo.Contact', 'Disable_Flag'],
@@ -27,23 +36,24 @@ for (const engine of inject('engines')) {
       it(`${layout.layout}: detected, every job can run, audit columns found`, async () => {
         const tdb = await seededDatabase(engine, { layout: layout.layout as 'legacy' | 'many-to-many' });
         open.push(tdb);
-        const report = checkSchema(await inspectSchema(tdb.db), JOB_NAMES);
+        const report = await schemaReport(tdb.db, tdb.adapter);
         expect(report.layout).toBe(layout.layout);
         expect(report.blocked).toEqual({});
         expect(report.auditColumns.sort()).toEqual(['Last_Update', 'Last_Update_UTC', 'Updated_By']);
 
         // Each required column, missing in turn, blocks exactly the jobs that need it.
-        for (const spec of layout.columns) {
+        for (const spec of report.required) {
           await inRolledBackTransaction(tdb.db, async (trx) => {
             await renameColumn(trx, engine, spec.table, spec.column, `${spec.column}_gone`);
-            const broken = checkSchema(await inspectSchema(trx), JOB_NAMES);
+            const broken = await schemaReport(trx, tdb.adapter);
             const qualified = `${spec.table}.${spec.column}`;
             if (layout.detect.present.includes(qualified)) {
               expect(broken.layout).toBeNull();
               expect(Object.keys(broken.blocked).sort()).toEqual([...JOB_NAMES].sort());
               return;
             }
-            const expected = spec.requiredBy === 'all' ? [...JOB_NAMES] : spec.requiredBy;
+            const expected = JOBS.filter((job) => jobColumns(job, layout.layout).includes(qualified as never)).map((j) => j.name);
+            expect(expected.length).toBeGreaterThan(0);
             expect(Object.keys(broken.blocked).sort(), qualified).toEqual([...expected].sort());
             for (const job of expected) expect(broken.blocked[job]).toEqual([`${qualified} not found`]);
           });
@@ -54,13 +64,13 @@ for (const engine of inject('engines')) {
     it('a retyped column is reported with its type and blocks its jobs; optional columns only change behaviour', async () => {
       const tdb = await seededDatabase(engine, { layout: 'many-to-many', auditColumns: false });
       open.push(tdb);
-      const plain = checkSchema(await inspectSchema(tdb.db), JOB_NAMES);
+      const plain = await schemaReport(tdb.db, tdb.adapter);
       expect(plain.blocked).toEqual({});
       expect(plain.auditColumns).toEqual([]);
       for (const [table, column] of BIT_AND_INT_COLUMNS) {
         await inRolledBackTransaction(tdb.db, async (trx) => {
           await retypeColumnToText(trx, engine, table, column);
-          const report = checkSchema(await inspectSchema(trx), JOB_NAMES);
+          const report = await schemaReport(trx, tdb.adapter);
           const row = report.required.find((r) => r.column === column)!;
           expect(row.status).toBe('wrong-type');
           const blockedJobs = Object.keys(report.blocked);
@@ -74,7 +84,7 @@ for (const engine of inject('engines')) {
       const tdb = await seededDatabase(engine, { layout: 'many-to-many' });
       open.push(tdb);
       await sql`DROP TABLE ${sql.table('dbo.Company_Company_Type')}`.execute(tdb.db);
-      const report = checkSchema(await inspectSchema(tdb.db), JOB_NAMES);
+      const report = await schemaReport(tdb.db, tdb.adapter);
       expect(report.layout).toBeNull();
       expect(report.blocked['revoke-inactive']![0]).toMatch(/matches no known layout/);
       const before = await dboChecksum(tdb.db);
@@ -89,7 +99,7 @@ for (const engine of inject('engines')) {
       const params = { level: 2, companyTypes: [1], companyStatuses: [1] };
       const error = await runNamedJob(tdb, 'set-primary-portal', params, 'apply').catch((e) => e);
       expect(error).toBeInstanceOf(SchemaCheckError);
-      expect(error.message).toContain('npm run migrate');
+      expect([error.message, ...error.details].join('\n')).toContain('npm run migrate');
       expect((await runNamedJob(tdb, 'set-primary-portal', params, 'dry-run')).plan.changed).toBeGreaterThan(0);
 
       const first = await migrateToLatest(tdb.db, tdb.adapter, 'cw_maint');

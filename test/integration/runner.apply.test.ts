@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { GuardRefusedError, LockHeldError, RunFailedError, UsageError } from '../../src/errors.js';
+import { LockHeldError, RunFailedError, UsageError } from '../../src/errors.js';
 import { withRunLock } from '../../src/runner/run-lock.js';
 import { contactRows, dboChecksum, seededDatabase, type TestDatabase } from '../support/test-database.js';
 import { journalRows, runNamedJob, runRows, TEST_SETTINGS } from '../support/run.js';
@@ -135,19 +135,22 @@ for (const engine of inject('engines')) {
     it('guards refuse before any write: too many changes, and revoking for an active status', async () => {
       const tdb = await fresh();
       const before = await dboChecksum(tdb.db);
-      const tooMany = runNamedJob(tdb, 'revoke-inactive', REVOKE, 'apply', { settings: { ...TEST_SETTINGS, maxChanges: 1 } });
-      await expect(tooMany).rejects.toThrow(GuardRefusedError);
-      const active = await runNamedJob(tdb, 'revoke-inactive', { companyTypes: [1], companyStatuses: [1, 2] }, 'apply').catch((e) => e);
-      expect(active).toBeInstanceOf(GuardRefusedError);
-      expect(active.details).toEqual([expect.stringContaining('1 (Active) is not marked inactive in ConnectWise')]);
+      const tooMany = await runNamedJob(tdb, 'revoke-inactive', REVOKE, 'apply', { settings: { ...TEST_SETTINGS, maxChanges: 1 } });
+      expect(tooMany.outcome).toBe('refused');
+      expect(tooMany.changed).toBe(0);
+      expect(tooMany.refusal!.problems[0]).toContain('more than maxChanges (1)');
+      const active = await runNamedJob(tdb, 'revoke-inactive', { companyTypes: [1], companyStatuses: [1, 2] }, 'apply');
+      expect(active.outcome).toBe('refused');
+      expect(active.refusal!.problems).toEqual([expect.stringContaining('1 (Active) is not marked inactive in ConnectWise')]);
       expect(await dboChecksum(tdb.db)).toBe(before);
+      expect(await journalRows(tdb)).toHaveLength(0);
       expect((await runRows(tdb)).map((r) => r.status)).toEqual(['refused', 'refused']);
 
       // A dry run still shows its plan, and says the apply would be refused.
       const dry = await runNamedJob(tdb, 'revoke-inactive', REVOKE, 'dry-run', { settings: { ...TEST_SETTINGS, maxChanges: 1 } });
       expect(dry.plan.changed).toBeGreaterThan(1);
-      expect(dry.refusal).toBeInstanceOf(GuardRefusedError);
-      expect(dry.refusal!.details[0]).toContain('more than maxChanges (1)');
+      expect(dry.outcome).toBe('refused');
+      expect(dry.refusal!.problems[0]).toContain('more than maxChanges (1)');
       expect(await dboChecksum(tdb.db)).toBe(before);
       expect((await runRows(tdb)).at(-1)).toMatchObject({ mode: 'dry-run', status: 'refused' });
     });
@@ -166,13 +169,17 @@ for (const engine of inject('engines')) {
       expect(runs[0]!.error).toContain('99 not found');
     });
 
-    it('a Company_ID that looks like SQL injection is just a company that does not exist', async () => {
+    it('a Company_ID that does not exist (even one that looks like SQL injection) is an error naming the nearest ones', async () => {
       const tdb = await fresh();
       const before = await dboChecksum(tdb.db);
-      const result = await runNamedJob(tdb, 'set-company-portal', { level: 6, companyId: "x'; DROP TABLE Contact; --" }, 'apply');
-      expect(result.plan.matched).toBe(0);
-      expect(result.changed).toBe(0);
+      const error = await runNamedJob(tdb, 'set-company-portal', { level: 6, companyId: "x'; DROP TABLE Contact; --" }, 'apply').catch((e) => e);
+      expect(error).toBeInstanceOf(UsageError);
+      expect(error.details[0]).toMatch(/^companyId: "x'; DROP TABLE Contact; --" not found in dbo\.Company\.Company_ID\. Nearest: /);
+      const typo = await runNamedJob(tdb, 'set-company-portal', { level: 6, companyId: 'co00o04' }, 'dry-run').catch((e) => e);
+      expect(typo).toBeInstanceOf(UsageError);
+      expect(typo.details[0]).toContain('Nearest: Co00004 (Company 4)');
       expect(await dboChecksum(tdb.db)).toBe(before);
+      expect(await journalRows(tdb)).toHaveLength(0);
     });
   });
 }

@@ -3,15 +3,19 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, inject, it } from 'vitest';
+import { JOBS } from '../../jobs/index.js';
+import { loadConfigFile } from '../../src/config/config-file.js';
 import { parseConnectionSpec } from '../../src/config/connection-spec.js';
 import { openDatabase } from '../../src/db/connect.js';
-import { RunFailedError } from '../../src/errors.js';
-import { runCli, spawnScript } from '../support/cli.js';
+import { LockHeldError, RunFailedError } from '../../src/errors.js';
+import { scheduleEntries } from '../../src/scheduler/schedule-entries.js';
+import { runSchedulerService } from '../../src/scheduler/service.js';
+import { runCliInProcess, spawnScript } from '../support/cli.js';
 import { killSessions } from '../support/schema-edits.js';
 import { dboChecksum, seededDatabase, type TestDatabase } from '../support/test-database.js';
-import { journalRows, runNamedJob, runRows } from '../support/run.js';
+import { journalRows, runNamedJob, runRows, silentLog } from '../support/run.js';
 
-const REVOKE_ARGS = ['revoke-inactive', '--types', '1,9', '--statuses', '2,7', '--json'];
+const REVOKE = { companyTypes: [1, 9], companyStatuses: [2, 7] };
 
 function writeConfig(config: unknown): string {
   const file = join(mkdtempSync(join(tmpdir(), 'cwm-')), 'cw-maint.config.json');
@@ -19,20 +23,27 @@ function writeConfig(config: unknown): string {
   return file;
 }
 
-/** A CLI child we can signal; resolves `paused` when it logs the test pause inside its transaction. */
-function startCli(args: string[], env: Record<string, string>) {
-  const child = spawnScript('src/cli/main.ts', args, env);
+/** A child we can signal; `seen(text)` resolves when its stdout or stderr has shown `text`. */
+function startChild(script: string, args: string[], env: Record<string, string>) {
+  const child = spawnScript(script, args, env);
   let stdout = '';
   let stderr = '';
-  let onPause: () => void = () => {};
-  const paused = new Promise<void>((resolve) => (onPause = resolve));
-  child.stdout.on('data', (d) => (stdout += d));
-  child.stderr.on('data', (d) => {
-    stderr += d;
-    if (stderr.includes('"event":"test.pause"')) onPause();
-  });
+  const waiters: Array<{ text: string; resolve: () => void }> = [];
+  const check = () => {
+    for (const w of [...waiters]) if ((stdout + stderr).includes(w.text)) w.resolve();
+  };
+  child.stdout.on('data', (d) => ((stdout += d), check()));
+  child.stderr.on('data', (d) => ((stderr += d), check()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => child.on('close', (code, signal) => resolve({ code, signal })));
-  return { child, paused, exited, output: () => ({ stdout, stderr }) };
+  const seen = (text: string) => new Promise<void>((resolve) => (waiters.push({ text, resolve }), check()));
+  return { child, seen, exited, output: () => ({ stdout, stderr }) };
+}
+
+/** A promise and the function that resolves it: the pause and release of a hook. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
 }
 
 for (const engine of inject('engines')) {
@@ -47,20 +58,30 @@ for (const engine of inject('engines')) {
       return tdb;
     };
 
-    it('two applies started together: exactly one applies, the other exits 4 and changes nothing', async () => {
+    it('two applies at once: the second finds the first paused inside its transaction, exits as locked and changes nothing', async () => {
       const tdb = await fresh();
-      const env = { CW_DB_URL: tdb.url, CW_MAINT_TEST_PAUSE_AFTER_JOURNAL_MS: '10000' };
-      const [a, b] = await Promise.all([runCli(REVOKE_ARGS, env), runCli(REVOKE_ARGS, env)]);
-      const loser = a.code === 0 ? b : a;
+      const paused = gate();
+      const release = gate();
+      const first = runNamedJob(tdb, 'revoke-inactive', REVOKE, 'apply', {
+        hooks: {
+          afterJournal: async () => {
+            paused.open();
+            await release.opened;
+          },
+        },
+      });
+      await paused.opened;
+      const second = await runNamedJob(tdb, 'revoke-inactive', REVOKE, 'apply').catch((e) => e);
+      release.open();
+      const winner = await first;
       if (engine.flavor === 'babelfish') {
         // Babelfish returns -999 for a held applock with @LockTimeout = 0 (SQL Server: -1); see runner.apply.test.ts.
-        expect([a.code, b.code].sort()).toEqual([0, 1]);
-        expect(loser.stderr).toContain('sp_getapplock returned -999');
+        expect(second).toBeInstanceOf(RunFailedError);
+        expect(second.message).toContain('sp_getapplock returned -999');
       } else {
-        expect([a.code, b.code].sort()).toEqual([0, 4]);
-        expect(loser.stderr).toMatch(/Another apply is running: run \d+ \(revoke-inactive\)/);
+        expect(second).toBeInstanceOf(LockHeldError);
+        expect(second.message).toMatch(new RegExp(`Another apply is running: run ${winner.runId} \\(revoke-inactive\\)`));
       }
-      const winner = JSON.parse((a.code === 0 ? a : b).stdout);
       const journal = await journalRows(tdb);
       expect(journal).toHaveLength(winner.changed);
       expect(new Set(journal.map((j) => j.run_id))).toEqual(new Set([winner.runId]));
@@ -69,18 +90,18 @@ for (const engine of inject('engines')) {
     it('SIGKILL while the apply transaction is open: no partial change, lock released, next run succeeds', async () => {
       const tdb = await fresh();
       const before = await dboChecksum(tdb.db);
-      const cli = startCli(REVOKE_ARGS, { CW_DB_URL: tdb.url, CW_MAINT_TEST_PAUSE_AFTER_JOURNAL_MS: '60000' });
-      await cli.paused;
-      cli.child.kill('SIGKILL');
-      expect((await cli.exited).signal).toBe('SIGKILL');
+      const victim = startChild('test/support/pausing-apply.ts', [], { CW_DB_URL: tdb.url });
+      await victim.seen('paused');
+      victim.child.kill('SIGKILL');
+      expect((await victim.exited).signal).toBe('SIGKILL');
       // The server rolls back when the session goes; poll briefly for it to notice.
       for (let i = 0; i < 50 && (await dboChecksum(tdb.db)) !== before; i++) await sleep(100);
       expect(await dboChecksum(tdb.db)).toBe(before);
       expect(await journalRows(tdb)).toHaveLength(0);
       expect((await runRows(tdb)).map((r) => r.status)).toEqual(['running']); // shown as interrupted
 
-      const next = await runCli(REVOKE_ARGS, { CW_DB_URL: tdb.url });
-      expect(next.code).toBe(0);
+      const next = await runCliInProcess(['revoke-inactive', '--types', '1,9', '--statuses', '2,7', '--json', '--yes'], { CW_DB_URL: tdb.url });
+      expect(next.code, next.stderr).toBe(0);
       expect(JSON.parse(next.stdout).changed).toBeGreaterThan(0);
     });
 
@@ -89,7 +110,7 @@ for (const engine of inject('engines')) {
       const before = await dboChecksum(tdb.db);
       const admin = await openDatabase(parseConnectionSpec(engine.adminUrl, 'test URL'), { poolSize: 1 });
       try {
-        const failed = await runNamedJob(tdb, 'revoke-inactive', { companyTypes: [1, 9], companyStatuses: [2, 7] }, 'apply', {
+        const failed = await runNamedJob(tdb, 'revoke-inactive', REVOKE, 'apply', {
           hooks: {
             afterJournal: async () => {
               expect(await killSessions(admin.db, engine, tdb.name)).toBeGreaterThan(0);
@@ -102,11 +123,11 @@ for (const engine of inject('engines')) {
       }
       expect(await dboChecksum(tdb.db)).toBe(before);
       expect(await journalRows(tdb)).toHaveLength(0);
-      const next = await runNamedJob(tdb, 'revoke-inactive', { companyTypes: [1, 9], companyStatuses: [2, 7] }, 'apply');
+      const next = await runNamedJob(tdb, 'revoke-inactive', REVOKE, 'apply');
       expect(next.changed).toBeGreaterThan(0);
     });
 
-    it('the scheduler records runs every second, goes on after a refused run, and exits 0 on SIGTERM', async () => {
+    it('the scheduler (a real process) records runs every second, goes on after a refused run, and exits 0 on SIGTERM', async () => {
       const tdb = await fresh();
       const config = writeConfig({
         jobs: {
@@ -116,9 +137,8 @@ for (const engine of inject('engines')) {
         },
       });
       const before = await dboChecksum(tdb.db);
-      const service = startCli(['schedule', '--config', config], { CW_DB_URL: tdb.url });
-      const count = (runs: Awaited<ReturnType<typeof runRows>>, job: string, status: string) =>
-        runs.filter((r) => r.job === job && r.status === status).length;
+      const service = startChild('src/cli/main.ts', ['schedule', '--config', config], { CW_DB_URL: tdb.url });
+      const count = (runs: Awaited<ReturnType<typeof runRows>>, job: string, status: string) => runs.filter((r) => r.job === job && r.status === status).length;
       let runs: Awaited<ReturnType<typeof runRows>> = [];
       for (let i = 0; i < 150 && (count(runs, 'set-primary-portal', 'succeeded') < 2 || count(runs, 'revoke-inactive', 'refused') < 2); i++) {
         await sleep(100);
@@ -136,18 +156,32 @@ for (const engine of inject('engines')) {
       expect(service.output().stderr).toContain('"event":"scheduler.stopped"');
     });
 
-    it('SIGTERM during a scheduled apply past the grace period rolls it back and exits 0', async () => {
+    it('a stop during a scheduled apply past the grace period rolls it back', async () => {
       const tdb = await fresh();
-      const config = writeConfig({
+      const file = writeConfig({
         shutdownGraceSeconds: 1,
-        jobs: { 'revoke-inactive': { companyTypes: [1, 9], companyStatuses: [2, 7], schedule: '* * * * * *' } },
+        jobs: { 'revoke-inactive': { companyTypes: [1, 9], companyStatuses: [2, 7], schedule: '* * * * * *', mode: 'apply' } },
       });
+      const { config } = loadConfigFile(file, JOBS);
       const before = await dboChecksum(tdb.db);
-      const service = startCli(['schedule', '--config', config], { CW_DB_URL: tdb.url, CW_MAINT_TEST_PAUSE_AFTER_JOURNAL_MS: '60000' });
-      await service.paused;
-      service.child.kill('SIGTERM');
-      const { code } = await service.exited;
-      expect(code, service.output().stderr).toBe(0);
+      const paused = gate();
+      const stop = gate();
+      const service = runSchedulerService({
+        spec: parseConnectionSpec(tdb.url),
+        config,
+        entries: scheduleEntries(config, JOBS),
+        log: silentLog,
+        stop: stop.opened,
+        hooks: {
+          afterJournal: async (signal) => {
+            paused.open();
+            await sleep(60_000, undefined, { signal }).catch(() => undefined);
+          },
+        },
+      });
+      await paused.opened;
+      stop.open();
+      await service;
       expect(await dboChecksum(tdb.db)).toBe(before);
       expect(await journalRows(tdb)).toHaveLength(0);
       const runs = await runRows(tdb);
@@ -165,7 +199,7 @@ describe('scheduler start-up validation', () => {
         'set-primary-portal': { level: 3, companyTypes: [1], companyStatuses: [1], schedule: '0 2 * * *', timezone: 'Mars/Olympus' },
       },
     });
-    const r = await runCli(['schedule', '--config', config], { CW_DB_URL: 'postgres://u:p@127.0.0.1:9/db' });
+    const r = await runCliInProcess(['schedule', '--config', config], { CW_DB_URL: 'postgres://u:p@127.0.0.1:9/db' });
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('jobs.revoke-inactive.schedule: "61 * * * *" is not a cron expression');
     expect(r.stderr).toContain('jobs.set-primary-portal.timezone: "Mars/Olympus" is not an IANA time zone');

@@ -1,5 +1,10 @@
 import { spawn } from 'node:child_process';
+import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
+import { JOBS } from '../../jobs/index.js';
+import type { CliIo } from '../../src/cli/io.js';
+import { main } from '../../src/cli/program.js';
+import type { AnyJob } from '../../src/runner/job-definition.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
@@ -46,4 +51,26 @@ export function runScript(
       resolve({ code, stdout, stderr });
     });
   });
+}
+
+/**
+ * The CLI in-process: the same `main` the entry point calls, with the real job registry, a clean
+ * environment and captured output. For everything but exit-by-signal and the README's commands,
+ * this is the CLI without a process start (about 1.5 s each).
+ */
+export async function runCliInProcess(
+  args: string[],
+  env: Record<string, string | undefined> = {},
+  options: { stdin?: NodeJS.ReadableStream & { isTTY?: boolean }; jobs?: readonly AnyJob[] } = {},
+): Promise<CliResult> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = {
+    stdout: { write: (s: string) => (stdout += s) },
+    stderr: { write: (s: string) => (stderr += s) },
+    stdin: options.stdin ?? Readable.from([]),
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', CW_DB_URL: '', ...env } as NodeJS.ProcessEnv,
+  };
+  const code = await main(['node', 'cw-maint', ...args], options.jobs ?? JOBS, io);
+  return { code, stdout, stderr };
 }

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import pino from 'pino';
-import { findJob } from '../../jobs/index.js';
+import { JOBS } from '../../jobs/index.js';
 import { resolveJobParams } from '../../src/config/job-params.js';
 import { runJob, type RunRequest, type RunResult } from '../../src/runner/run-job.js';
 import type { TestDatabase } from './test-database.js';
@@ -18,7 +18,7 @@ export async function runNamedJob(
   mode: RunRequest['mode'],
   extra: Partial<RunRequest> = {},
 ): Promise<RunResult> {
-  const job = findJob(name);
+  const job = JOBS.find((j) => j.name === name);
   if (!job) throw new Error(`no job ${name}`);
   const { params: validated } = resolveJobParams(job, { jobs: { [name]: params } } as never);
   return runJob(tdb, { job, params: validated, mode, trigger: 'manual', settings: TEST_SETTINGS, log: silentLog, ...extra });

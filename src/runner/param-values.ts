@@ -1,0 +1,81 @@
+import type { Kysely } from 'kysely';
+import { sql } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { UsageError } from '../errors.js';
+import type { AnyJob } from './job-definition.js';
+import type { ExistenceCheck } from './params.js';
+
+const NEAREST = 5;
+
+/**
+ * Parameter values that name ConnectWise rows (RecIDs, a Company_ID) must exist: a typo must not
+ * pass as "0 rows matched". Compared by the server, under the same collation as the job's own
+ * WHERE. The error lists the valid RecIDs, or the nearest Company_IDs (ignoring case).
+ */
+export async function checkParamValues(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>): Promise<void> {
+  const problems: string[] = [];
+  for (const [key, spec] of Object.entries(job.params)) {
+    const check = spec.mustExistIn;
+    const value = params[key];
+    if (!check || value === undefined) continue;
+    const wanted = (Array.isArray(value) ? value : [value]) as Array<string | number>;
+    const problem = await missingValues(db, key, check, wanted);
+    if (problem) problems.push(problem);
+  }
+  if (problems.length) throw new UsageError('Configured values do not exist in this database (nothing was changed):', problems);
+}
+
+async function missingValues(db: Kysely<any>, key: string, check: ExistenceCheck, wanted: Array<string | number>): Promise<string | undefined> {
+  const absent: Array<string | number> = [];
+  if (check.kind === 'recid') {
+    const found = await db.selectFrom(check.table).select(sql.ref(check.column).as('value')).where(sql.ref(check.column), 'in', wanted).execute();
+    absent.push(...wanted.filter((w) => !found.some((r: { value: unknown }) => Number(r.value) === Number(w))));
+  } else {
+    // Text: the server decides what matches (its collation), exactly as in the job's WHERE.
+    for (const value of wanted) if (!(await countMatches(db, check, value))) absent.push(value);
+  }
+  if (!absent.length) return undefined;
+  const rows = (await db
+    .selectFrom(check.table)
+    .select([sql.ref(check.column).as('value'), sql.ref(check.label).as('label')])
+    .orderBy(sql.ref(check.column))
+    .execute()) as Array<{ value: string | number; label: string | null }>;
+  const table = check.table;
+  if (check.kind === 'recid') {
+    const valid = rows.map((r) => `${r.value} = ${r.label ?? '(no description)'}`).join(', ');
+    return `${key}: ${absent.join(', ')} not found in ${table}. Valid: ${valid || '(table is empty)'}`;
+  }
+  return absent
+    .map((w) => {
+      const nearest = nearestValues(String(w), rows, NEAREST).map((r) => `${r.value} (${r.label ?? 'no name'})`);
+      return `${key}: "${w}" not found in ${table}.${check.column}. Nearest: ${nearest.join(', ') || '(table is empty)'}`;
+    })
+    .join('; ');
+}
+
+async function countMatches(db: Kysely<any>, check: ExistenceCheck, value: string | number): Promise<number> {
+  const row = await db.selectFrom(check.table).select(sql<number>`count(*)`.as('n')).where(sql.ref(check.column), '=', value).executeTakeFirst();
+  return Number(row?.n ?? 0);
+}
+
+/** The `count` rows whose value is closest to `wanted` by edit distance, ignoring case. */
+export function nearestValues<T extends { value: string | number }>(wanted: string, rows: readonly T[], count: number): T[] {
+  const target = wanted.toLowerCase();
+  return rows
+    .map((row) => ({ row, distance: editDistance(target, String(row.value).toLowerCase()) }))
+    .sort((a, b) => a.distance - b.distance || String(a.row.value).localeCompare(String(b.row.value)))
+    .slice(0, count)
+    .map((r) => r.row);
+}
+
+function editDistance(a: string, b: string): number {
+  let previous = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const current = [i];
+    for (let j = 1; j <= b.length; j++) {
+      current[j] = Math.min(previous[j]! + 1, current[j - 1]! + 1, previous[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    previous = current;
+  }
+  return previous[b.length]!;
+}

@@ -1,0 +1,76 @@
+import type { Kysely } from 'kysely';
+import type { EngineAdapter } from '../db/adapters/index.js';
+import type { Database } from '../db/schema.js';
+import { SchemaCheckError } from '../errors.js';
+import { migrationStatusFrom, missingOwnTables, type MigrationStatus } from '../journal/migration-status.js';
+import { CW_MAINT_OWN_TABLES } from '../journal/tables.js';
+import { blockedMessages, checkSchema, type SchemaReport } from '../../migrations-check/check.js';
+import { readCatalog, tablesInSchema } from '../../migrations-check/inspect.js';
+import type { AnyJob } from './job-definition.js';
+import { requirementsOf } from './required-columns.js';
+
+export interface PreflightReport {
+  schema: SchemaReport;
+  migrations: MigrationStatus;
+  /** Problems with cw-maint's own schema: some block applies only, some every run. */
+  ownSchema: { blocksApply: string[]; blocksEveryRun: string[] };
+}
+
+/**
+ * The one check every path makes before it reads or writes anything else: job runs, --show-sql,
+ * migrations-check. One catalog read (only the tables cw-maint uses) and one read of the
+ * migration table. Collects every problem; throws nothing.
+ */
+export async function preflight(
+  handle: { db: Kysely<Database>; adapter: EngineAdapter },
+  jobs: readonly AnyJob[],
+  journalSchema: string,
+): Promise<PreflightReport> {
+  const catalog = await readCatalog(handle.db, journalSchema);
+  const schema = checkSchema(catalog, requirementsOf(jobs));
+  const migrations = await migrationStatusFrom(catalog, handle.db, handle.adapter, journalSchema);
+
+  const blocksEveryRun: string[] = [];
+  const foreign = tablesInSchema(catalog, journalSchema).filter((t) => !CW_MAINT_OWN_TABLES.includes(t));
+  if (foreign.length) {
+    blocksEveryRun.push(
+      `schema "${journalSchema}" holds tables that are not cw-maint's (${foreign.join(', ')}); journalSchema must be a schema of cw-maint's own. It would be unsafe to continue.`,
+    );
+  }
+  if (migrations.unknown.length) {
+    blocksEveryRun.push(
+      `cw-maint's schema "${journalSchema}" was migrated by a newer cw-maint (migrations this build does not know: ${migrations.unknown.join(', ')}). Upgrade cw-maint; it would be unsafe to continue.`,
+    );
+  }
+  const blocksApply: string[] = [];
+  if (migrations.pending.length) {
+    blocksApply.push(
+      `cw-maint's own tables in schema "${journalSchema}" are not at the latest migration (pending: ${migrations.pending.join(', ')}). ` +
+        'Run `npm run migrate` (or `npm run migrate -- --dry-run` to see the DDL first). Dry runs work without it.',
+    );
+  }
+  const missing = missingOwnTables(catalog, migrations);
+  if (missing.length) blocksApply.push(`cw-maint's tables ${missing.join(', ')} are missing although migrated; restore them from a backup.`);
+  return { schema, migrations, ownSchema: { blocksApply, blocksEveryRun } };
+}
+
+/** Every reason `job` cannot run in `mode`, one line each. */
+export function reasonsNotToRun(report: PreflightReport, job: string, mode: 'dry-run' | 'apply'): string[] {
+  return [
+    ...blockedMessages(report.schema, [job]),
+    ...report.ownSchema.blocksEveryRun,
+    ...(mode === 'apply' ? report.ownSchema.blocksApply : []),
+  ];
+}
+
+export function assertCanRun(report: PreflightReport, job: string, mode: 'dry-run' | 'apply'): void {
+  const reasons = reasonsNotToRun(report, job, mode);
+  if (reasons.length) {
+    throw new SchemaCheckError('Schema check failed; nothing was changed. Run `npm run migrations-check` for the full report.', reasons);
+  }
+}
+
+/** cw-maint's run history can be written: its tables exist at this build's migration. */
+export function historyWritable(report: PreflightReport): boolean {
+  return !report.ownSchema.blocksApply.length && !report.ownSchema.blocksEveryRun.length;
+}

@@ -1,0 +1,31 @@
+import type { ColumnRef, Layout } from '../db/layout.js';
+import type { AnyJob } from './job-definition.js';
+
+/** What the runner itself reads for every job: the plan's preview rows and the reports. */
+export const RUNNER_READS: readonly ColumnRef[] = [
+  'dbo.Contact.Contact_RecID',
+  'dbo.Contact.First_Name',
+  'dbo.Contact.Last_Name',
+  'dbo.Contact.Company_RecID',
+  'dbo.Company.Company_RecID',
+  'dbo.Company.Company_ID',
+];
+
+/**
+ * Every ConnectWise column a job needs on a layout, derived from its file: its reads, the column
+ * it writes, the columns its parameters' values are checked against, and its guards' reads.
+ * The schema check (and the SQL login's grants) come from this, never from a hand-kept list.
+ */
+export function jobColumns(job: AnyJob, layout: Layout): ColumnRef[] {
+  const columns = new Set<ColumnRef>([...RUNNER_READS, ...job.reads[layout], `dbo.Contact.${job.writes}`]);
+  for (const spec of Object.values(job.params)) {
+    const check = spec.mustExistIn;
+    if (check) columns.add(`${check.table}.${check.column}`).add(`${check.table}.${check.label}`);
+  }
+  for (const guard of job.guards) for (const ref of guard.reads) columns.add(ref);
+  return [...columns];
+}
+
+export function requirementsOf(jobs: readonly AnyJob[]) {
+  return (layout: Layout) => new Map(jobs.map((job) => [job.name, jobColumns(job, layout)]));
+}
