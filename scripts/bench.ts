@@ -4,11 +4,14 @@
 //
 // Engine: BENCH_URL (an admin URL that may CREATE DATABASE: postgres://... or mssql://...), else
 // the embedded PGlite database in memory. Sizes: BENCH_COMPANIES (comma-separated), default 1000,4000.
+// Errors: one line and a non-zero exit code; --verbose or BENCH_VERBOSE=1 adds the stack.
 import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { sql } from 'kysely';
 import pino from 'pino';
-import { findJob } from '../jobs/index.js';
+import { JOBS } from '../jobs/index.js';
+import { parseCount } from '../src/cli/args.js';
+import { reportError } from '../src/cli/exit.js';
 import { parseConnectionSpec, type ConnectionSpec } from '../src/config/connection-spec.js';
 import { openDatabase, type DatabaseHandle } from '../src/db/connect.js';
 import { seedConnectWise } from '../src/fixture/generate.js';
@@ -17,12 +20,24 @@ import { runJob } from '../src/runner/run-job.js';
 import { originalScriptSql } from '../test/support/original-scripts.js';
 import { specForDatabase, type TestEngine } from '../test/support/engines.js';
 
-const REPS = Number(process.env.BENCH_REPS ?? 3);
-const SIZES = (process.env.BENCH_COMPANIES ?? '1000,4000').split(',').map(Number);
+const VERBOSE = process.argv.includes('--verbose') || !['', '0', 'false'].includes(process.env.BENCH_VERBOSE ?? '');
 const adminUrl = process.env.BENCH_URL;
 const log = pino({ level: 'silent' });
-const job = findJob('revoke-inactive')!;
 const params = { companyTypes: [1, 9], companyStatuses: [2, 7] };
+
+/** Whole numbers only: a typo in BENCH_COMPANIES must not silently benchmark NaN companies. */
+function benchSettings() {
+  return {
+    reps: parseCount(process.env.BENCH_REPS ?? '3', 'BENCH_REPS'),
+    sizes: (process.env.BENCH_COMPANIES ?? '1000,4000').split(',').map((size) => parseCount(size, 'BENCH_COMPANIES')),
+  };
+}
+
+function jobNamed(name: string) {
+  const job = JOBS.find((j) => j.name === name);
+  if (!job) throw new Error(`no job named ${name}`);
+  return job;
+}
 
 async function freshDatabase(): Promise<{ handle: DatabaseHandle; engine: TestEngine | undefined; drop: () => Promise<void> }> {
   if (!adminUrl) {
@@ -33,7 +48,10 @@ async function freshDatabase(): Promise<{ handle: DatabaseHandle; engine: TestEn
   const engine: TestEngine = { name: admin.engine, engine: admin.engine, adminUrl, flavor: admin.engine === 'postgres' ? 'postgres' : 'sqlserver' };
   const name = `cwm_bench_${randomBytes(4).toString('hex')}`;
   const a = await openDatabase(admin, { poolSize: 1 });
-  await sql`CREATE DATABASE ${sql.id(name)}`.execute(a.db);
+  await sql`CREATE DATABASE ${sql.id(name)}`.execute(a.db).catch(async (error: unknown) => {
+    await a.db.destroy();
+    throw error;
+  });
   const handle = await openDatabase(specForDatabase(engine, name) as ConnectionSpec);
   return {
     handle,
@@ -60,61 +78,80 @@ function median(values: number[]): number {
   return s[Math.floor(s.length / 2)]!;
 }
 
-const rows: string[] = [];
-for (const companies of SIZES) {
-  const raw: number[] = [];
-  const viaJob: number[] = [];
-  const heap: number[] = [];
-  let contacts = 0;
-  let changed = 0;
-  for (let rep = 0; rep < REPS; rep++) {
-    for (const side of ['raw', 'job'] as const) {
-      const { handle, engine, drop } = await freshDatabase();
-      try {
-        const seeded = await seedConnectWise(handle.db, handle.adapter, { layout: 'many-to-many', companies, contactsPerCompany: 4, seed: rep + 1 });
-        contacts = seeded.contacts;
-        const engineInfo: TestEngine = engine ?? { name: 'pglite', engine: 'postgres', adminUrl: '', flavor: 'postgres' };
-        if (side === 'raw') {
-          const text = originalScriptSql(engineInfo, 'many-to-many', { job: 'revoke-inactive', types: params.companyTypes, statuses: params.companyStatuses });
-          const t0 = performance.now();
-          await sql.raw(text).execute(handle.db);
-          raw.push(performance.now() - t0);
-        } else {
-          const { error } = await migrateToLatest(handle.db, handle.adapter, 'cw_maint');
-          if (error) throw error;
-          global.gc?.();
-          const heapBefore = process.memoryUsage().heapUsed;
-          const t0 = performance.now();
-          const result = await runJob(handle, {
-            job,
-            params: job.params.parse(params) as Record<string, unknown>,
-            mode: 'apply',
-            trigger: 'manual',
-            settings: { journalSchema: 'cw_maint', updatedBy: 'bench', maxChanges: Number.MAX_SAFE_INTEGER },
-            log,
-          });
-          viaJob.push(performance.now() - t0);
-          heap.push(process.memoryUsage().heapUsed - heapBefore);
-          changed = result.changed;
-        }
-      } finally {
-        await drop();
-      }
+type Job = ReturnType<typeof jobNamed>;
+
+interface Sample {
+  ms: number;
+  contacts: number;
+  /** Job side only. */
+  heapBytes?: number;
+  changed?: number;
+}
+
+/** The raw script or the job, once, on a fresh database seeded with `seed`. */
+async function measureOnce(side: 'raw' | 'job', job: Job, companies: number, seed: number): Promise<Sample> {
+  const { handle, engine, drop } = await freshDatabase();
+  try {
+    const { contacts } = await seedConnectWise(handle.db, handle.adapter, { layout: 'many-to-many', companies, contactsPerCompany: 4, seed });
+    if (side === 'raw') {
+      const engineInfo: TestEngine = engine ?? { name: 'pglite', engine: 'postgres', adminUrl: '', flavor: 'postgres' };
+      const text = originalScriptSql(engineInfo, 'many-to-many', { job: 'revoke-inactive', types: params.companyTypes, statuses: params.companyStatuses });
+      const t0 = performance.now();
+      await sql.raw(text).execute(handle.db);
+      return { ms: performance.now() - t0, contacts };
     }
+    const { error } = await migrateToLatest(handle.db, handle.adapter, 'cw_maint');
+    if (error) throw error;
+    global.gc?.();
+    const heapBefore = process.memoryUsage().heapUsed;
+    const t0 = performance.now();
+    const result = await runJob(handle, {
+      job,
+      params: job.paramsSchema.parse(params) as Record<string, unknown>,
+      mode: 'apply',
+      trigger: 'manual',
+      settings: { journalSchema: 'cw_maint', updatedBy: 'bench', maxChanges: Number.MAX_SAFE_INTEGER },
+      log,
+    });
+    return { ms: performance.now() - t0, contacts, heapBytes: process.memoryUsage().heapUsed - heapBefore, changed: result.changed };
+  } finally {
+    await drop();
   }
-  const r = median(raw);
-  const j = median(viaJob);
-  rows.push(
-    `${String(companies).padStart(9)}  ${String(contacts).padStart(8)}  ${String(changed).padStart(7)}  ${r.toFixed(1).padStart(9)}  ${j.toFixed(1).padStart(9)}  ${(j / r).toFixed(2).padStart(6)}  ${(median(heap) / 1024 / 1024).toFixed(2).padStart(10)}`,
+}
+
+/** One line of the report: medians over `reps` runs of each side, each on fresh data. */
+async function measureSize(job: Job, companies: number, reps: number): Promise<string> {
+  const raw: Sample[] = [];
+  const viaJob: Sample[] = [];
+  for (let rep = 0; rep < reps; rep++) {
+    raw.push(await measureOnce('raw', job, companies, rep + 1));
+    viaJob.push(await measureOnce('job', job, companies, rep + 1));
+  }
+  const r = median(raw.map((s) => s.ms));
+  const j = median(viaJob.map((s) => s.ms));
+  const last = viaJob.at(-1)!;
+  const heapMiB = median(viaJob.map((s) => s.heapBytes ?? 0)) / 1024 / 1024;
+  return `${String(companies).padStart(9)}  ${String(last.contacts).padStart(8)}  ${String(last.changed).padStart(7)}  ${r.toFixed(1).padStart(9)}  ${j.toFixed(1).padStart(9)}  ${(j / r).toFixed(2).padStart(6)}  ${heapMiB.toFixed(2).padStart(10)}`;
+}
+
+async function main(): Promise<void> {
+  const { reps, sizes } = benchSettings();
+  const job = jobNamed('revoke-inactive');
+  const rows: string[] = [];
+  for (const companies of sizes) rows.push(await measureSize(job, companies, reps));
+  process.stdout.write(
+    [
+      `revoke-inactive on ${adminUrl ? parseConnectionSpec(adminUrl, 'BENCH_URL').engine : 'pglite (embedded)'}; median of ${reps} runs, each on fresh data`,
+      'job = the whole runner: schema check, migration status, RecID check, plan, guards, lock, journal, update, run record.',
+      'companies  contacts  changed     raw ms     job ms   ratio  heap Δ MiB',
+      ...rows,
+      'heap Δ staying flat as contacts grow shows that rows are not pulled into Node (only the 20-row preview).',
+    ].join('\n') + '\n',
   );
 }
 
-process.stdout.write(
-  [
-    `revoke-inactive on ${adminUrl ? parseConnectionSpec(adminUrl, 'BENCH_URL').engine : 'pglite (embedded)'}; median of ${REPS} runs, each on fresh data`,
-    'job = the whole runner: schema check, migration status, RecID check, plan, guards, lock, journal, update, run record.',
-    'companies  contacts  changed     raw ms     job ms   ratio  heap Δ MiB',
-    ...rows,
-    'heap Δ staying flat as contacts grow shows that rows are not pulled into Node (only the 20-row preview).',
-  ].join('\n') + '\n',
-);
+try {
+  await main();
+} catch (error) {
+  process.exitCode = reportError(error, VERBOSE);
+}

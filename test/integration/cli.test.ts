@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli, runCliInProcess, runScript } from '../support/cli.js';
 import { renameColumn } from '../support/schema-edits.js';
-import { createTestDatabase, dboChecksum, seededDatabase, type TestDatabase } from '../support/test-database.js';
+import { dboChecksum, seededDatabase, type TestDatabase } from '../support/test-database.js';
 
 /**
  * The CLI as cron runs it: exit codes, one-line errors, --json on stdout, logs on stderr. Most of
@@ -202,28 +202,3 @@ describe('the demo (README command one)', () => {
 function runDemo(args: string[], dir: string) {
   return runScript('scripts/demo.ts', args, { CW_DEMO_DIR: dir });
 }
-
-for (const engine of inject('engines')) {
-  describe(`npm run fixture on ${engine.name}`, () => {
-    it('fills an empty database, and refuses one that already has dbo.Contact', async () => {
-      const tdb = await createTestDatabase(engine);
-      try {
-        const first = await runScript('scripts/fixture.ts', ['--layout', 'legacy', '--companies', '20'], { CW_DB_URL: tdb.url });
-        expect(first.code, first.stderr).toBe(0);
-        expect(first.stdout).toMatch(/Created the legacy test schema .*: 20 companies/);
-        const count = await tdb.db.selectFrom('dbo.Company').select((eb) => eb.fn.countAll().as('n')).executeTakeFirstOrThrow();
-        expect(Number(count.n)).toBe(20);
-        const before = await dboChecksum(tdb.db);
-        const again = await runScript('scripts/fixture.ts', [], { CW_DB_URL: tdb.url });
-        expect(again.code).toBe(2);
-        expect(again.stderr).toContain('already has dbo.Contact');
-        expect(await dboChecksum(tdb.db)).toBe(before);
-        const bad = await runScript('scripts/fixture.ts', ['--companies', 'many'], { CW_DB_URL: tdb.url });
-        expect(bad.code).toBe(2);
-      } finally {
-        await tdb.drop();
-      }
-    });
-  });
-}
-

@@ -97,7 +97,9 @@ export const mssqlAdapter: EngineAdapter = {
   },
 
   async withIdentityInsert(db, table, fn) {
-    return db.connection().execute(async (connection) => {
+    // A Transaction is one connection already, and kysely refuses .connection() on it.
+    const onOneConnection = <T>(work: (c: Kysely<any>) => Promise<T>) => (db.isTransaction ? work(db) : db.connection().execute(work));
+    return onOneConnection(async (connection) => {
       await sql`SET IDENTITY_INSERT ${sql.table(table)} ON`.execute(connection);
       try {
         return await fn(connection);
