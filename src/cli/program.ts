@@ -6,12 +6,15 @@ import { migrateCommand } from './commands/migrate.js';
 import { migrationsCheckCommand } from './commands/migrations-check.js';
 import { scheduleCommand } from './commands/schedule.js';
 import { reportError } from './exit.js';
+import { assertNoFlagTakenByNpm } from './npm-guard.js';
+import { VERSION } from '../version.js';
 import { processIo, type CliDeps, type CliIo } from './io.js';
 
 /** `npm run job -- <job|verb> [options]`. Exit codes: see README. */
 export function buildProgram(deps: CliDeps): Command {
   const program = new Command('cw-maint')
     .description('Keeps client-portal access in an on-prem ConnectWise Manage database right.')
+    .version(VERSION, '-V, --version', 'print the version and exit')
     .usage('<job|command> [options]')
     .showHelpAfterError('(run with --help for usage)');
   program.commandsGroup?.('Jobs:');
@@ -36,6 +39,7 @@ export async function main(argv: string[], jobs: readonly AnyJob[], io: CliIo = 
     return 2;
   }
   try {
+    assertNoFlagTakenByNpm(io.env, program, argv);
     await program.parseAsync(argv);
     return code;
   } catch (error) {

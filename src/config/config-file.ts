@@ -33,6 +33,12 @@ const configSchema = z
     maxChanges: z.number().int().nonnegative().default(DEFAULT_MAX_CHANGES),
     /** How long an in-flight run may take to finish after SIGTERM before it is rolled back. */
     shutdownGraceSeconds: z.number().int().nonnegative().default(30),
+    /** An apply waits at most this long for a row lock held by someone else (a technician editing a contact), then fails and rolls back. */
+    lockTimeoutSeconds: z.number().int().positive().max(3600).default(10),
+    /** Any one statement may run at most this long (0: no limit). */
+    statementTimeoutSeconds: z.number().int().nonnegative().max(86_400).default(600),
+    /** An apply chosen as a deadlock victim is rolled back and tried again this many times. */
+    deadlockRetries: z.number().int().nonnegative().max(5).default(1),
     jobs: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
   })
   .strict();

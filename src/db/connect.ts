@@ -1,7 +1,7 @@
 import { Kysely, sql, type LogEvent } from 'kysely';
 import { describeConnection, type ConnectionSpec } from '../config/connection-spec.js';
 import { ConnectionError } from '../errors.js';
-import { adapterFor, type EngineAdapter } from './adapters/index.js';
+import { adapterFor, type EngineAdapter, type SessionLimits } from './adapters/index.js';
 import type { Database } from './schema.js';
 
 export interface DatabaseHandle {
@@ -31,6 +31,8 @@ export async function usingDatabase<T>(
 
 export interface OpenOptions {
   poolSize?: number;
+  /** Lock and statement timeouts of every session (absent: the server's defaults, no limit). */
+  limits?: SessionLimits;
   /** --show-sql: every statement sent, with its parameters, as it runs. */
   showSql?: (text: string) => void;
 }
@@ -39,7 +41,7 @@ export async function openDatabase(spec: ConnectionSpec, options: OpenOptions = 
   const adapter = adapterFor(spec.engine);
   const show = options.showSql;
   const db = new Kysely<Database>({
-    dialect: adapter.createDialect(spec, options.poolSize ?? 4),
+    dialect: adapter.createDialect(spec, options.poolSize ?? 4, options.limits),
     ...(show ? { log: (event: LogEvent) => show(formatQuery(event)) } : {}),
   });
   const label = describeConnection(spec);

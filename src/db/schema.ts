@@ -54,7 +54,7 @@ export interface RunTable {
   run_id: Generated<number>;
   job: string;
   mode: 'dry-run' | 'apply' | 'undo';
-  status: 'running' | 'succeeded' | 'failed' | 'refused' | 'declined';
+  status: 'running' | 'succeeded' | 'failed' | 'refused' | 'declined' | 'interrupted';
   params: string;
   started_at: ColumnType<Date, Date, Date>;
   finished_at: ColumnType<Date | null, Date | null, Date | null>;

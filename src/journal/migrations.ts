@@ -54,5 +54,11 @@ export function cwMaintMigrations(adapter: EngineAdapter, schema: string): Recor
         await db.schema.withSchema(schema).dropTable('run').execute();
       },
     },
+    '2026-11-26-002-run-status-wider': {
+      // 'interrupted' (11 characters): a run found still marked running after its process ended.
+      async up(db: Kysely<any>) {
+        await adapter.widenTextColumn(db, `${schema}.run`, 'status', 20);
+      },
+    },
   };
 }

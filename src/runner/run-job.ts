@@ -1,6 +1,6 @@
 import type { DatabaseHandle } from '../db/connect.js';
 import type { Layout } from '../db/layout.js';
-import { CwMaintError, RunFailedError } from '../errors.js';
+import { CwMaintError, LockHeldError, RunFailedError, SchemaCheckError, UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { applyJournaled } from './apply.js';
 import { changeFor } from './change.js';
@@ -10,12 +10,15 @@ import { checkParamValues } from './param-values.js';
 import { buildPlan, type Plan } from './plan.js';
 import { assertCanRun, historyWritable, preflight } from './preflight.js';
 import { withRunLock } from './run-lock.js';
-import { finishRun, recordRun, startRun, type RunStart } from './run-record.js';
+import { closeInterruptedRuns, finishRun, recordRun, startRun, type RunStart } from './run-record.js';
 
 export interface RunSettings {
   journalSchema: string;
   updatedBy: string;
   maxChanges: number;
+  lockTimeoutSeconds: number;
+  statementTimeoutSeconds: number;
+  deadlockRetries: number;
 }
 
 /** Test seams, passed in by the tests themselves: no environment variable reaches them. */
@@ -61,12 +64,44 @@ export interface RunResult {
 /**
  * The one code path for every job: preflight -> parameter values -> (lock) -> plan -> guards ->
  * (confirm) -> journaled apply -> report. A dry run reads only, and writes its history row
- * only when cw-maint's own tables exist.
+ * only when cw-maint's own tables exist. Every run logs one run.start and one run.end line,
+ * whatever its outcome, for a log shipper.
  */
 export async function runJob(handle: DatabaseHandle, request: RunRequest): Promise<RunResult> {
+  const log = request.log.child({ job: request.job.name, mode: request.mode, trigger: request.trigger });
+  const startedAt = Date.now();
+  const seen: { runId: number | null } = { runId: null };
+  log.info({ event: 'run.start' }, 'run started');
+  try {
+    const result = await runLogged(handle, request, log, seen);
+    const { matched, changed, unchanged } = result.plan;
+    log[result.outcome === 'refused' ? 'warn' : 'info'](
+      {
+        event: 'run.end',
+        runId: result.runId,
+        outcome: result.outcome,
+        matched,
+        changed: result.mode === 'apply' ? result.changed : changed,
+        unchanged,
+        durationMs: Date.now() - startedAt,
+        ...(result.refusal ? { reason: describe(result.refusal) } : {}),
+      },
+      result.mode === 'dry-run' ? `dry run: ${changed} rows would change` : `run ${result.outcome}: ${result.changed} rows changed`,
+    );
+    return result;
+  } catch (error) {
+    const outcome = error instanceof LockHeldError ? 'locked' : error instanceof SchemaCheckError || error instanceof UsageError ? 'refused' : 'failed';
+    log[outcome === 'failed' ? 'error' : 'warn'](
+      { event: 'run.end', runId: seen.runId, outcome, error: describe(error, handle.adapter.describeStatementError), durationMs: Date.now() - startedAt },
+      `run ${outcome}`,
+    );
+    throw error;
+  }
+}
+
+async function runLogged(handle: DatabaseHandle, request: RunRequest, log: Logger, seen: { runId: number | null }): Promise<RunResult> {
   const { db, adapter } = handle;
   const { job, params, settings, mode } = request;
-  const log = request.log.child({ job: job.name, mode });
   const start: RunStart = { job: job.name, mode, trigger: request.trigger, params };
 
   const report = await preflight(handle, [job], settings.journalSchema);
@@ -90,22 +125,26 @@ export async function runJob(handle: DatabaseHandle, request: RunRequest): Promi
     // before a change window. The refusal comes back with the plan.
     const plan = await buildPlan(db, job, params, change, context);
     const refusal = await checkGuards(db, job, params, plan, settings);
+    // Recorded with what the plan would change: that is what a dry run reports.
     const runId = writable
       ? await recordRun(db, adapter, settings.journalSchema, start, {
           status: refusal ? 'refused' : 'succeeded',
           ...counts(plan),
-          changed: 0,
           error: refusal ? describe(refusal) : undefined,
         })
       : null;
+    seen.runId = runId;
     return { ...base, outcome: refusal ? 'refused' : 'succeeded', runId, plan, changed: 0, historyWritten: writable, refusal };
   }
 
   return withRunLock(handle, settings.journalSchema, async (conn) => {
+    // Holding the lock, no other apply can be running: rows still marked running are dead.
+    const interrupted = await closeInterruptedRuns(conn, settings.journalSchema);
+    if (interrupted.length) log.warn({ event: 'run.interrupted_found', runs: interrupted }, `closed ${interrupted.length} run(s) left running by a process that ended`);
     // The run row comes first, so a second apply that finds the lock held can name this run.
     const runId = await startRun(conn, adapter, settings.journalSchema, start);
+    seen.runId = runId;
     const runLog = log.child({ runId });
-    const startedAt = Date.now();
     let plan: Plan | undefined;
     try {
       plan = await buildPlan(conn, job, params, change, context);
@@ -119,8 +158,7 @@ export async function runJob(handle: DatabaseHandle, request: RunRequest): Promi
         return { ...base, outcome: 'declined', runId, plan, changed: 0, historyWritten: true };
       }
       await request.hooks?.afterPlan?.();
-      runLog.info({ event: 'run.start', matched: plan.matched, planned: plan.changed }, 'run started');
-      const { changed } = await applyJournaled(conn, adapter, {
+      const input = {
         job,
         params,
         change,
@@ -132,13 +170,22 @@ export async function runJob(handle: DatabaseHandle, request: RunRequest): Promi
         expectedChanges: plan.changed,
         afterJournal: request.hooks?.afterJournal,
         signal: request.signal,
-      });
+      };
+      // A deadlock victim was rolled back whole: the same apply is tried again, as configured.
+      let changed: number;
+      for (let attempt = 0; ; attempt++) {
+        try {
+          ({ changed } = await applyJournaled(conn, adapter, input));
+          break;
+        } catch (error) {
+          if (adapter.classifyError(error) !== 'deadlock' || attempt >= settings.deadlockRetries) throw error;
+          runLog.warn({ event: 'run.retry', attempt: attempt + 1, reason: 'deadlock victim' }, 'chosen as a deadlock victim; rolled back, trying again');
+        }
+      }
       await finishRun(conn, settings.journalSchema, runId, { status: 'succeeded', ...counts(plan), changed });
-      runLog.info({ event: 'run.end', outcome: 'succeeded', matched: plan.matched, changed, durationMs: Date.now() - startedAt }, 'run finished');
       return { ...base, outcome: 'succeeded', runId, plan, changed, historyWritten: true };
     } catch (error) {
-      const message = describe(error, adapter.describeStatementError);
-      runLog.error({ event: 'run.end', outcome: 'failed', error: message, durationMs: Date.now() - startedAt }, 'run failed; rolled back');
+      const message = explain(error, adapter, settings);
       // Best effort: after a lost connection this fails too, and the row stays 'running' (shown as interrupted).
       await finishRun(conn, settings.journalSchema, runId, { status: 'failed', ...(plan ? counts(plan) : {}), changed: 0, error: message }).catch(
         () => undefined,
@@ -147,6 +194,21 @@ export async function runJob(handle: DatabaseHandle, request: RunRequest): Promi
       throw new RunFailedError(`${job.name} failed and was rolled back: ${message}`, [], { cause: error });
     }
   });
+}
+
+/** A failed statement, said so that a DBA knows what to do about it. */
+function explain(error: unknown, adapter: DatabaseHandle['adapter'], settings: RunSettings): string {
+  const text = describe(error, adapter.describeStatementError);
+  switch (adapter.classifyError(error)) {
+    case 'lock-timeout':
+      return `lock timeout: a row it needed was locked by another session for more than ${settings.lockTimeoutSeconds} s (someone editing in ConnectWise?); try again later, or raise lockTimeoutSeconds (${text})`;
+    case 'statement-timeout':
+      return `statement timeout: a statement ran longer than ${settings.statementTimeoutSeconds} s; raise statementTimeoutSeconds if the database is that slow (${text})`;
+    case 'deadlock':
+      return `deadlock victim ${settings.deadlockRetries + 1} time(s); try again later (${text})`;
+    default:
+      return text;
+  }
 }
 
 function counts(plan: Plan) {

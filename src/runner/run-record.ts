@@ -83,3 +83,26 @@ export async function latestRunningApply(db: Kysely<Database>, schema: string) {
     .fetch(1)
     .executeTakeFirst();
 }
+
+/**
+ * Applies still marked running while the caller holds the run lock cannot be alive: their
+ * process ended (killed, or its connection lost) and the server rolled them back. Closes them as
+ * interrupted and returns their ids.
+ */
+export async function closeInterruptedRuns(db: Kysely<Database>, schema: string): Promise<number[]> {
+  const tables = cwMaintTables(schema);
+  const stale = await db.selectFrom(tables.runAs).select('r.run_id').where('r.status', '=', 'running').where('r.mode', 'in', ['apply', 'undo']).execute();
+  if (!stale.length) return [];
+  const ids = stale.map((r) => Number(r.run_id));
+  await db
+    .updateTable(tables.run)
+    .set({
+      status: 'interrupted',
+      finished_at: new Date(),
+      error: 'the process ended before the run finished (killed, or its connection was lost); the server rolled it back',
+    })
+    .where('run_id', 'in', ids)
+    .where('status', '=', 'running')
+    .execute();
+  return ids;
+}

@@ -1,5 +1,6 @@
 import type { ConfigFile } from '../config/config-file.js';
 import type { ConnectionSpec } from '../config/connection-spec.js';
+import { runSettingsFrom, sessionLimitsFrom } from '../config/run-settings.js';
 import { openDatabase } from '../db/connect.js';
 import type { Logger } from '../log.js';
 import type { RunHooks } from '../runner/run-job.js';
@@ -23,8 +24,8 @@ export interface ServiceInput {
  */
 export async function runSchedulerService(input: ServiceInput): Promise<void> {
   const { config, log } = input;
-  const handle = await openDatabase(input.spec);
-  const settings = { journalSchema: config.journalSchema, updatedBy: config.updatedBy, maxChanges: config.maxChanges };
+  const handle = await openDatabase(input.spec, { limits: sessionLimitsFrom(config) });
+  const settings = runSettingsFrom(config);
   const signals = input.stop ? undefined : shutdownSignals(log);
   try {
     const scheduler = startScheduler(handle, input.entries, settings, log, input.hooks);

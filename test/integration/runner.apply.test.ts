@@ -27,9 +27,11 @@ for (const engine of inject('engines')) {
       expect(dry.plan.changed).toBeGreaterThan(0);
       expect(dry.plan.preview.length).toBe(Math.min(20, dry.plan.changed));
       expect(dry.plan.preview.every((r) => r.newValue === 1 && r.oldValue !== 1)).toBe(true);
-      // Recorded in history (tables migrated), as a dry run that changed nothing.
+      // Recorded in history (tables migrated) with what the plan would change.
       const runs = await runRows(tdb);
-      expect(runs.map((r) => [r.mode, r.status, r.changed])).toEqual([['dry-run', 'succeeded', 0]]);
+      expect(runs.map((r) => [r.mode, r.status, r.matched, r.changed, r.unchanged])).toEqual([
+        ['dry-run', 'succeeded', dry.plan.matched, dry.plan.changed, dry.plan.unchanged],
+      ]);
 
       const applied = await runNamedJob(tdb, 'revoke-inactive', REVOKE, 'apply');
       expect(applied.changed).toBe(dry.plan.changed);

@@ -15,6 +15,8 @@ export interface TestEngine {
 declare module 'vitest' {
   export interface ProvidedContext {
     engines: TestEngine[];
+    /** Names this run's template databases, so a run never uses another run's (stale) fixture. */
+    runTag: string;
   }
 }
 

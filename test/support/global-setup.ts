@@ -41,7 +41,9 @@ export default async function setup(project: TestProject) {
     throw new Error('CI must run the suite on PostgreSQL (PG_TEST_URL), which .ci/run starts.');
   }
   project.provide('engines', engines);
+  project.provide('runTag', Date.now().toString(36));
   return async () => {
+    for (const engine of engines) if (engine.engine === 'postgres') await dropTemplates(engine.adminUrl);
     for (const stop of stops) await stop();
   };
 }
@@ -83,4 +85,15 @@ async function startSqlServerContainer(say: (line: string) => void) {
 
 function redact(url: string): string {
   return url.replace(/:\/\/([^:@/]+):[^@]*@/, '://$1:***@');
+}
+
+/** The template databases the tests filled (test-database.ts), dropped at the end of the run. */
+async function dropTemplates(adminUrl: string) {
+  const admin = await openDatabase(parseConnectionSpec(adminUrl, 'PG_TEST_URL'), { poolSize: 1 });
+  try {
+    const { rows } = await sql<{ datname: string }>`SELECT datname FROM pg_database WHERE datname LIKE ${'cwm_tpl_%'}`.execute(admin.db);
+    for (const { datname } of rows) await sql`DROP DATABASE IF EXISTS ${sql.id(datname)} WITH (FORCE)`.execute(admin.db).catch(() => undefined);
+  } finally {
+    await admin.db.destroy();
+  }
 }

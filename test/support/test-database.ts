@@ -1,4 +1,5 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { inject } from 'vitest';
 import { Kysely, sql } from 'kysely';
 import { openDatabase, type DatabaseHandle } from '../../src/db/connect.js';
 import { parseConnectionSpec } from '../../src/config/connection-spec.js';
@@ -18,11 +19,12 @@ export interface TestDatabase extends DatabaseHandle {
  * A fresh, empty database per test on the given engine, so tests cannot leak into each other.
  * Engine-specific admin SQL (CREATE/DROP DATABASE) lives here, in test support only.
  */
-export async function createTestDatabase(engine: TestEngine): Promise<TestDatabase> {
+export async function createTestDatabase(engine: TestEngine, template?: string): Promise<TestDatabase> {
   const name = `cwm_t_${Date.now().toString(36)}_${randomBytes(3).toString('hex')}`;
   const admin = await openDatabase(parseConnectionSpec(engine.adminUrl, 'test URL'), { poolSize: 1 });
   try {
-    await tolerateCatalogRace(engine, () => sql`CREATE DATABASE ${sql.id(name)}`.execute(admin.db));
+    const create = template ? sql`CREATE DATABASE ${sql.id(name)} TEMPLATE ${sql.id(template)}` : sql`CREATE DATABASE ${sql.id(name)}`;
+    await tolerateCatalogRace(engine, () => (template ? retry(() => create.execute(admin.db)) : create.execute(admin.db)));
   } finally {
     await admin.db.destroy();
   }
@@ -38,7 +40,7 @@ export async function createTestDatabase(engine: TestEngine): Promise<TestDataba
       const again = await openDatabase(parseConnectionSpec(engine.adminUrl, 'test URL'), { poolSize: 1 });
       try {
         if (engine.engine === 'postgres') {
-          await sql`DROP DATABASE IF EXISTS ${sql.id(name)} WITH (FORCE)`.execute(again.db);
+          await retry(() => sql`DROP DATABASE IF EXISTS ${sql.id(name)} WITH (FORCE)`.execute(again.db));
         } else {
           if (engine.flavor === 'sqlserver') {
             await sql.raw(`ALTER DATABASE [${name}] SET SINGLE_USER WITH ROLLBACK IMMEDIATE`).execute(again.db).catch(() => undefined);
@@ -50,6 +52,21 @@ export async function createTestDatabase(engine: TestEngine): Promise<TestDataba
       }
     },
   };
+}
+
+/**
+ * PostgreSQL: a drop or a clone can meet a session that is just going away (an autovacuum worker
+ * on a fresh database, a pool's last connection closing); it succeeds a moment later.
+ */
+async function retry<T>(fn: () => Promise<T>, attempts = 5): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fn();
+    } catch (error) {
+      if (attempt >= attempts || !/being accessed by other users|role whose process is being terminated/.test(String((error as Error)?.message))) throw error;
+      await new Promise((r) => setTimeout(r, 100 * attempt));
+    }
+  }
 }
 
 /**
@@ -83,14 +100,55 @@ export async function seededDatabase(
   engine: TestEngine,
   options: Partial<FixtureOptions> & { layout: FixtureOptions['layout']; migrate?: boolean },
 ): Promise<TestDatabase> {
-  const tdb = await createTestDatabase(engine);
-  await seedConnectWise(tdb.db, tdb.adapter, { ...SMALL_FIXTURE, ...options });
-  if (options.migrate !== false) {
-    const { error } = await migrateToLatest(tdb.db, tdb.adapter, 'cw_maint');
-    if (error) throw error;
+  const fill = async (db: TestDatabase) => {
+    await seedConnectWise(db.db, db.adapter, { ...SMALL_FIXTURE, ...options });
+    if (options.migrate !== false) {
+      const { error } = await migrateToLatest(db.db, db.adapter, 'cw_maint');
+      if (error) throw error;
+    }
+  };
+  if (engine.engine !== 'postgres') {
+    const tdb = await createTestDatabase(engine);
+    await fill(tdb);
+    return tdb;
   }
-  return tdb;
+  // PostgreSQL: the first test that needs a given fixture fills a template once; every test then
+  // gets its own copy of it (CREATE DATABASE ... TEMPLATE copies files, no statements replayed).
+  const template = await ensureTemplate(engine, JSON.stringify({ ...SMALL_FIXTURE, ...options }), fill);
+  return createTestDatabase(engine, template);
 }
+
+/** Templates of this test run, by fixture options: created once per run (global-setup drops them). */
+async function ensureTemplate(engine: TestEngine, key: string, fill: (db: TestDatabase) => Promise<void>): Promise<string> {
+  const name = `${TEMPLATE_PREFIX}${inject('runTag')}_${createHash('sha256').update(key).digest('hex').slice(0, 12)}`;
+  const admin = await openDatabase(parseConnectionSpec(engine.adminUrl, 'test URL'), { poolSize: 1 });
+  try {
+    // One worker fills it; the others wait on the same advisory lock and then find it there.
+    return await admin.db.connection().execute(async (conn) => {
+      const lock = Number.parseInt(name.slice(-8), 16) | 0;
+      await sql`SELECT pg_advisory_lock(${lock})`.execute(conn);
+      try {
+        const { rows } = await sql<{ n: number }>`SELECT count(*)::int AS n FROM pg_database WHERE datname = ${name}`.execute(conn);
+        if (!rows[0]?.n) {
+          const scratch = await createTestDatabase(engine);
+          try {
+            await fill(scratch);
+          } finally {
+            await scratch.db.destroy();
+          }
+          await retry(() => sql`ALTER DATABASE ${sql.id(scratch.name)} RENAME TO ${sql.id(name)}`.execute(conn));
+        }
+        return name;
+      } finally {
+        await sql`SELECT pg_advisory_unlock(${lock})`.execute(conn);
+      }
+    });
+  } finally {
+    await admin.db.destroy();
+  }
+}
+
+export const TEMPLATE_PREFIX = 'cwm_tpl_';
 
 /** All Contact rows, ordered, with flags as 0/1 so both engines compare alike. Audit columns left out unless asked. */
 export async function contactRows(db: Kysely<Database>, options: { audit?: boolean } = {}) {

@@ -1,5 +1,6 @@
 import { Command, Option } from 'commander';
 import { resolveJobParams, type FlagValues } from '../../config/job-params.js';
+import { runSettingsFrom, sessionLimitsFrom } from '../../config/run-settings.js';
 import { usingDatabase } from '../../db/connect.js';
 import { UsageError } from '../../errors.js';
 import type { AnyJob } from '../../runner/job-definition.js';
@@ -72,7 +73,7 @@ async function runJobCommand(job: AnyJob, options: JobOptions, flags: FlagValues
         params,
         mode,
         trigger: 'manual',
-        settings: { journalSchema: config.journalSchema, updatedBy: config.updatedBy, maxChanges },
+        settings: runSettingsFrom(config, { maxChanges }),
         log: ctx.log,
         confirm: mode === 'apply' && !options.yes ? (plan) => askToApply(job, plan, handle.label, io) : undefined,
       });
@@ -80,6 +81,6 @@ async function runJobCommand(job: AnyJob, options: JobOptions, flags: FlagValues
       if (result.refusal) io.stderr.write(`${[`cw-maint: ${result.refusal.message}`, ...result.refusal.problems.map((p) => `  - ${p}`)].join('\n')}\n`);
       return exitCodeOf(result);
     },
-    { showSql },
+    { showSql, limits: sessionLimitsFrom(config) },
   );
 }

@@ -14,6 +14,12 @@ export type DataTypeExpression = Parameters<CreateTableBuilder<string, never>['a
 
 export type Engine = ConnectionSpec['engine'];
 
+export interface SessionLimits {
+  lockTimeoutMs: number;
+  /** 0: no limit. */
+  statementTimeoutMs: number;
+}
+
 export type LockOutcome = { acquired: true } | { acquired: false; reason: 'held' | 'error'; detail: string };
 
 /**
@@ -22,7 +28,14 @@ export type LockOutcome = { acquired: true } | { acquired: false; reason: 'held'
  */
 export interface EngineAdapter {
   readonly engine: Engine;
-  createDialect(spec: ConnectionSpec, poolSize: number): Dialect;
+  /**
+   * A dialect whose every session waits at most `limits.lockTimeoutMs` for a lock held by
+   * someone else (a technician editing a contact) and runs no statement longer than
+   * `limits.statementTimeoutMs` (0: no limit). Set when each connection is made: pooled sessions
+   * are not reset between uses, and SQL Server undoes a SET made inside sp_executesql (which is
+   * how the driver sends every statement) when that statement ends.
+   */
+  createDialect(spec: ConnectionSpec, poolSize: number, limits?: SessionLimits): Dialect;
   /** The same SQL, compiled but never sent (DummyDriver): for migrate --dry-run and sql/compiled/. */
   compileOnlyDialect(): Dialect;
 
@@ -37,6 +50,8 @@ export interface EngineAdapter {
     readonly timestamp: DataTypeExpression;
     shortText(length: number): DataTypeExpression;
   };
+  /** Widens a NOT NULL text column to `length` characters, keeping it NOT NULL (SQL Server must restate it). */
+  widenTextColumn(db: Kysely<any>, table: string, column: string, length: number): Promise<void>;
   /** Makes an integer column an identity (auto-number) column. */
   identity(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
 
@@ -56,6 +71,9 @@ export interface EngineAdapter {
 
   /** Runs `fn` on one connection with explicit values allowed in `table`'s identity column (fixtures only). */
   withIdentityInsert<T>(db: Kysely<any>, table: string, fn: (connection: Kysely<any>) => Promise<T>): Promise<T>;
+
+  /** What kind of failure a statement error is, where it matters to the runner. */
+  classifyError(error: unknown): 'lock-timeout' | 'statement-timeout' | 'deadlock' | undefined;
 
   /** Turns a driver error at connect time into one line for the operator, or undefined when it is not one. */
   describeConnectError(error: unknown): string | undefined;

@@ -8,4 +8,4 @@ export function adapterFor(engine: Engine): EngineAdapter {
   return ADAPTERS[engine];
 }
 
-export type { Engine, EngineAdapter, LockOutcome } from './engine-adapter.js';
+export type { Engine, EngineAdapter, LockOutcome, SessionLimits } from './engine-adapter.js';

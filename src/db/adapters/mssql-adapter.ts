@@ -9,7 +9,7 @@ import * as Tarn from 'tarn';
 import * as Tedious from 'tedious';
 import type { ConnectionSpec } from '../../config/connection-spec.js';
 import type { RunTable } from '../schema.js';
-import type { EngineAdapter, LockOutcome } from './engine-adapter.js';
+import type { EngineAdapter, LockOutcome, SessionLimits } from './engine-adapter.js';
 
 /** sp_getapplock return codes (documented by Microsoft): >= 0 granted, -1 timeout, -2 cancelled, -3 deadlock, -999 bad call. */
 const APPLOCK_RESULTS: Record<number, string> = {
@@ -19,17 +19,36 @@ const APPLOCK_RESULTS: Record<number, string> = {
   [-999]: 'parameter validation or other call error',
 };
 
+/**
+ * tedious sends its session SET options in one batch right after login (getInitialSql); ours go
+ * with them, so they hold for the whole session. DEADLOCK_PRIORITY LOW: ConnectWise's own
+ * sessions win a deadlock, and cw-maint's apply is rolled back and tried again.
+ */
+class LimitedConnection extends Tedious.Connection {
+  readonly #limits: SessionLimits | undefined;
+
+  constructor(limits: SessionLimits | undefined, config: Tedious.ConnectionConfiguration) {
+    super(config);
+    this.#limits = limits;
+  }
+
+  override getInitialSql(): string {
+    const ours = this.#limits ? [`set lock_timeout ${Math.round(this.#limits.lockTimeoutMs)}`, 'set deadlock_priority low'] : [];
+    return [super.getInitialSql(), ...ours].join('\n');
+  }
+}
+
 export const mssqlAdapter: EngineAdapter = {
   engine: 'mssql',
 
-  createDialect(spec: ConnectionSpec, poolSize: number) {
+  createDialect(spec: ConnectionSpec, poolSize: number, limits?: SessionLimits) {
     if (spec.engine !== 'mssql') throw new Error('mssqlAdapter needs an mssql connection spec');
     return new MssqlDialect({
       tarn: { ...Tarn, options: { min: 0, max: poolSize, propagateCreateError: true } },
       tedious: {
         ...Tedious,
         connectionFactory: () =>
-          new Tedious.Connection({
+          new LimitedConnection(limits, {
             server: spec.server,
             authentication: { type: 'default', options: { userName: spec.user, password: spec.password } },
             options: {
@@ -40,8 +59,12 @@ export const mssqlAdapter: EngineAdapter = {
               trustServerCertificate: spec.trustServerCertificate,
               appName: 'cw-maint',
               connectTimeout: 15_000,
-              // A long apply must not be cut off by the driver; the run lock and the DBA decide.
-              requestTimeout: 0,
+              // The statement timeout (statementTimeoutSeconds; 0: none). A timed-out request is
+              // cancelled; the runner then rolls its transaction back.
+              requestTimeout: limits?.statementTimeoutMs ?? 0,
+              // XACT_ABORT: without it a lock timeout (1222) or a cancelled request ends only the
+              // statement and leaves the transaction open.
+              abortTransactionOnError: true,
             },
           }),
       },
@@ -65,6 +88,9 @@ export const mssqlAdapter: EngineAdapter = {
     shortText: (length: number) => sql`nvarchar(${sql.raw(String(length))})`,
   },
   identity: (column: ColumnDefinitionBuilder) => column.identity(),
+  async widenTextColumn(db, table, column, length) {
+    await sql`ALTER TABLE ${sql.table(table)} ALTER COLUMN ${sql.ref(column)} nvarchar(${sql.raw(String(length))}) NOT NULL`.execute(db);
+  },
 
   async insertRunReturningId(db: Kysely<any>, runTable: string, values: Insertable<RunTable>) {
     const row = await db.insertInto(runTable).values(values).output('inserted.run_id').executeTakeFirstOrThrow();
@@ -107,6 +133,14 @@ export const mssqlAdapter: EngineAdapter = {
         await sql`SET IDENTITY_INSERT ${sql.table(table)} OFF`.execute(connection);
       }
     });
+  },
+
+  classifyError(error: unknown) {
+    const e = error as { number?: number; code?: string; message?: string };
+    if (e?.number === 1222) return 'lock-timeout';
+    if (e?.number === 1205) return 'deadlock';
+    if (e?.code === 'ETIMEOUT' || /timeout: request failed to complete/i.test(e?.message ?? '')) return 'statement-timeout';
+    return undefined;
   },
 
   describeConnectError(error: unknown) {

@@ -1,0 +1,20 @@
+import type { RunSettings } from '../runner/run-job.js';
+import type { ConfigFile } from './config-file.js';
+
+/** The runner's settings from the config file, with one run's command-line overrides. */
+export function runSettingsFrom(config: ConfigFile, overrides: Partial<RunSettings> = {}): RunSettings {
+  return {
+    journalSchema: config.journalSchema,
+    updatedBy: config.updatedBy,
+    maxChanges: config.maxChanges,
+    lockTimeoutSeconds: config.lockTimeoutSeconds,
+    statementTimeoutSeconds: config.statementTimeoutSeconds,
+    deadlockRetries: config.deadlockRetries,
+    ...overrides,
+  };
+}
+
+/** The session limits every connection of a run gets (see EngineAdapter.createDialect). */
+export function sessionLimitsFrom(config: ConfigFile) {
+  return { lockTimeoutMs: config.lockTimeoutSeconds * 1000, statementTimeoutMs: config.statementTimeoutSeconds * 1000 };
+}
