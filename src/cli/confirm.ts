@@ -1,4 +1,5 @@
 import { createInterface } from 'node:readline/promises';
+import { Writable } from 'node:stream';
 import type { AnyJob } from '../runner/job-definition.js';
 import type { Plan } from '../runner/plan.js';
 import type { CliIo } from './io.js';
@@ -11,7 +12,9 @@ import { planTable } from './report.js';
 export async function askToApply(job: AnyJob, plan: Plan, target: string, io: CliIo): Promise<boolean> {
   io.stderr.write(`${job.name} on ${target}\n${planTable(job, plan)}\n\n`);
   if (plan.changed === 0) return true;
-  const rl = createInterface({ input: io.stdin, output: io.stderr as NodeJS.WritableStream, terminal: io.stdin.isTTY === true });
+  // The question goes to stderr (stdout may be --json); readline wants a stream to write to.
+  const output = new Writable({ write: (chunk, _encoding, done) => void (io.stderr.write(String(chunk)), done()) });
+  const rl = createInterface({ input: io.stdin, output, terminal: io.stdin.isTTY === true });
   const closed = new Promise<string>((resolve) => rl.once('close', () => resolve('')));
   rl.once('SIGINT', () => rl.close());
   try {

@@ -1,5 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import cron from 'node-cron';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import type { AnyJob } from '../runner/job-definition.js';
@@ -11,11 +12,33 @@ export const DEFAULT_MAX_CHANGES = 1000;
 /** Scheduler settings that may sit beside a job's parameters in its config entry. */
 export const scheduleFields = z
   .object({
-    schedule: z.string().min(1).optional(),
-    timezone: z.string().min(1).optional(),
-    mode: z.enum(['dry-run', 'apply']).optional(),
+    schedule: z
+      .string()
+      .min(1)
+      .superRefine((expression, ctx) => {
+        const check = cron.validateDetailed(expression);
+        if (!check.valid) ctx.addIssue({ code: 'custom', message: `"${expression}" is not a cron expression (${check.errors.map((e) => e.message).join('; ') || 'invalid'})` });
+      })
+      .optional(),
+    timezone: z
+      .string()
+      .min(1)
+      .superRefine((zone, ctx) => {
+        if (!isTimeZone(zone)) ctx.addIssue({ code: 'custom', message: `"${zone}" is not an IANA time zone (e.g. America/Chicago)` });
+      })
+      .optional(),
+    mode: z.enum(['dry-run', 'apply'], { error: 'must be "apply" or "dry-run"' }).optional(),
   })
   .strict();
+
+function isTimeZone(zone: string): boolean {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+    return true;
+  } catch {
+    return false;
+  }
+}
 export type ScheduleFields = z.infer<typeof scheduleFields>;
 
 const configSchema = z

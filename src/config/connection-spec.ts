@@ -163,6 +163,10 @@ function tryUrl(value: string, envName: string): URL {
   try {
     return new URL(value);
   } catch {
+    // A port out of range also makes the URL invalid: say so, not "percent-encode the password".
+    const authority = value.split('://')[1]?.split(/[/?#]/)[0] ?? '';
+    const port = /:(\d*)$/.exec(authority.slice(authority.lastIndexOf('@') + 1))?.[1];
+    if (port !== undefined) parsePort(port, envName);
     throw new UsageError(
       `${envName} is not a valid URL (${redactedShape(value)}). Percent-encode special characters in the password (e.g. @ as %40).`,
     );
@@ -172,7 +176,7 @@ function tryUrl(value: string, envName: string): URL {
 function parsePort(text: string, envName: string): number {
   const port = Number(text);
   if (!Number.isInteger(port) || port < 1 || port > 65535) {
-    throw new UsageError(`${envName} has an invalid port "${text}".`);
+    throw new UsageError(`${envName} has an invalid port "${text}" (1 to 65535; SQL Server's default is 1433).`);
   }
   return port;
 }

@@ -13,8 +13,9 @@ export interface ScheduleEntry {
 }
 
 /**
- * Every scheduled job from the config, validated at start-up: a bad cron expression, time zone
- * or parameter is reported now (all of them at once, exit 2), not at 2 a.m.
+ * Every scheduled job from the config, validated at start-up: a bad cron expression, time zone,
+ * mode or parameter is reported now (every one of them at once, exit 2), not at 2 a.m. A
+ * scheduled entry must say its mode: an unattended apply is explicit intent, never a default.
  */
 export function scheduleEntries(config: ConfigFile, jobs: readonly AnyJob[]): ScheduleEntry[] {
   const problems: string[] = [];
@@ -22,36 +23,21 @@ export function scheduleEntries(config: ConfigFile, jobs: readonly AnyJob[]): Sc
   for (const job of jobs) {
     const entry = config.jobs[job.name];
     if (!entry || entry.schedule === undefined) continue;
-    let resolved;
+    const at = `jobs.${job.name}`;
+    const before = problems.length;
+    let resolved: ReturnType<typeof resolveJobParams> | undefined;
     try {
       resolved = resolveJobParams(job, config);
     } catch (error) {
       if (!(error instanceof CwMaintError)) throw error;
       problems.push(...error.details);
-      continue;
     }
+    if (entry.mode === undefined) problems.push(`${at}.mode: required with a schedule: "apply" or "dry-run" (an unattended apply must be asked for)`);
+    if (problems.length > before || !resolved) continue;
     const { schedule, timezone, mode } = resolved.schedule;
-    const check = cron.validateDetailed(schedule!);
-    if (!check.valid) {
-      problems.push(`jobs.${job.name}.schedule: "${schedule}" is not a cron expression (${check.errors.map((e) => e.message).join('; ') || 'invalid'})`);
-      continue;
-    }
-    if (timezone && !isTimeZone(timezone)) {
-      problems.push(`jobs.${job.name}.timezone: "${timezone}" is not an IANA time zone (e.g. America/Chicago)`);
-      continue;
-    }
-    entries.push({ job, params: resolved.params, expression: schedule!, timezone, mode: mode ?? 'apply' });
+    entries.push({ job, params: resolved.params, expression: schedule!, timezone, mode: mode! });
   }
-  if (problems.length) throw new UsageError('The schedule cannot start:', problems);
+  if (problems.length) throw new UsageError('The schedule cannot start:', [...new Set(problems)]);
   if (!entries.length) throw new UsageError('No job in the config has a "schedule"; nothing to run. See cw-maint.config.example.json.');
   return entries;
-}
-
-function isTimeZone(zone: string): boolean {
-  try {
-    new Intl.DateTimeFormat('en-US', { timeZone: zone });
-    return true;
-  } catch {
-    return false;
-  }
 }

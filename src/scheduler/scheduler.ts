@@ -22,7 +22,7 @@ export function startScheduler(
   log: Logger,
   hooks?: RunHooks,
 ): Scheduler {
-  const inFlight = new Set<Promise<void>>();
+  const inFlight = new Map<Promise<void>, string>();
   const abort = new AbortController();
   const tasks: ScheduledTask[] = [];
 
@@ -55,11 +55,11 @@ export function startScheduler(
           }
         }
       })();
-      inFlight.add(run);
+      inFlight.set(run, entry.job.name);
       await run.finally(() => inFlight.delete(run));
     };
     // noOverlap: a tick that comes while the previous run of this job is still going is skipped.
-    tasks.push(cron.schedule(entry.expression, tick, { name: entry.job.name, timezone: entry.timezone, noOverlap: true }));
+    tasks.push(cron.schedule(entry.expression, tick, { name: entry.job.name, timezone: entry.timezone, noOverlap: true, logger: cronLogger(log) }));
     log.info({ event: 'schedule.added', job: entry.job.name, schedule: entry.expression, timezone: entry.timezone ?? 'local', mode: entry.mode }, 'scheduled');
   }
 
@@ -68,14 +68,32 @@ export function startScheduler(
       await Promise.all(tasks.map((t) => t.stop()));
       if (!inFlight.size) return { abandoned: 0 };
       log.info({ event: 'shutdown.waiting', runs: inFlight.size, graceMs }, 'waiting for in-flight runs');
-      const drained = Promise.all([...inFlight]).then(() => true);
+      const drained = Promise.all([...inFlight.keys()]).then(() => true);
       const timedOut = new Promise<false>((resolve) => setTimeout(() => resolve(false), graceMs).unref());
       if (await Promise.race([drained, timedOut])) return { abandoned: 0 };
       const count = inFlight.size;
       abort.abort();
-      // The runner rolls back at its next step; give it a moment to do so cleanly.
-      await Promise.race([drained, new Promise((r) => setTimeout(r, 5_000).unref())]);
+      // The runner rolls back at its next step (a statement waiting on a lock ends within
+      // lockTimeoutSeconds), logs its run.end and records the failure; give it that long.
+      const settle = settings.lockTimeoutSeconds * 1000 + 5_000;
+      if (!(await Promise.race([drained, new Promise<false>((r) => setTimeout(() => r(false), settle).unref())]))) {
+        // Still stuck: the pool is closed next, the server rolls back, and the next run closes its row as interrupted.
+        for (const job of inFlight.values()) {
+          log.warn({ event: 'run.end', job, trigger: 'schedule', outcome: 'interrupted', reason: 'abandoned at shutdown' }, 'run abandoned at shutdown');
+        }
+      }
       return { abandoned: count };
     },
+  };
+}
+
+/** node-cron's own messages, through our logger: everything on stderr is pino. */
+function cronLogger(log: Logger) {
+  const child = log.child({ component: 'node-cron' });
+  return {
+    info: (message: string) => child.info({ event: 'cron.info' }, message),
+    warn: (message: string) => child.warn({ event: 'cron.warn' }, message),
+    error: (message: string | Error, err?: Error) => child.error({ event: 'cron.error', err }, String(message)),
+    debug: (message: string | Error, err?: Error) => child.debug({ event: 'cron.debug', err }, String(message)),
   };
 }

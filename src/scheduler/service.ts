@@ -1,7 +1,10 @@
 import type { ConfigFile } from '../config/config-file.js';
 import type { ConnectionSpec } from '../config/connection-spec.js';
 import { runSettingsFrom, sessionLimitsFrom } from '../config/run-settings.js';
-import { openDatabase } from '../db/connect.js';
+import { openDatabase, type DatabaseHandle } from '../db/connect.js';
+import { SchemaCheckError, UsageError } from '../errors.js';
+import { checkParamValues } from '../runner/param-values.js';
+import { preflight, reasonsNotToRun } from '../runner/preflight.js';
 import type { Logger } from '../log.js';
 import type { RunHooks } from '../runner/run-job.js';
 import type { ScheduleEntry } from './schedule-entries.js';
@@ -28,6 +31,7 @@ export async function runSchedulerService(input: ServiceInput): Promise<void> {
   const settings = runSettingsFrom(config);
   const signals = input.stop ? undefined : shutdownSignals(log);
   try {
+    await checkEntriesAgainstDatabase(handle, input.entries, settings.journalSchema);
     const scheduler = startScheduler(handle, input.entries, settings, log, input.hooks);
     log.info({ event: 'scheduler.started', jobs: input.entries.length, target: handle.label }, 'scheduler started');
     await (input.stop ?? signals!.received);
@@ -39,4 +43,23 @@ export async function runSchedulerService(input: ServiceInput): Promise<void> {
     signals?.dispose();
   }
   log.info({ event: 'scheduler.stopped' }, 'scheduler stopped');
+}
+
+/**
+ * Before the first tick: every entry's job must be able to run on this database (schema,
+ * migrations for applies) and its RecIDs and Company_IDs must exist. All problems at once, exit 2
+ * (a schema problem: exit 3), rather than a refusal every night.
+ */
+async function checkEntriesAgainstDatabase(handle: DatabaseHandle, entries: ScheduleEntry[], journalSchema: string): Promise<void> {
+  const report = await preflight(handle, entries.map((e) => e.job), journalSchema);
+  const schemaProblems = entries.flatMap((e) => reasonsNotToRun(report, e.job.name, e.mode).map((r) => `jobs.${e.job.name}: ${r}`));
+  if (schemaProblems.length) throw new SchemaCheckError('The schedule cannot start:', [...new Set(schemaProblems)]);
+  const problems: string[] = [];
+  for (const entry of entries) {
+    await checkParamValues(handle.db, entry.job, entry.params).catch((error: unknown) => {
+      if (!(error instanceof UsageError)) throw error;
+      problems.push(...error.details.map((d) => `jobs.${entry.job.name}.${d}`));
+    });
+  }
+  if (problems.length) throw new UsageError('The schedule cannot start: configured values do not exist in this database:', problems);
 }

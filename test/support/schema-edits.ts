@@ -46,3 +46,18 @@ export async function killSessions(admin: Kysely<any>, engine: TestEngine, datab
   for (const { id } of rows) await sql.raw(`KILL ${Number(id)}`).execute(admin);
   return rows.length;
 }
+
+/** Sessions of cw-maint (application name) on `database` that have a transaction open. */
+export async function openTransactions(admin: Kysely<any>, engine: TestEngine, database: string): Promise<number> {
+  if (engine.engine === 'postgres') {
+    const { rows } = await sql<{ n: number }>`
+      SELECT count(*)::int AS n FROM pg_stat_activity
+      WHERE datname = ${database} AND application_name = 'cw-maint' AND xact_start IS NOT NULL AND pid <> pg_backend_pid()`.execute(admin);
+    return Number(rows[0]?.n);
+  }
+  const { rows } = await sql<{ n: number }>`
+    SELECT COUNT(*) AS n FROM sys.dm_tran_session_transactions t
+    JOIN sys.dm_exec_sessions s ON s.session_id = t.session_id
+    WHERE s.program_name = 'cw-maint' AND s.database_id = DB_ID(${database})`.execute(admin);
+  return Number(rows[0]?.n);
+}

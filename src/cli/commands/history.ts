@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { usingDatabase } from '../../db/connect.js';
 import { listRuns, type RunRow } from '../../journal/history.js';
 import { assertCanRun, preflight } from '../../runner/preflight.js';
+import { UsageError } from '../../errors.js';
 import { parseCount } from '../args.js';
 import { cliContext, withCommonOptions, type CommonOptions } from '../context.js';
 import type { CliDeps } from '../io.js';
@@ -16,6 +17,10 @@ export function historyCommand(deps: CliDeps): Command {
     .action(async (options: CommonOptions & { job?: string; limit: string; json?: boolean }) => {
       const ctx = cliContext(options, deps);
       const limit = parseCount(options.limit, '--limit');
+      if (limit < 1) throw new UsageError('--limit must be at least 1');
+      if (options.job && !deps.jobs.some((j) => j.name === options.job)) {
+        throw new UsageError(`--job: no such job "${options.job}" (known: ${deps.jobs.map((j) => j.name).join(', ')})`);
+      }
       const schema = ctx.loaded.config.journalSchema;
       const rows = await usingDatabase(ctx.connection(), async (handle) => {
         assertCanRun(await preflight(handle, [], schema), 'history', 'apply');
@@ -27,14 +32,14 @@ export function historyCommand(deps: CliDeps): Command {
 
 function historyTable(rows: RunRow[]): string {
   if (!rows.length) return 'No runs recorded.';
-  const header = ['run', 'job', 'mode', 'trigger', 'status', 'started', 'secs', 'matched', 'changed', 'host', 'user'];
+  const header = ['run', 'job', 'mode', 'trigger', 'status', 'started (local time)', 'secs', 'matched', 'changed', 'host', 'user'];
   const table = rows.map((r) => [
     String(r.run_id),
     r.job,
     r.mode,
     r.trigger,
     r.status === 'running' ? 'running/interrupted' : r.status,
-    new Date(r.started_at).toISOString().replace('T', ' ').slice(0, 19),
+    localTimeWithOffset(new Date(r.started_at)),
     r.finished_at ? ((new Date(r.finished_at).getTime() - new Date(r.started_at).getTime()) / 1000).toFixed(1) : '',
     r.matched === null ? '' : String(r.matched),
     r.changed === null ? '' : String(r.changed),
@@ -44,4 +49,12 @@ function historyTable(rows: RunRow[]): string {
   const lines = textTable(header, table);
   for (const r of rows) if (r.error) lines.push(`run ${r.run_id}: ${r.error}`);
   return lines.join('\n');
+}
+
+/** "2026-11-26 02:30:00 -06:00": this machine's local time, with its offset from UTC. */
+export function localTimeWithOffset(date: Date): string {
+  const pad = (n: number) => String(Math.abs(n)).padStart(2, '0');
+  const offset = -date.getTimezoneOffset();
+  const zone = `${offset < 0 ? '-' : '+'}${pad(Math.trunc(offset / 60))}:${pad(offset % 60)}`;
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())} ${zone}`;
 }
