@@ -1,6 +1,8 @@
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { JOBS } from '../../jobs/index.js';
@@ -103,6 +105,8 @@ for (const engine of inject('engines')) {
       const next = await runCliInProcess(['revoke-inactive', '--types', '1,9', '--statuses', '2,7', '--json', '--yes'], { CW_DB_URL: tdb.url });
       expect(next.code, next.stderr).toBe(0);
       expect(JSON.parse(next.stdout).changed).toBeGreaterThan(0);
+      // The next apply, holding the lock, closed the dead run as interrupted.
+      expect((await runRows(tdb)).map((r) => r.status)).toEqual(['interrupted', 'succeeded']);
     });
 
     it('a server-side kill of the connection mid-run rolls back, and the next run works on the same pool', async () => {
@@ -127,7 +131,7 @@ for (const engine of inject('engines')) {
       expect(next.changed).toBeGreaterThan(0);
     });
 
-    it('the scheduler (a real process) records runs every second, goes on after a refused run, and exits 0 on SIGTERM', async () => {
+    it('the scheduler as the README starts it (npm start) records runs, goes on after a refused run, and SIGTERM to npm leaves nothing running', async () => {
       const tdb = await fresh();
       const config = writeConfig({
         jobs: {
@@ -137,23 +141,42 @@ for (const engine of inject('engines')) {
         },
       });
       const before = await dboChecksum(tdb.db);
-      const service = startChild('src/cli/main.ts', ['schedule', '--config', config], { CW_DB_URL: tdb.url });
+      const npm = spawn('npm', ['start'], {
+        cwd: fileURLToPath(new URL('../..', import.meta.url)),
+        env: { PATH: process.env.PATH, HOME: process.env.HOME, CW_DB_URL: tdb.url, CW_MAINT_CONFIG: config },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let stderr = '';
+      npm.stderr.on('data', (d) => (stderr += d));
+      const npmExited = new Promise((resolve) => npm.on('close', resolve));
       const count = (runs: Awaited<ReturnType<typeof runRows>>, job: string, status: string) => runs.filter((r) => r.job === job && r.status === status).length;
       let runs: Awaited<ReturnType<typeof runRows>> = [];
-      for (let i = 0; i < 150 && (count(runs, 'set-primary-portal', 'succeeded') < 2 || count(runs, 'revoke-inactive', 'refused') < 2); i++) {
+      for (let i = 0; i < 200 && (count(runs, 'set-primary-portal', 'succeeded') < 2 || count(runs, 'revoke-inactive', 'refused') < 2); i++) {
         await sleep(100);
         runs = await runRows(tdb);
       }
-      service.child.kill('SIGTERM');
-      const { code } = await service.exited;
-      expect(code, service.output().stderr).toBe(0);
+      const service = schedulerProcesses(config);
+      expect(service.length, stderr).toBeGreaterThan(0); // npm's shell and node
+      npm.kill('SIGTERM');
+      await npmExited;
+      // npm hands SIGTERM to its shell, not to node; the service notices its parent is gone and stops cleanly.
+      for (let i = 0; i < 100 && schedulerProcesses(config).length; i++) await sleep(100);
+      expect(schedulerProcesses(config), 'the scheduler is still running after SIGTERM to npm').toEqual([]);
       runs = await runRows(tdb);
       expect(count(runs, 'set-primary-portal', 'succeeded')).toBeGreaterThanOrEqual(2);
       expect(count(runs, 'revoke-inactive', 'refused')).toBeGreaterThanOrEqual(2);
-      expect(runs.every((r) => r.trigger === 'schedule')).toBe(true);
+      expect(runs.every((r) => r.trigger === 'schedule' && r.status !== 'running')).toBe(true);
+      // A scheduled dry run is recorded with what it would change.
+      expect(runs.find((r) => r.job === 'set-primary-portal')!.changed).toBeGreaterThan(0);
       expect(await dboChecksum(tdb.db)).toBe(before);
-      expect(service.output().stderr).toContain('"event":"run.refused"');
-      expect(service.output().stderr).toContain('"event":"scheduler.stopped"');
+      const events = stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
+      expect(events.some((e) => e.event === 'run.end' && e.outcome === 'refused' && e.job === 'revoke-inactive')).toBe(true);
+      // Every scheduled dry run logs one line with its counts.
+      const dryEnds = events.filter((e) => e.event === 'run.end' && e.job === 'set-primary-portal');
+      expect(dryEnds.length).toBeGreaterThanOrEqual(2);
+      expect(dryEnds[0]).toMatchObject({ mode: 'dry-run', outcome: 'succeeded', matched: expect.any(Number), changed: expect.any(Number) });
+      expect(events.at(-1)).toMatchObject({ event: 'scheduler.stopped' });
+      expect(stderr).not.toContain('[NODE-CRON]');
     });
 
     it('a stop during a scheduled apply past the grace period rolls it back', async () => {
@@ -206,3 +229,22 @@ describe('scheduler start-up validation', () => {
     expect(r.stderr).not.toContain('Cannot connect');
   });
 });
+
+/** Scheduler processes started with this config (found by the config path in their environment's command line). */
+function schedulerProcesses(config: string): string[] {
+  try {
+    const out = execFileSync('pgrep', ['-f', 'bin/cw-maint.js schedule'], { encoding: 'utf8' });
+    return out
+      .split('\n')
+      .filter(Boolean)
+      .filter((pid) => {
+        try {
+          return execFileSync('cat', [`/proc/${pid}/environ`], { encoding: 'utf8' }).includes(config);
+        } catch {
+          return false;
+        }
+      });
+  } catch {
+    return []; // pgrep exits 1 when nothing matches
+  }
+}
