@@ -1,13 +1,14 @@
-import { atCompaniesMatching, contactFlagSet, portalLevelUnset, readsWithScriptJoins } from '../src/runner/contact-filters.js';
+import { atCompaniesMatching, contactFlagSet, contactNotInactive, portalLevelUnset, readsWithScriptJoins } from '../src/runner/contact-filters.js';
 import { defineJob } from '../src/runner/job-definition.js';
-import { companyStatuses, companyTypes, onlyUnset, portalLevel } from '../src/runner/params.js';
+import { companyStatuses, companyTypes, onlyUnset, portalLevel, skipInactiveContacts } from '../src/runner/params.js';
+import { statusesMustBe } from '../src/runner/status-guard.js';
 
 export default defineJob({
   name: 'set-primary-portal',
   summary: 'Set Portal_Security_Level for the primary contact (Default_Flag = 1) of active clients',
   reproduces: { file: 'set-primary-portal.sql', title: 'Set portal security for primary contact' },
-  params: { level: portalLevel, companyTypes, companyStatuses, onlyUnset: onlyUnset(false) },
-  reads: readsWithScriptJoins(['dbo.Contact.Default_Flag', 'dbo.Contact.Portal_Security_Level']),
+  params: { level: portalLevel, companyTypes, companyStatuses, skipInactiveContacts, onlyUnset: onlyUnset(false) },
+  reads: readsWithScriptJoins(['dbo.Contact.Default_Flag', 'dbo.Contact.Portal_Security_Level', 'dbo.Contact.Inactive_Flag']),
   writes: 'Portal_Security_Level',
   newValue: (p) => p.level,
   target: (eb, p, context) =>
@@ -15,6 +16,10 @@ export default defineJob({
       contactFlagSet(eb, 'Default_Flag'),
       atCompaniesMatching(eb, { types: p.companyTypes, statuses: p.companyStatuses }, context),
       ...(p.onlyUnset ? [portalLevelUnset(eb)] : []),
+      ...(p.skipInactiveContacts ? [contactNotInactive(eb)] : []),
     ]),
+  // Granting portal access for a status ConnectWise marks inactive would let clients who left in.
+  guards: [statusesMustBe('active', 'companyStatuses')],
+  reportsInactiveContacts: true,
   example: { level: 6, companyTypes: [1], companyStatuses: [1] },
 });

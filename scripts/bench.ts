@@ -110,7 +110,7 @@ async function measureOnce(side: 'raw' | 'job', job: Job, companies: number, see
       params: job.paramsSchema.parse(params) as Record<string, unknown>,
       mode: 'apply',
       trigger: 'manual',
-      settings: { journalSchema: 'cw_maint', updatedBy: 'bench', maxChanges: Number.MAX_SAFE_INTEGER, lockTimeoutSeconds: 30, statementTimeoutSeconds: 0, deadlockRetries: 1 },
+      settings: { journalSchema: 'cw_maint', updatedBy: 'bench', maxChanges: Number.MAX_SAFE_INTEGER, maxPercent: 100, allowStatuses: [], lockTimeoutSeconds: 30, statementTimeoutSeconds: 0, deadlockRetries: 1 },
       log,
     });
     return { ms: performance.now() - t0, contacts, heapBytes: process.memoryUsage().heapUsed - heapBefore, changed: result.changed };

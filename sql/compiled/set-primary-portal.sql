@@ -3,16 +3,18 @@
 -- Reproduces sql/original/set-primary-portal.sql ("Set portal security for primary contact").
 -- The T-SQL cw-maint sends to SQL Server (Kysely MSSQL dialect). @1, @2, ... are bound
 -- parameters; the values shown are examples. Journal schema: cw_maint.
--- Example parameters: {"level":6,"companyTypes":[1],"companyStatuses":[1],"onlyUnset":false}
+-- Example parameters: {"level":6,"companyTypes":[1],"companyStatuses":[1],"skipInactiveContacts":false,"onlyUnset":false}
 
 -- ==================== layout: legacy ====================
 -- dry run and apply: counts (matched, changed)
-select cast(count(*) as int) as "matched", cast(sum(case when ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @1) then 1 else 0 end) as int) as "changed" from "dbo"."Contact" where ("dbo"."Contact"."Default_Flag" = @2 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@3) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@4))));
+select cast(count(*) as int) as "matched", cast(sum(case when ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @1) then 1 else 0 end) as int) as "changed", (select cast(count(*) as int) as "n" from "dbo"."Contact" as "every") as "total", cast(sum(case when (("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @2) and "dbo"."Contact"."Inactive_Flag" = @3) then 1 else 0 end) as int) as "inactive" from "dbo"."Contact" where ("dbo"."Contact"."Default_Flag" = @4 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@5) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@6))));
 -- parameters:
 --   1: 6
---   2: true
---   3: 1
---   4: 1
+--   2: 6
+--   3: true
+--   4: true
+--   5: 1
+--   6: 1
 
 -- dry run: preview of rows that would change
 select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Contact"."Last_Name", "co"."Company_ID", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value" from "dbo"."Contact" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "dbo"."Contact"."Company_RecID" where (("dbo"."Contact"."Default_Flag" = @1 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@2) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@3)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @4)) order by "dbo"."Contact"."Contact_RecID" offset @5 rows fetch next @6 rows only;
@@ -25,7 +27,7 @@ select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Con
 --   6: 20
 
 -- apply, in one transaction, 1/3: journal before-values (run id from the run table)
-insert into "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value") select cast(@1 as int) as "run_id", "dbo"."Contact"."Contact_RecID" as "contact_recid", cast(@2 as varchar(128)) as "column_name", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value", cast(@3 as int) as "new_value" from "dbo"."Contact" where (("dbo"."Contact"."Default_Flag" = @4 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@5) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@6)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @7));
+insert into "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value", "old_last_update", "old_last_update_utc", "old_updated_by") select cast(@1 as int) as "run_id", "dbo"."Contact"."Contact_RecID" as "contact_recid", cast(@2 as varchar(128)) as "column_name", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value", cast(@3 as int) as "new_value", "dbo"."Contact"."Last_Update" as "old_last_update", "dbo"."Contact"."Last_Update_UTC" as "old_last_update_utc", "dbo"."Contact"."Updated_By" as "old_updated_by" from "dbo"."Contact" where (("dbo"."Contact"."Default_Flag" = @4 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@5) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@6)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @7));
 -- parameters:
 --   1: 0
 --   2: "Portal_Security_Level"
@@ -54,12 +56,14 @@ select cast(count(*) as int) as "updated" from "cw_maint"."journal" as "j" where
 
 -- ==================== layout: many-to-many ====================
 -- dry run and apply: counts (matched, changed)
-select cast(count(*) as int) as "matched", cast(sum(case when ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @1) then 1 else 0 end) as int) as "changed" from "dbo"."Contact" where ("dbo"."Contact"."Default_Flag" = @2 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@3)) and "co"."Company_Status_RecID" in (@4))));
+select cast(count(*) as int) as "matched", cast(sum(case when ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @1) then 1 else 0 end) as int) as "changed", (select cast(count(*) as int) as "n" from "dbo"."Contact" as "every") as "total", cast(sum(case when (("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @2) and "dbo"."Contact"."Inactive_Flag" = @3) then 1 else 0 end) as int) as "inactive" from "dbo"."Contact" where ("dbo"."Contact"."Default_Flag" = @4 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@5)) and "co"."Company_Status_RecID" in (@6))));
 -- parameters:
 --   1: 6
---   2: true
---   3: 1
---   4: 1
+--   2: 6
+--   3: true
+--   4: true
+--   5: 1
+--   6: 1
 
 -- dry run: preview of rows that would change
 select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Contact"."Last_Name", "co"."Company_ID", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value" from "dbo"."Contact" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "dbo"."Contact"."Company_RecID" where (("dbo"."Contact"."Default_Flag" = @1 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@2)) and "co"."Company_Status_RecID" in (@3)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @4)) order by "dbo"."Contact"."Contact_RecID" offset @5 rows fetch next @6 rows only;
@@ -72,7 +76,7 @@ select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Con
 --   6: 20
 
 -- apply, in one transaction, 1/3: journal before-values (run id from the run table)
-insert into "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value") select cast(@1 as int) as "run_id", "dbo"."Contact"."Contact_RecID" as "contact_recid", cast(@2 as varchar(128)) as "column_name", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value", cast(@3 as int) as "new_value" from "dbo"."Contact" where (("dbo"."Contact"."Default_Flag" = @4 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@5)) and "co"."Company_Status_RecID" in (@6)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @7));
+insert into "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value", "old_last_update", "old_last_update_utc", "old_updated_by") select cast(@1 as int) as "run_id", "dbo"."Contact"."Contact_RecID" as "contact_recid", cast(@2 as varchar(128)) as "column_name", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value", cast(@3 as int) as "new_value", "dbo"."Contact"."Last_Update" as "old_last_update", "dbo"."Contact"."Last_Update_UTC" as "old_last_update_utc", "dbo"."Contact"."Updated_By" as "old_updated_by" from "dbo"."Contact" where (("dbo"."Contact"."Default_Flag" = @4 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@5)) and "co"."Company_Status_RecID" in (@6)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @7));
 -- parameters:
 --   1: 0
 --   2: "Portal_Security_Level"

@@ -27,6 +27,10 @@ export function planTable(job: AnyJob, plan: Plan): string {
     `  matched    ${plan.matched}   (rows the ${job.reproduces ? "original script's " : "job's "}WHERE selects)`,
     `  changed    ${plan.changed}   (rows whose ${job.writes} differs)`,
     `  unchanged  ${plan.unchanged}`,
+    `  of all     ${plan.totalContacts} contacts: ${plan.totalContacts ? ((100 * plan.changed) / plan.totalContacts).toFixed(1) : '0.0'}% would change`,
+    ...(plan.inactiveContacts === null
+      ? []
+      : [`  inactive   ${plan.inactiveContacts}   (of the rows that would change, contacts ConnectWise marks inactive; --skip-inactive-contacts leaves them out)`]),
   ];
   if (plan.preview.length) {
     const header = ['Contact_RecID', 'Name', 'Company_ID', job.writes];

@@ -54,6 +54,12 @@ const configSchema = z
       .default(DEFAULT_JOURNAL_SCHEMA),
     /** An apply that would change more rows than this is refused (exit 5). */
     maxChanges: z.number().int().nonnegative().default(DEFAULT_MAX_CHANGES),
+    /** An apply that would change more than this share of all contacts, in percent, is refused (exit 5). */
+    maxPercent: z.number().min(0).max(100).default(25),
+    /** Company status RecIDs allowed past the status checks (a portal job for an inactive status, a revoke for an active one). */
+    allowStatuses: z.array(z.number().int().positive()).default([]),
+    /** A change-ticket reference recorded on every run (--ticket overrides it). */
+    ticket: z.string().min(1).max(100).optional(),
     /** How long an in-flight run may take to finish after SIGTERM before it is rolled back. */
     shutdownGraceSeconds: z.number().int().nonnegative().default(30),
     /** An apply waits at most this long for a row lock held by someone else (a technician editing a contact), then fails and rolls back. */

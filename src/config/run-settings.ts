@@ -2,15 +2,18 @@ import type { RunSettings } from '../runner/run-job.js';
 import type { ConfigFile } from './config-file.js';
 
 /** The runner's settings from the config file, with one run's command-line overrides. */
-export function runSettingsFrom(config: ConfigFile, overrides: Partial<RunSettings> = {}): RunSettings {
+export function runSettingsFrom(config: ConfigFile, overrides: { [K in keyof RunSettings]?: RunSettings[K] | undefined } = {}): RunSettings {
   return {
     journalSchema: config.journalSchema,
     updatedBy: config.updatedBy,
     maxChanges: config.maxChanges,
+    maxPercent: config.maxPercent,
+    allowStatuses: config.allowStatuses,
+    ticket: config.ticket,
     lockTimeoutSeconds: config.lockTimeoutSeconds,
     statementTimeoutSeconds: config.statementTimeoutSeconds,
     deadlockRetries: config.deadlockRetries,
-    ...overrides,
+    ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   };
 }
 

@@ -66,6 +66,10 @@ export interface RunTable {
   os_user: string;
   trigger: 'manual' | 'schedule';
   undo_of_run_id: number | null;
+  /** A change-ticket reference (--ticket). */
+  ticket: ColumnType<string | null, string | null | undefined, string | null>;
+  /** 2: the journal holds the audit columns too (runs from before that: null). */
+  journal_version: ColumnType<number | null, number | null | undefined, number | null>;
 }
 
 /** Before-value of every row a run changed, written in the same transaction as the change. */
@@ -74,7 +78,15 @@ export interface JournalTable {
   contact_recid: number;
   column_name: string;
   old_value: number | null;
-  new_value: number;
+  /** NULL only for an undo that restored a NULL. */
+  new_value: number | null;
+  /** The audit columns before the change and right after it (a trigger's own stamp included). */
+  old_last_update: Date | null;
+  old_last_update_utc: Date | null;
+  old_updated_by: string | null;
+  new_last_update: Date | null;
+  new_last_update_utc: Date | null;
+  new_updated_by: string | null;
 }
 
 export interface ConnectWiseTables {

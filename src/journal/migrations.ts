@@ -60,5 +60,22 @@ export function cwMaintMigrations(adapter: EngineAdapter, schema: string): Recor
         await adapter.widenTextColumn(db, `${schema}.run`, 'status', 20);
       },
     },
+    '2026-11-26-003-complete-journal': {
+      // The journal also keeps the audit columns before and right after each change, so an undo
+      // can tell a row someone touched since (whichever column); an undo may restore NULL; a run
+      // carries its change ticket and the version of its journal.
+      async up(db: Kysely<any>) {
+        const journal = db.schema.withSchema(schema).alterTable('journal');
+        for (const side of ['old', 'new']) {
+          await journal.addColumn(`${side}_last_update`, t.timestamp).execute();
+          await journal.addColumn(`${side}_last_update_utc`, t.timestamp).execute();
+          await journal.addColumn(`${side}_updated_by`, t.shortText(128)).execute();
+        }
+        await adapter.makeColumnNullable(db, `${schema}.journal`, 'new_value', 'integer');
+        const run = db.schema.withSchema(schema).alterTable('run');
+        await run.addColumn('ticket', t.shortText(100)).execute();
+        await run.addColumn('journal_version', 'integer').execute();
+      },
+    },
   };
 }

@@ -4,6 +4,7 @@ import type { Database } from '../db/schema.js';
 import { RunFailedError } from '../errors.js';
 import { cwMaintTables } from '../journal/tables.js';
 import { columnAsInt, differs, setList, type Change } from './change.js';
+import { auditBefore, JOURNAL_AUDIT_BEFORE, recordAuditAfter } from './journal-audit.js';
 import type { AnyJob, TargetContext } from './job-definition.js';
 
 export interface ApplyInput {
@@ -48,6 +49,7 @@ export async function applyJournaled(
     await input.afterJournal?.(input.signal);
     checkpoint();
     await updateQuery(trx, adapter, input).execute();
+    await recordAuditAfter(trx, input.journalSchema, input.runId, input.auditColumns);
     // The UPDATE can only touch journaled rows (its WHERE says so); count how many of them now
     // hold the new value. The driver's affected-row count is no proof: a trigger's own statements
     // add to it on SQL Server.
@@ -77,7 +79,7 @@ export function journalInsertQuery(trx: Kysely<Database>, input: StatementInput)
   const tables = cwMaintTables(input.journalSchema);
   return trx
     .insertInto(tables.journal)
-    .columns(['run_id', 'contact_recid', 'column_name', 'old_value', 'new_value'])
+    .columns(['run_id', 'contact_recid', 'column_name', 'old_value', 'new_value', ...JOURNAL_AUDIT_BEFORE])
     .expression(
       trx
         .selectFrom('dbo.Contact')
@@ -89,6 +91,7 @@ export function journalInsertQuery(trx: Kysely<Database>, input: StatementInput)
           sql<string>`cast(${change.column} as varchar(128))`.as('column_name'),
           columnAsInt(change).as('old_value'),
           sql<number>`cast(${change.journalValue} as int)`.as('new_value'),
+          ...auditBefore(input.auditColumns),
         ]),
     );
 }

@@ -14,6 +14,11 @@ export function contactFlagSet(eb: ContactExpressionBuilder, flag: 'Default_Flag
   return eb(`dbo.Contact.${flag}`, '=', true);
 }
 
+/** The contact is not marked inactive (Inactive_Flag 0 or NULL). */
+export function contactNotInactive(eb: ContactExpressionBuilder): Expression<SqlBool> {
+  return eb.or([eb('dbo.Contact.Inactive_Flag', 'is', null), eb('dbo.Contact.Inactive_Flag', '=', false)]);
+}
+
 /** Portal_Security_Level = 0. NULL is not 0, as in the published scripts. */
 export function portalLevelUnset(eb: ContactExpressionBuilder): Expression<SqlBool> {
   return eb('dbo.Contact.Portal_Security_Level', '=', 0);

@@ -10,6 +10,8 @@ export type ContactExpressionBuilder = ExpressionBuilder<Database, 'dbo.Contact'
 /** What a job's target query may depend on besides its parameters: facts read from the database. */
 export interface TargetContext {
   layout: Layout;
+  /** cw-maint's own schema: jobs that read the journal (restore-reactivated) name it. */
+  journalSchema: string;
 }
 
 /** The ConnectWise columns a piece of SQL reads, per layout (the type link differs). */
@@ -20,8 +22,15 @@ export type ReadsByLayout = Readonly<Record<Layout, readonly ColumnRef[]>>;
  * passes); the runner turns them into a refusal. It declares the columns it reads.
  */
 export interface JobGuard<P> {
+  /** Read when present; a guard whose column is missing is skipped with a warning. */
   reads: readonly ColumnRef[];
-  check(db: Kysely<Database>, params: P, context: { jobName: string }): Promise<string[]>;
+  check(db: Kysely<Database>, params: P, context: GuardContext): Promise<string[]>;
+}
+
+export interface GuardContext {
+  jobName: string;
+  /** Company status RecIDs the DBA allowed past the status checks for this run (--allow-status, allowStatuses). */
+  allowStatuses: readonly number[];
 }
 
 type ParamSpecs = Record<string, ParamSpec>;
@@ -47,6 +56,8 @@ export interface JobSpec<S extends ParamSpecs> {
   /** The published script's WHERE (its joins included), as a predicate on dbo.Contact. */
   target(eb: ContactExpressionBuilder, params: ParamsOf<S>, context: TargetContext): Expression<SqlBool>;
   guards?: readonly JobGuard<ParamsOf<S>>[];
+  /** The plan reports how many of the rows it would change ConnectWise marks inactive (Contact.Inactive_Flag). */
+  reportsInactiveContacts?: boolean;
   /** Parameters shown in sql/compiled/ (values appear only as bound parameters there). */
   example: ParamsInputOf<S>;
 }
@@ -58,6 +69,7 @@ export interface JobDefinition<P extends Record<string, unknown> = Record<string
   newValue(params: P): number | boolean;
   target(eb: ContactExpressionBuilder, params: P, context: TargetContext): Expression<SqlBool>;
   guards: readonly JobGuard<P>[];
+  reportsInactiveContacts: boolean;
   example: Record<string, unknown>;
 }
 
@@ -69,6 +81,7 @@ export function defineJob<S extends ParamSpecs>(spec: JobSpec<S>): JobDefinition
     ...spec,
     paramsSchema: z.object(shape).strict() as unknown as z.ZodType<ParamsOf<S>>,
     guards: spec.guards ?? [],
+    reportsInactiveContacts: spec.reportsInactiveContacts ?? false,
     example: spec.example as Record<string, unknown>,
   };
 }

@@ -101,3 +101,13 @@ export function whereToGive(key: string, spec: ParamSpec): string {
   const flag = spec.flag.replace(/<(\w+)>/, (_, arg: string) => (arg === 'ids' ? '1,2' : arg.toUpperCase()));
   return `${flag} or "${key}" in the config`;
 }
+
+/**
+ * Leave out the contacts ConnectWise marks inactive (Contact.Inactive_Flag = 1): ex-employees of
+ * a client should not get portal access. Off by default, as in the published scripts.
+ */
+export const skipInactiveContacts = {
+  schema: z.boolean({ error: 'must be true or false' }).default(false),
+  flag: '--skip-inactive-contacts',
+  help: 'leave out contacts ConnectWise marks inactive (Contact.Inactive_Flag = 1)',
+} satisfies ParamSpec;

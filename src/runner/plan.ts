@@ -19,6 +19,10 @@ export interface Plan {
   /** Rows whose value actually differs: what an apply changes and journals. */
   changed: number;
   unchanged: number;
+  /** Every contact in dbo.Contact: what maxPercent is a share of. */
+  totalContacts: number;
+  /** Of the rows that would change, those ConnectWise marks inactive (jobs that report it; else null). */
+  inactiveContacts: number | null;
   /** Up to PREVIEW_ROWS rows that would change, lowest Contact_RecID first. */
   preview: PreviewRow[];
 }
@@ -39,6 +43,8 @@ export async function buildPlan(
     matched,
     changed,
     unchanged: matched - changed,
+    totalContacts: Number(counts.total),
+    inactiveContacts: job.reportsInactiveContacts ? Number(counts.inactive ?? 0) : null,
     preview: rows.map((r) => ({
       contactRecId: Number(r.Contact_RecID),
       name: [r.First_Name, r.Last_Name].filter(Boolean).join(' '),
@@ -56,6 +62,10 @@ export function countQuery(db: Kysely<Database>, job: AnyJob, params: Record<str
     .select((eb) => [
       sql<number>`cast(count(*) as int)`.as('matched'),
       sql<number | null>`cast(sum(${eb.case().when(differs(eb, change)).then(1).else(0).end()}) as int)`.as('changed'),
+      eb.selectFrom('dbo.Contact as every').select(sql<number>`cast(count(*) as int)`.as('n')).as('total'),
+      ...(job.reportsInactiveContacts
+        ? [sql<number | null>`cast(sum(${eb.case().when(eb.and([differs(eb, change), eb('dbo.Contact.Inactive_Flag', '=', true)])).then(1).else(0).end()}) as int)`.as('inactive')]
+        : []),
     ]);
 }
 

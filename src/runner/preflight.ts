@@ -5,11 +5,13 @@ import { SchemaCheckError } from '../errors.js';
 import { migrationStatusFrom, missingOwnTables, type MigrationStatus } from '../journal/migration-status.js';
 import { CW_MAINT_OWN_TABLES } from '../journal/tables.js';
 import { blockedMessages, checkSchema, type SchemaReport } from '../../migrations-check/check.js';
-import { readCatalog, tablesInSchema } from '../../migrations-check/inspect.js';
+import { readCatalog, tablesInSchema, type SchemaSnapshot } from '../../migrations-check/inspect.js';
 import type { AnyJob } from './job-definition.js';
 import { requirementsOf } from './required-columns.js';
 
 export interface PreflightReport {
+  /** The catalog as read (the tables cw-maint uses): what optional checks ask about. */
+  catalog: SchemaSnapshot;
   schema: SchemaReport;
   migrations: MigrationStatus;
   /** Problems with cw-maint's own schema: some block applies only, some every run. */
@@ -51,7 +53,7 @@ export async function preflight(
   }
   const missing = missingOwnTables(catalog, migrations);
   if (missing.length) blocksApply.push(`cw-maint's tables ${missing.join(', ')} are missing although migrated; restore them from a backup.`);
-  return { schema, migrations, ownSchema: { blocksApply, blocksEveryRun } };
+  return { catalog, schema, migrations, ownSchema: { blocksApply, blocksEveryRun } };
 }
 
 /** Every reason `job` cannot run in `mode`, one line each. */

@@ -13,7 +13,7 @@ export const RUNNER_READS: readonly ColumnRef[] = [
 
 /**
  * Every ConnectWise column a job needs on a layout, derived from its file: its reads, the column
- * it writes, the columns its parameters' values are checked against, and its guards' reads.
+ * it writes, and the columns its parameters' values are checked against.
  * The schema check (and the SQL login's grants) come from this, never from a hand-kept list.
  */
 export function jobColumns(job: AnyJob, layout: Layout): ColumnRef[] {
@@ -22,7 +22,7 @@ export function jobColumns(job: AnyJob, layout: Layout): ColumnRef[] {
     const check = spec.mustExistIn;
     if (check) columns.add(`${check.table}.${check.column}`).add(`${check.table}.${check.label}`);
   }
-  for (const guard of job.guards) for (const ref of guard.reads) columns.add(ref);
+  // A guard's columns are not required: where one is missing, the guard is skipped with a warning.
   return [...columns];
 }
 

@@ -1,4 +1,8 @@
+import type { Kysely } from 'kysely';
 import type { DatabaseHandle } from '../db/connect.js';
+import type { ColumnRef } from '../db/layout.js';
+import type { Database } from '../db/schema.js';
+import { hasObject } from '../../migrations-check/inspect.js';
 import type { Layout } from '../db/layout.js';
 import { CwMaintError, LockHeldError, RunFailedError, SchemaCheckError, UsageError } from '../errors.js';
 import type { Logger } from '../log.js';
@@ -16,9 +20,15 @@ export interface RunSettings {
   journalSchema: string;
   updatedBy: string;
   maxChanges: number;
+  /** The share of all contacts one run may change, in percent. */
+  maxPercent: number;
+  /** Company status RecIDs allowed past the status checks. */
+  allowStatuses: readonly number[];
   lockTimeoutSeconds: number;
   statementTimeoutSeconds: number;
   deadlockRetries: number;
+  /** A change-ticket reference recorded on the run. */
+  ticket?: string;
 }
 
 /** Test seams, passed in by the tests themselves: no environment variable reaches them. */
@@ -102,7 +112,7 @@ export async function runJob(handle: DatabaseHandle, request: RunRequest): Promi
 async function runLogged(handle: DatabaseHandle, request: RunRequest, log: Logger, seen: { runId: number | null }): Promise<RunResult> {
   const { db, adapter } = handle;
   const { job, params, settings, mode } = request;
-  const start: RunStart = { job: job.name, mode, trigger: request.trigger, params };
+  const start: RunStart = { job: job.name, mode, trigger: request.trigger, params, ticket: settings.ticket };
 
   const report = await preflight(handle, [job], settings.journalSchema);
   const writable = historyWritable(report);
@@ -116,7 +126,13 @@ async function runLogged(handle: DatabaseHandle, request: RunRequest, log: Logge
     }
     throw error;
   }
-  const context = { layout: report.schema.layout! };
+  const context = { layout: report.schema.layout!, journalSchema: settings.journalSchema };
+  const present = (ref: ColumnRef) => hasObject(report.catalog, ref);
+  const guard = async (on: Kysely<Database>, plan: Plan) => {
+    const { refusal, warnings } = await checkGuards(on, job, params, plan, settings, present);
+    for (const warning of warnings) log.warn({ event: 'guard.skipped' }, warning);
+    return refusal;
+  };
   const change = changeFor(job, params);
   const base = { job: job.name, mode, layout: context.layout, params };
 
@@ -124,7 +140,7 @@ async function runLogged(handle: DatabaseHandle, request: RunRequest, log: Logge
     // A dry run shows its plan even when an apply would be refused: that is what a DBA checks
     // before a change window. The refusal comes back with the plan.
     const plan = await buildPlan(db, job, params, change, context);
-    const refusal = await checkGuards(db, job, params, plan, settings);
+    const refusal = await guard(db, plan);
     // Recorded with what the plan would change: that is what a dry run reports.
     const runId = writable
       ? await recordRun(db, adapter, settings.journalSchema, start, {
@@ -148,7 +164,7 @@ async function runLogged(handle: DatabaseHandle, request: RunRequest, log: Logge
     let plan: Plan | undefined;
     try {
       plan = await buildPlan(conn, job, params, change, context);
-      const refusal = await checkGuards(conn, job, params, plan, settings);
+      const refusal = await guard(conn, plan);
       if (refusal) {
         await finishRun(conn, settings.journalSchema, runId, { status: 'refused', ...counts(plan), changed: 0, error: describe(refusal) });
         return { ...base, outcome: 'refused', runId, plan, changed: 0, historyWritten: true, refusal };

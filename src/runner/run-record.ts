@@ -11,6 +11,7 @@ export interface RunStart {
   trigger: RunTable['trigger'];
   params: Record<string, unknown>;
   undoOfRunId?: number;
+  ticket?: string;
 }
 
 export interface RunOutcome {
@@ -40,6 +41,9 @@ export async function startRun(db: Kysely<Database>, adapter: EngineAdapter, sch
     host: hostname(),
     os_user: osUser(),
     undo_of_run_id: start.undoOfRunId ?? null,
+    ticket: start.ticket ?? null,
+    // 2: the journal holds the audit columns before and after each change.
+    journal_version: 2,
   });
 }
 

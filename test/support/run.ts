@@ -8,7 +8,7 @@ import type { TestDatabase } from './test-database.js';
 /** Logs go nowhere in tests; assertions read results and tables. */
 export const silentLog = pino({ level: 'silent' });
 
-export const TEST_SETTINGS = { journalSchema: 'cw_maint', updatedBy: 'cw-maint-test', maxChanges: 100_000, lockTimeoutSeconds: 10, statementTimeoutSeconds: 600, deadlockRetries: 1 };
+export const TEST_SETTINGS = { journalSchema: 'cw_maint', updatedBy: 'cw-maint-test', maxChanges: 100_000, maxPercent: 100, allowStatuses: [] as number[], lockTimeoutSeconds: 10, statementTimeoutSeconds: 600, deadlockRetries: 1 };
 
 /** Runs a job the way the CLI does (params validated by the job's schema), minus the process. */
 export async function runNamedJob(

@@ -5,7 +5,7 @@ import { checkSchema } from '../../migrations-check/check.js';
 import { loadLayouts } from '../../migrations-check/contract.js';
 import { snapshotFromRows } from '../../migrations-check/inspect.js';
 import { LAYOUTS } from '../../src/db/layout.js';
-import { atCompaniesMatching, contactFlagSet, readsWithScriptJoins } from '../../src/runner/contact-filters.js';
+import { atCompaniesMatching, readsWithScriptJoins } from '../../src/runner/contact-filters.js';
 import { defineJob } from '../../src/runner/job-definition.js';
 import { companyStatuses, companyTypes } from '../../src/runner/params.js';
 import { jobColumns, requirementsOf, RUNNER_READS } from '../../src/runner/required-columns.js';
@@ -13,21 +13,34 @@ import { renderCompiledSql } from '../../src/runner/compiled-sql.js';
 import { runCliInProcess } from '../support/cli.js';
 
 /**
- * A job of the test's own, registered with no other edit: it reads Contact.Inactive_Flag, which
- * no shipped job reads. Everything about it must follow from its definition alone.
+ * A job of the test's own, registered with no other edit: it reads Company_Status.Default_Flag,
+ * which no shipped job reads. Everything about it must follow from its definition alone.
  */
-const disableInactiveContacts = defineJob({
-  name: 'test-disable-inactive-contacts',
-  summary: 'Test job: Disable_Flag = 1 for contacts ConnectWise marks inactive',
+const NEW_COLUMN = 'dbo.Company_Status.Default_Flag';
+const disableAtDefaultStatus = defineJob({
+  name: 'test-disable-at-default-status',
+  summary: 'Test job: Disable_Flag = 1 for contacts of companies in the default status',
   reproduces: null,
   params: { companyTypes, companyStatuses },
-  reads: readsWithScriptJoins(['dbo.Contact.Inactive_Flag', 'dbo.Contact.Disable_Flag']),
+  reads: readsWithScriptJoins(['dbo.Contact.Disable_Flag', NEW_COLUMN]),
   writes: 'Disable_Flag',
   newValue: () => true,
-  target: (eb, p, context) => eb.and([contactFlagSet(eb, 'Inactive_Flag'), atCompaniesMatching(eb, { types: p.companyTypes, statuses: p.companyStatuses }, context)]),
+  target: (eb, p, context) =>
+    eb.and([
+      atCompaniesMatching(eb, { types: p.companyTypes, statuses: p.companyStatuses }, context),
+      eb(
+        'dbo.Contact.Company_RecID',
+        'in',
+        eb
+          .selectFrom('dbo.Company as d')
+          .innerJoin('dbo.Company_Status as ds', 'ds.Company_Status_RecID', 'd.Company_Status_RecID')
+          .select('d.Company_RecID')
+          .where('ds.Default_Flag', '=', true),
+      ),
+    ]),
   example: { companyTypes: [1], companyStatuses: [1] },
 });
-const REGISTRY = [...JOBS, disableInactiveContacts];
+const REGISTRY = [...JOBS, disableAtDefaultStatus];
 
 /** ConnectWise column names the compiled SQL mentions, out of every column the contract knows. */
 function columnsMentioned(sqlText: string): Set<string> {
@@ -37,23 +50,23 @@ function columnsMentioned(sqlText: string): Set<string> {
 }
 
 describe('one job, one file', () => {
-  it('no shipped job reads Contact.Inactive_Flag (so the test job proves something)', () => {
-    for (const job of JOBS) for (const layout of LAYOUTS) expect(jobColumns(job, layout)).not.toContain('dbo.Contact.Inactive_Flag');
+  it('no shipped job reads the new column (so the test job proves something)', () => {
+    for (const job of JOBS) for (const layout of LAYOUTS) expect(jobColumns(job, layout)).not.toContain(NEW_COLUMN);
   });
 
   it('the schema check requires the new column, for the new job only', () => {
     for (const layout of loadLayouts()) {
       const rows = [...layout.columns, ...layout.optional]
-        .filter((c) => !(c.table === 'dbo.Contact' && c.column === 'Inactive_Flag'))
+        .filter((c) => `${c.table}.${c.column}` !== NEW_COLUMN)
         .map((c) => ({ table_schema: 'dbo', table_name: c.table.slice(4), column_name: c.column, data_type: c.type === 'string' ? 'nvarchar' : c.type, is_nullable: 'YES' }));
       const report = checkSchema(snapshotFromRows(rows), requirementsOf(REGISTRY));
-      expect(report.blocked).toEqual({ 'test-disable-inactive-contacts': ['dbo.Contact.Inactive_Flag not found'] });
-      expect(report.required.find((c) => c.table === 'dbo.Contact' && c.column === 'Inactive_Flag')?.requiredBy).toEqual(['test-disable-inactive-contacts']);
+      expect(report.blocked).toEqual({ 'test-disable-at-default-status': [`${NEW_COLUMN} not found`] });
+      expect(report.required.find((c) => `${c.table}.${c.column}` === NEW_COLUMN)?.requiredBy).toEqual(['test-disable-at-default-status']);
     }
   });
 
   it('--help of a job shows its own flags and no other job\'s', async () => {
-    const own = await runCliInProcess(['test-disable-inactive-contacts', '--help'], {}, { jobs: REGISTRY });
+    const own = await runCliInProcess(['test-disable-at-default-status', '--help'], {}, { jobs: REGISTRY });
     expect(own.code).toBe(0);
     expect(own.stdout).toContain('--types <ids>');
     expect(own.stdout).toContain('--statuses <ids>');
@@ -66,7 +79,7 @@ describe('one job, one file', () => {
     expect(company.stdout).toContain('--company <Company_ID>');
     expect(company.stdout).not.toContain('--types');
     const top = await runCliInProcess(['--help'], {}, { jobs: REGISTRY });
-    expect(top.stdout).toContain('test-disable-inactive-contacts');
+    expect(top.stdout).toContain('test-disable-at-default-status');
   });
 
   it('the compiled SQL of every job touches exactly the columns its file declares', () => {

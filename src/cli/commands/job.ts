@@ -17,6 +17,9 @@ interface JobOptions extends CommonOptions {
   json?: boolean;
   showSql?: boolean;
   maxChanges?: string;
+  maxPercent?: string;
+  allowStatus?: string;
+  ticket?: string;
   [flag: string]: unknown;
 }
 
@@ -41,7 +44,10 @@ export function jobCommand(job: AnyJob, deps: CliDeps): Command {
     .option('--dry-run', 'plan only: counts and up to 20 rows that would change; writes nothing')
     .option('-y, --yes', 'apply without asking (required when stdin is not a terminal)')
     .option('--json', 'print one JSON object on stdout')
-    .option('--max-changes <n>', 'refuse an apply that would change more rows (default from config, 1000)')
+    .option('--max-changes <n>', 'for this run: refuse an apply that would change more rows (default from config, 1000)')
+    .option('--max-percent <p>', 'for this run: refuse an apply that would change more than this share of all contacts (default from config, 25)')
+    .option('--allow-status <ids>', 'for this run: company status RecIDs allowed past the status checks, comma-separated')
+    .option('--ticket <ref>', 'a change-ticket reference recorded on the run')
     .option('--show-sql', 'print every statement sent, with its parameters, on stderr');
   return command.action(async (options: JobOptions) => {
     const flags: FlagValues = {};
@@ -57,7 +63,7 @@ async function runJobCommand(job: AnyJob, options: JobOptions, flags: FlagValues
   const ctx = cliContext(options, deps);
   const { config } = ctx.loaded;
   const { params } = resolveJobParams(job, config, flags);
-  const maxChanges = options.maxChanges === undefined ? config.maxChanges : parseCount(options.maxChanges, '--max-changes');
+  const overrides = runOverrides(options);
   const spec = ctx.connection();
   const mode = options.dryRun ? 'dry-run' : 'apply';
   const interactive = io.stdin.isTTY === true;
@@ -73,7 +79,7 @@ async function runJobCommand(job: AnyJob, options: JobOptions, flags: FlagValues
         params,
         mode,
         trigger: 'manual',
-        settings: runSettingsFrom(config, { maxChanges }),
+        settings: runSettingsFrom(config, overrides),
         log: ctx.log,
         confirm: mode === 'apply' && !options.yes ? (plan) => askToApply(job, plan, handle.label, io) : undefined,
       });
@@ -83,4 +89,18 @@ async function runJobCommand(job: AnyJob, options: JobOptions, flags: FlagValues
     },
     { showSql, limits: sessionLimitsFrom(config) },
   );
+}
+
+/** The one-run overrides of the config's limits (the intended way through a large first run). */
+export function runOverrides(options: { maxChanges?: string; maxPercent?: string; allowStatus?: string; ticket?: string }) {
+  const percent = options.maxPercent === undefined ? undefined : Number(options.maxPercent);
+  if (percent !== undefined && !(Number.isFinite(percent) && percent >= 0 && percent <= 100)) {
+    throw new UsageError(`--max-percent must be a number from 0 to 100, got "${options.maxPercent}"`);
+  }
+  return {
+    maxChanges: options.maxChanges === undefined ? undefined : parseCount(options.maxChanges, '--max-changes'),
+    maxPercent: percent,
+    allowStatuses: options.allowStatus === undefined ? undefined : options.allowStatus.split(',').map((id) => parseCount(id, '--allow-status')),
+    ticket: options.ticket?.trim() || undefined,
+  };
 }

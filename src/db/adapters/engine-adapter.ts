@@ -52,6 +52,8 @@ export interface EngineAdapter {
   };
   /** Widens a NOT NULL text column to `length` characters, keeping it NOT NULL (SQL Server must restate it). */
   widenTextColumn(db: Kysely<any>, table: string, column: string, length: number): Promise<void>;
+  /** Drops NOT NULL from a column of the given type (SQL Server restates the type). */
+  makeColumnNullable(db: Kysely<any>, table: string, column: string, type: string): Promise<void>;
   /** Makes an integer column an identity (auto-number) column. */
   identity(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
 

@@ -88,6 +88,9 @@ export const mssqlAdapter: EngineAdapter = {
     shortText: (length: number) => sql`nvarchar(${sql.raw(String(length))})`,
   },
   identity: (column: ColumnDefinitionBuilder) => column.identity(),
+  async makeColumnNullable(db, table, column, type) {
+    await sql`ALTER TABLE ${sql.table(table)} ALTER COLUMN ${sql.ref(column)} ${sql.raw(type === 'integer' ? 'int' : type)} NULL`.execute(db);
+  },
   async widenTextColumn(db, table, column, length) {
     await sql`ALTER TABLE ${sql.table(table)} ALTER COLUMN ${sql.ref(column)} nvarchar(${sql.raw(String(length))}) NOT NULL`.execute(db);
   },

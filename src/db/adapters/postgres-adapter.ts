@@ -83,6 +83,9 @@ export const postgresAdapter: EngineAdapter = {
     shortText: (length: number) => sql`varchar(${sql.raw(String(length))})`,
   },
   identity: (column: ColumnDefinitionBuilder) => column.generatedByDefaultAsIdentity(),
+  async makeColumnNullable(db, table, column) {
+    await sql`ALTER TABLE ${sql.table(table)} ALTER COLUMN ${sql.ref(column)} DROP NOT NULL`.execute(db);
+  },
   async widenTextColumn(db, table, column, length) {
     await sql`ALTER TABLE ${sql.table(table)} ALTER COLUMN ${sql.ref(column)} TYPE varchar(${sql.raw(String(length))})`.execute(db);
   },

@@ -1,0 +1,49 @@
+import { sql, type Kysely } from 'kysely';
+import type { AuditColumn, Database } from '../db/schema.js';
+import { cwMaintTables } from '../journal/tables.js';
+
+/**
+ * The audit columns in the journal: their values before a change (read with the before-value)
+ * and right after it, read back inside the same transaction so that a trigger's own stamp counts.
+ * An undo compares them with the row as it is now: a row anyone touched since is a conflict,
+ * whichever column they changed.
+ */
+const JOURNAL_COLUMN: Record<AuditColumn, { before: string; after: string }> = {
+  Last_Update: { before: 'old_last_update', after: 'new_last_update' },
+  Last_Update_UTC: { before: 'old_last_update_utc', after: 'new_last_update_utc' },
+  Updated_By: { before: 'old_updated_by', after: 'new_updated_by' },
+};
+const AUDIT = Object.keys(JOURNAL_COLUMN) as AuditColumn[];
+
+export const JOURNAL_AUDIT_BEFORE = AUDIT.map((c) => JOURNAL_COLUMN[c].before) as Array<'old_last_update' | 'old_last_update_utc' | 'old_updated_by'>;
+
+/** SELECT-list items: each audit column's value now (NULL where the table does not have it). */
+export function auditBefore(present: readonly string[]) {
+  return AUDIT.map((column) =>
+    (present.includes(column) ? sql.ref(`dbo.Contact.${column}`) : sql`NULL`).as(JOURNAL_COLUMN[column].before),
+  );
+}
+
+/** Copies the audit columns as they now stand into this run's journal rows (one statement). */
+export async function recordAuditAfter(db: Kysely<Database>, journalSchema: string, runId: number, present: readonly string[]): Promise<void> {
+  const columns = AUDIT.filter((c) => present.includes(c));
+  if (!columns.length) return;
+  const journal = cwMaintTables(journalSchema).journal;
+  await db
+    .updateTable(journal)
+    .set(
+      Object.fromEntries(
+        columns.map((column) => [
+          JOURNAL_COLUMN[column].after,
+          sql`(SELECT ${sql.ref(`c.${column}`)} FROM ${sql.table('dbo.Contact')} c WHERE c.${sql.ref('Contact_RecID')} = ${sql.ref(`${journal}.contact_recid`)})`,
+        ]),
+      ),
+    )
+    .where('run_id', '=', runId)
+    .execute();
+}
+
+/** Journal column names of the audit columns, for the undo's conflict check. */
+export function journalAuditColumn(column: AuditColumn) {
+  return JOURNAL_COLUMN[column];
+}
