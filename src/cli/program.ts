@@ -5,6 +5,8 @@ import { jobCommand } from './commands/job.js';
 import { migrateCommand } from './commands/migrate.js';
 import { migrationsCheckCommand } from './commands/migrations-check.js';
 import { scheduleCommand } from './commands/schedule.js';
+import { showCommand } from './commands/show.js';
+import { undoCommand } from './commands/undo.js';
 import { reportError } from './exit.js';
 import { assertNoFlagTakenByNpm } from './npm-guard.js';
 import { VERSION } from '../version.js';
@@ -21,6 +23,8 @@ export function buildProgram(deps: CliDeps): Command {
   for (const job of deps.jobs) program.addCommand(jobCommand(job, deps));
   program.commandsGroup?.('Commands:');
   program.addCommand(historyCommand(deps));
+  program.addCommand(showCommand(deps));
+  program.addCommand(undoCommand(deps));
   program.addCommand(migrateCommand(deps));
   program.addCommand(migrationsCheckCommand(deps));
   program.addCommand(scheduleCommand(deps));

@@ -111,5 +111,8 @@ export type Database = ConnectWiseTables & CwMaintTables;
 /** The Contact columns a job may change. Both are stored in the journal as integers. */
 export type ChangeableColumn = 'Portal_Security_Level' | 'Disable_Flag';
 
+/** How each changeable column is stored: a number, or a flag (bit on SQL Server, boolean on PostgreSQL). */
+export const CHANGEABLE_COLUMN_KIND: Record<ChangeableColumn, 'int' | 'flag'> = { Portal_Security_Level: 'int', Disable_Flag: 'flag' };
+
 export const AUDIT_COLUMNS = ['Last_Update', 'Last_Update_UTC', 'Updated_By'] as const;
 export type AuditColumn = (typeof AUDIT_COLUMNS)[number];

@@ -25,7 +25,7 @@ export function renderCompiledSql(job: AnyJob, params: Record<string, unknown> =
     '',
   ];
   for (const layout of LAYOUTS) {
-    const s = compileJobStatements(db, mssqlAdapter, job, validated, { layout, journalSchema: DEFAULT_JOURNAL_SCHEMA }, {
+    const s = compileJobStatements(db, mssqlAdapter, job, validated, { layout, journalSchema: DEFAULT_JOURNAL_SCHEMA, auditColumns: AUDIT_COLUMNS }, {
       journalSchema: DEFAULT_JOURNAL_SCHEMA,
       updatedBy: 'cw-maint',
       auditColumns: AUDIT_COLUMNS,

@@ -12,6 +12,8 @@ export interface TargetContext {
   layout: Layout;
   /** cw-maint's own schema: jobs that read the journal (restore-reactivated) name it. */
   journalSchema: string;
+  /** The audit columns dbo.Contact has (what "nobody touched it since" can compare). */
+  auditColumns: readonly string[];
 }
 
 /** The ConnectWise columns a piece of SQL reads, per layout (the type link differs). */

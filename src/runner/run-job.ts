@@ -4,7 +4,8 @@ import type { ColumnRef } from '../db/layout.js';
 import type { Database } from '../db/schema.js';
 import { hasObject } from '../../migrations-check/inspect.js';
 import type { Layout } from '../db/layout.js';
-import { CwMaintError, LockHeldError, RunFailedError, SchemaCheckError, UsageError } from '../errors.js';
+import { CwMaintError, RunFailedError } from '../errors.js';
+import { describe, loggedRun } from './run-log.js';
 import type { Logger } from '../log.js';
 import { applyJournaled } from './apply.js';
 import { changeFor } from './change.js';
@@ -79,34 +80,20 @@ export interface RunResult {
  */
 export async function runJob(handle: DatabaseHandle, request: RunRequest): Promise<RunResult> {
   const log = request.log.child({ job: request.job.name, mode: request.mode, trigger: request.trigger });
-  const startedAt = Date.now();
-  const seen: { runId: number | null } = { runId: null };
-  log.info({ event: 'run.start' }, 'run started');
-  try {
-    const result = await runLogged(handle, request, log, seen);
-    const { matched, changed, unchanged } = result.plan;
-    log[result.outcome === 'refused' ? 'warn' : 'info'](
-      {
-        event: 'run.end',
-        runId: result.runId,
-        outcome: result.outcome,
-        matched,
-        changed: result.mode === 'apply' ? result.changed : changed,
-        unchanged,
-        durationMs: Date.now() - startedAt,
-        ...(result.refusal ? { reason: describe(result.refusal) } : {}),
-      },
-      result.mode === 'dry-run' ? `dry run: ${changed} rows would change` : `run ${result.outcome}: ${result.changed} rows changed`,
-    );
-    return result;
-  } catch (error) {
-    const outcome = error instanceof LockHeldError ? 'locked' : error instanceof SchemaCheckError || error instanceof UsageError ? 'refused' : 'failed';
-    log[outcome === 'failed' ? 'error' : 'warn'](
-      { event: 'run.end', runId: seen.runId, outcome, error: describe(error, handle.adapter.describeStatementError), durationMs: Date.now() - startedAt },
-      `run ${outcome}`,
-    );
-    throw error;
-  }
+  return loggedRun(
+    log,
+    handle.adapter.describeStatementError,
+    (seen) => runLogged(handle, request, log, seen),
+    (result) => ({
+      runId: result.runId,
+      outcome: result.outcome,
+      matched: result.plan.matched,
+      changed: result.mode === 'apply' ? result.changed : result.plan.changed,
+      unchanged: result.plan.unchanged,
+      ...(result.refusal ? { reason: describe(result.refusal) } : {}),
+      message: result.mode === 'dry-run' ? `dry run: ${result.plan.changed} rows would change` : `run ${result.outcome}: ${result.changed} rows changed`,
+    }),
+  );
 }
 
 async function runLogged(handle: DatabaseHandle, request: RunRequest, log: Logger, seen: { runId: number | null }): Promise<RunResult> {
@@ -126,7 +113,7 @@ async function runLogged(handle: DatabaseHandle, request: RunRequest, log: Logge
     }
     throw error;
   }
-  const context = { layout: report.schema.layout!, journalSchema: settings.journalSchema };
+  const context = { layout: report.schema.layout!, journalSchema: settings.journalSchema, auditColumns: report.schema.auditColumns };
   const present = (ref: ColumnRef) => hasObject(report.catalog, ref);
   const guard = async (on: Kysely<Database>, plan: Plan) => {
     const { refusal, warnings } = await checkGuards(on, job, params, plan, settings, present);
@@ -231,12 +218,3 @@ function counts(plan: Plan) {
   return { matched: plan.matched, changed: plan.changed, unchanged: plan.unchanged };
 }
 
-function describe(error: unknown, fallback: (e: unknown) => string = (e) => String((e as Error)?.message ?? e)): string {
-  if (error instanceof CwMaintError) return [error.message, ...error.details].join(' ');
-  if (isRefusal(error)) return [error.message, ...error.problems].join(' ');
-  return fallback(error);
-}
-
-function isRefusal(value: unknown): value is Refusal {
-  return typeof value === 'object' && value !== null && 'problems' in value && 'message' in value;
-}

@@ -45,7 +45,10 @@ describe('the schema contract', () => {
 
   it('reports a missing column as "<job> cannot run: <column> not found" for exactly its jobs', () => {
     const report = checkSchema(snapshotFor('many-to-many', (s) => s.get('dbo.contact')!.delete('disable_flag')), ALL);
-    expect(blockedMessages(report)).toEqual(['revoke-inactive cannot run: dbo.Contact.Disable_Flag not found']);
+    expect(blockedMessages(report)).toEqual([
+      'revoke-inactive cannot run: dbo.Contact.Disable_Flag not found',
+      'restore-reactivated cannot run: dbo.Contact.Disable_Flag not found',
+    ]);
   });
 
   it('reports a wrong type with the type found', () => {

@@ -47,7 +47,10 @@ function historyTable(rows: RunRow[]): string {
     r.os_user,
   ]);
   const lines = textTable(header, table);
-  for (const r of rows) if (r.error) lines.push(`run ${r.run_id}: ${r.error}`);
+  for (const r of rows) {
+    const notes = [r.undo_of_run_id ? `undo of run ${r.undo_of_run_id}` : '', r.ticket ? `ticket ${r.ticket}` : '', r.error ?? ''].filter(Boolean);
+    if (notes.length) lines.push(`run ${r.run_id}: ${notes.join('; ')}`);
+  }
   return lines.join('\n');
 }
 

@@ -8,6 +8,7 @@ import {
 import { PGlite } from '@electric-sql/pglite';
 import { PGliteDialect } from 'kysely-pglite-dialect';
 import pg from 'pg';
+import Cursor from 'pg-cursor';
 import type { ConnectionSpec } from '../../config/connection-spec.js';
 import type { RunTable } from '../schema.js';
 import type { EngineAdapter, LockOutcome, SessionLimits } from './engine-adapter.js';
@@ -63,7 +64,8 @@ export const postgresAdapter: EngineAdapter = {
     // Likewise a connection dropped while checked out between statements: the next statement on it
     // fails and the run rolls back; the event itself must not take the process down.
     pool.on('connect', (client) => client.on('error', () => undefined));
-    return new PostgresDialect({ pool });
+    // pg-cursor: Kysely's stream() reads in chunks through a server-side cursor (show, reports).
+    return new PostgresDialect({ pool, cursor: Cursor });
   },
 
   compileOnlyDialect: () => ({

@@ -1,0 +1,61 @@
+import { Command } from 'commander';
+import { usingDatabase } from '../../db/connect.js';
+import { UsageError } from '../../errors.js';
+import { findRun, journalRowsOf } from '../../journal/show.js';
+import { assertCanRun, preflight } from '../../runner/preflight.js';
+import { parseCount } from '../args.js';
+import { cliContext, withCommonOptions, type CommonOptions } from '../context.js';
+import type { CliDeps } from '../io.js';
+import { localTimeWithOffset } from './history.js';
+
+/**
+ * `show <runId> [--json]`: a run's record and every journaled row, streamed (JSON lines with
+ * --json: the run first, then one line per row), so memory stays flat at any size.
+ */
+export function showCommand(deps: CliDeps): Command {
+  return withCommonOptions(new Command('show').description("show one run's record and every row it changed (old, new, and the value now)"))
+    .argument('<runId>', 'the run (see history)')
+    .option('--json', 'JSON lines: the run, then one line per journaled row')
+    .action(async (runIdText: string, options: CommonOptions & { json?: boolean }) => {
+      const ctx = cliContext(options, deps);
+      const runId = parseCount(runIdText, 'runId');
+      const schema = ctx.loaded.config.journalSchema;
+      const out = deps.io.stdout;
+      await usingDatabase(ctx.connection(), async (handle) => {
+        assertCanRun(await preflight(handle, [], schema), 'show', 'apply');
+        const run = await findRun(handle.db, schema, runId);
+        if (!run) throw new UsageError(`There is no run ${runId} (see npm run job -- history).`);
+        if (options.json) out.write(`${JSON.stringify({ run: { ...run, params: JSON.parse(run.params) } })}\n`);
+        else {
+          const fields: Array<[string, unknown]> = [
+            ['run', run.run_id],
+            ['job', run.job],
+            ['mode', run.mode],
+            ['status', run.status],
+            ['trigger', run.trigger],
+            ['started', localTimeWithOffset(new Date(run.started_at))],
+            ['finished', run.finished_at ? localTimeWithOffset(new Date(run.finished_at)) : ''],
+            ['matched / changed / unchanged', `${run.matched ?? ''} / ${run.changed ?? ''} / ${run.unchanged ?? ''}`],
+            ['params', run.params],
+            ['undo of run', run.undo_of_run_id ?? ''],
+            ['ticket', run.ticket ?? ''],
+            ['host / user', `${run.host} / ${run.os_user}`],
+            ['error', run.error ?? ''],
+          ];
+          for (const [name, value] of fields) if (value !== '') out.write(`${name.padEnd(30)} ${String(value)}\n`);
+          out.write(`\n${['Contact_RecID', 'Name', 'Company_ID', 'Column', 'Old', 'New', 'Now'].join('\t')}\n`);
+        }
+        let count = 0;
+        for await (const row of journalRowsOf(handle.db, schema, runId)) {
+          count++;
+          const show = (v: number | null) => (v === null ? 'NULL' : String(v));
+          out.write(
+            options.json
+              ? `${JSON.stringify(row)}\n`
+              : `${[row.contactRecId, row.name, row.companyId ?? '', row.column, show(row.oldValue), show(row.newValue), show(row.now)].join('\t')}\n`,
+          );
+        }
+        if (!options.json) out.write(`(${count} journaled rows)\n`);
+      });
+    });
+}

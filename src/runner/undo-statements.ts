@@ -1,0 +1,109 @@
+import { sql, type RawBuilder } from 'kysely';
+import type { EngineAdapter } from '../db/adapters/index.js';
+import type { AuditColumn, ChangeableColumn } from '../db/schema.js';
+import { CHANGEABLE_COLUMN_KIND } from '../db/schema.js';
+import { journalAuditColumn, JOURNAL_AUDIT_BEFORE } from './journal-audit.js';
+
+/**
+ * The statements of an undo, one named function each. The journal is aliased j (the undone run's
+ * rows) and the Contact row c. "Same" and "differs" are NULL-safe and never negated: in SQL, NOT
+ * of an unknown stays unknown.
+ */
+export interface UndoTarget {
+  journalSchema: string;
+  /** The run being undone. */
+  runId: number;
+  column: ChangeableColumn;
+  /** Audit columns to compare (those the table has, when the undone run recorded them). */
+  auditColumns: readonly AuditColumn[];
+}
+
+const journalTable = (schema: string) => sql.table(`${schema}.journal`);
+const same = (a: RawBuilder<unknown>, b: RawBuilder<unknown>) => sql<boolean>`(${a} = ${b} OR (${a} IS NULL AND ${b} IS NULL))`;
+const differs = (a: RawBuilder<unknown>, b: RawBuilder<unknown>) =>
+  sql<boolean>`(${a} <> ${b} OR (${a} IS NULL AND ${b} IS NOT NULL) OR (${a} IS NOT NULL AND ${b} IS NULL))`;
+const valueNow = (column: ChangeableColumn) => sql`cast(${sql.ref(`c.${column}`)} as int)`;
+
+/** The row is as the undone run left it: its value, and its audit columns, are what the run wrote. */
+function untouched(t: UndoTarget) {
+  const checks = [same(valueNow(t.column), sql.ref('j.new_value')), ...t.auditColumns.map((a) => same(sql.ref(`c.${a}`), sql.ref(`j.${journalAuditColumn(a).after}`)))];
+  return sql<boolean>`(${sql.join(checks, sql` AND `)})`;
+}
+
+/** Someone changed the row since (any of the compared columns differs). */
+function touched(t: UndoTarget) {
+  const checks = [differs(valueNow(t.column), sql.ref('j.new_value')), ...t.auditColumns.map((a) => differs(sql.ref(`c.${a}`), sql.ref(`j.${journalAuditColumn(a).after}`)))];
+  return sql<boolean>`(${sql.join(checks, sql` OR `)})`;
+}
+
+/** The rows an undo restores: untouched ones, and with --force touched ones not already back at their old value. */
+function restorable(t: UndoTarget, force: boolean) {
+  const forced = sql`(${touched(t)} AND ${differs(valueNow(t.column), sql.ref('j.old_value'))})`;
+  return force ? sql<boolean>`(${untouched(t)} OR ${forced})` : untouched(t);
+}
+
+const fromJournalAndContact = (t: UndoTarget) =>
+  sql`${journalTable(t.journalSchema)} j LEFT JOIN ${sql.table('dbo.Contact')} c ON c.${sql.ref('Contact_RecID')} = j.${sql.ref('contact_recid')}`;
+const ofTheRun = (t: UndoTarget) => sql`j.${sql.ref('run_id')} = ${t.runId} AND j.${sql.ref('column_name')} = ${t.column}`;
+
+/** Counts for the plan: journaled rows, rows restorable, conflicts (touched since), contacts gone. */
+export function undoCountQuery(t: UndoTarget) {
+  const exists = sql`c.${sql.ref('Contact_RecID')} IS NOT NULL`;
+  return sql<{ journaled: number; restorable: number; conflicts: number; forcible: number; missing: number }>`
+    SELECT cast(count(*) as int) AS journaled,
+      cast(coalesce(sum(CASE WHEN ${exists} AND ${untouched(t)} THEN 1 ELSE 0 END), 0) as int) AS restorable,
+      cast(coalesce(sum(CASE WHEN ${exists} AND ${touched(t)} THEN 1 ELSE 0 END), 0) as int) AS conflicts,
+      cast(coalesce(sum(CASE WHEN ${exists} AND ${touched(t)} AND ${differs(valueNow(t.column), sql.ref('j.old_value'))} THEN 1 ELSE 0 END), 0) as int) AS forcible,
+      cast(coalesce(sum(CASE WHEN ${exists} THEN 0 ELSE 1 END), 0) as int) AS missing
+    FROM ${fromJournalAndContact(t)}
+    WHERE ${ofTheRun(t)}`;
+}
+
+/** Up to `limit` rows of one kind, for the plan: restorable ones, or conflicts. */
+export function undoPreviewQuery(t: UndoTarget, kind: 'restore' | 'conflict', limit: number) {
+  const which = kind === 'restore' ? untouched(t) : touched(t);
+  return sql<{ contact_recid: number; first_name: string | null; last_name: string | null; company_id: string | null; old_value: number | null; new_value: number | null; now_value: number | null }>`
+    SELECT j.${sql.ref('contact_recid')} AS contact_recid, c.${sql.ref('First_Name')} AS first_name, c.${sql.ref('Last_Name')} AS last_name,
+      co.${sql.ref('Company_ID')} AS company_id, j.${sql.ref('old_value')} AS old_value, j.${sql.ref('new_value')} AS new_value, ${valueNow(t.column)} AS now_value
+    FROM ${fromJournalAndContact(t)} LEFT JOIN ${sql.table('dbo.Company')} co ON co.${sql.ref('Company_RecID')} = c.${sql.ref('Company_RecID')}
+    WHERE ${ofTheRun(t)} AND c.${sql.ref('Contact_RecID')} IS NOT NULL AND ${which}
+    ORDER BY j.${sql.ref('contact_recid')}
+    OFFSET 0 ROWS FETCH NEXT ${sql.raw(String(limit))} ROWS ONLY`;
+}
+
+/** Journal the undo run: each restored row's value now (as its old value) and the value it gets back (its new value). */
+export function undoJournalInsert(t: UndoTarget, undoRunId: number, force: boolean, presentAudit: readonly AuditColumn[]) {
+  const columns = ['run_id', 'contact_recid', 'column_name', 'old_value', 'new_value', ...JOURNAL_AUDIT_BEFORE];
+  const auditNow = (['Last_Update', 'Last_Update_UTC', 'Updated_By'] as const).map((a) => (presentAudit.includes(a) ? sql.ref(`c.${a}`) : sql`NULL`));
+  return sql`
+    INSERT INTO ${journalTable(t.journalSchema)} (${sql.join(columns.map((c) => sql.ref(c)))})
+    SELECT cast(${undoRunId} as int), j.${sql.ref('contact_recid')}, j.${sql.ref('column_name')}, ${valueNow(t.column)}, j.${sql.ref('old_value')}, ${sql.join(auditNow)}
+    FROM ${journalTable(t.journalSchema)} j INNER JOIN ${sql.table('dbo.Contact')} c ON c.${sql.ref('Contact_RecID')} = j.${sql.ref('contact_recid')}
+    WHERE ${ofTheRun(t)} AND ${restorable(t, force)}`;
+}
+
+/** Gives each journaled row of the undo run its value back, and stamps the audit columns as an apply does. */
+export function undoUpdate(t: UndoTarget, undoRunId: number, adapter: EngineAdapter, presentAudit: readonly AuditColumn[], updatedBy: string) {
+  const mine = sql`SELECT u.${sql.ref('contact_recid')} FROM ${journalTable(t.journalSchema)} u WHERE u.${sql.ref('run_id')} = ${undoRunId}`;
+  const value = sql`(SELECT u.${sql.ref('new_value')} FROM ${journalTable(t.journalSchema)} u
+    WHERE u.${sql.ref('run_id')} = ${undoRunId} AND u.${sql.ref('column_name')} = ${t.column} AND u.${sql.ref('contact_recid')} = ${sql.ref('dbo.Contact.Contact_RecID')})`;
+  const sets = [sql`${sql.ref(t.column)} = ${typedValue(t.column, adapter, value)}`];
+  if (presentAudit.includes('Last_Update')) sets.push(sql`${sql.ref('Last_Update')} = ${adapter.localNow()}`);
+  if (presentAudit.includes('Last_Update_UTC')) sets.push(sql`${sql.ref('Last_Update_UTC')} = ${adapter.utcNow()}`);
+  if (presentAudit.includes('Updated_By')) sets.push(sql`${sql.ref('Updated_By')} = ${updatedBy}`);
+  return sql`UPDATE ${sql.table('dbo.Contact')} SET ${sql.join(sets)} WHERE ${sql.ref('dbo.Contact.Contact_RecID')} IN (${mine})`;
+}
+
+/** The undo run's journaled rows whose Contact row now holds the restored value. */
+export function undoVerifyQuery(t: UndoTarget, undoRunId: number) {
+  return sql<{ n: number }>`
+    SELECT cast(count(*) as int) AS n FROM ${journalTable(t.journalSchema)} j INNER JOIN ${sql.table('dbo.Contact')} c ON c.${sql.ref('Contact_RecID')} = j.${sql.ref('contact_recid')}
+    WHERE j.${sql.ref('run_id')} = ${undoRunId} AND ${same(valueNow(t.column), sql.ref('j.new_value'))}`;
+}
+
+export function typedValue(column: ChangeableColumn, adapter: EngineAdapter, value: RawBuilder<unknown>) {
+  if (CHANGEABLE_COLUMN_KIND[column] === 'int') return value;
+  const bool = adapter.types.bool;
+  return sql`cast(${value} as ${typeof bool === 'string' ? sql.raw(bool) : (bool as RawBuilder<unknown>)})`;
+}
+

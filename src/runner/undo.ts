@@ -1,0 +1,196 @@
+import type { DatabaseHandle } from '../db/connect.js';
+import { AUDIT_COLUMNS, type AuditColumn, type ChangeableColumn } from '../db/schema.js';
+import { CwMaintError, RunFailedError, UsageError } from '../errors.js';
+import { cwMaintTables } from '../journal/tables.js';
+import type { Logger } from '../log.js';
+import { recordAuditAfter } from './journal-audit.js';
+import { assertCanRun, preflight } from './preflight.js';
+import type { RunSettings } from './run-job.js';
+import { describe, loggedRun } from './run-log.js';
+import { withRunLock } from './run-lock.js';
+import { closeInterruptedRuns, finishRun, recordRun, startRun, type RunStart } from './run-record.js';
+import { undoCountQuery, undoJournalInsert, undoPreviewQuery, undoUpdate, undoVerifyQuery, type UndoTarget } from './undo-statements.js';
+
+export const UNDO_PREVIEW_ROWS = 20;
+
+export interface UndoRequest {
+  runId: number;
+  mode: 'dry-run' | 'apply';
+  /** Restore rows changed since the run too. */
+  force: boolean;
+  trigger: 'manual' | 'schedule';
+  settings: RunSettings;
+  log: Logger;
+  confirm?: (plan: UndoPlan) => Promise<boolean>;
+}
+
+export interface UndoRow {
+  contactRecId: number;
+  name: string;
+  companyId: string | null;
+  /** The value before the undone run, which the undo restores. */
+  restoreTo: number | null;
+  /** What the undone run wrote. */
+  runWrote: number | null;
+  now: number | null;
+}
+
+export interface UndoPlan {
+  undoOf: { runId: number; job: string; mode: string; startedAt: Date; ticket: string | null };
+  column: ChangeableColumn;
+  journaled: number;
+  /** Rows still as the run left them: restored. */
+  restorable: number;
+  /** Rows someone changed since (value or audit columns): left alone unless --force. */
+  conflicts: number;
+  /** Of the conflicts, those --force would restore (the others already hold their old value). */
+  forcible: number;
+  /** Journaled contacts that no longer exist. */
+  missing: number;
+  /** What the undo would change: restorable, plus forcible with --force. */
+  toRestore: number;
+  /** false for runs journaled before audit columns were recorded: conflicts are then seen on the column only. */
+  auditChecked: boolean;
+  restorePreview: UndoRow[];
+  conflictPreview: UndoRow[];
+}
+
+export interface UndoResult {
+  mode: 'dry-run' | 'apply';
+  outcome: 'succeeded' | 'declined';
+  runId: number | null;
+  plan: UndoPlan;
+  restored: number;
+}
+
+/**
+ * Restores the before-values of one run: a change like any other, in one transaction under the run
+ * lock, journaled (so an undo can be undone) and recorded as a run of its own (undo_of_run_id).
+ * A row anyone changed since the run, whichever column, is a conflict: left alone and listed,
+ * unless --force. The size guards do not apply: the run being undone already passed them.
+ */
+export async function undoRun(handle: DatabaseHandle, request: UndoRequest): Promise<UndoResult> {
+  const log = request.log.child({ job: 'undo', undoOf: request.runId, mode: request.mode, trigger: request.trigger });
+  return loggedRun(
+    log,
+    handle.adapter.describeStatementError,
+    (seen) => undoLogged(handle, request, seen),
+    (r) => ({
+      runId: r.runId,
+      outcome: r.outcome,
+      matched: r.plan.journaled,
+      changed: r.mode === 'apply' ? r.restored : r.plan.toRestore,
+      unchanged: r.plan.journaled - (r.mode === 'apply' ? r.restored : r.plan.toRestore),
+      message: r.mode === 'dry-run' ? `undo dry run: ${r.plan.toRestore} rows would be restored` : `undo ${r.outcome}: ${r.restored} rows restored`,
+    }),
+  );
+}
+
+async function undoLogged(handle: DatabaseHandle, request: UndoRequest, seen: { runId: number | null }): Promise<UndoResult> {
+  const { db, adapter } = handle;
+  const { settings } = request;
+  const report = await preflight(handle, [], settings.journalSchema);
+  // An undo reads the journal whatever its mode: cw-maint's tables must be there and current.
+  assertCanRun(report, 'undo', 'apply');
+  const target = await undoableRun(handle, settings.journalSchema, request.runId);
+  const audit = (AUDIT_COLUMNS as readonly AuditColumn[]).filter((c) => report.schema.auditColumns.includes(c));
+  const t: UndoTarget = { journalSchema: settings.journalSchema, runId: target.run_id, column: target.column, auditColumns: target.journal_version === 2 ? audit : [] };
+  const plan = await planUndo(handle, t, target, request.force);
+  const start: RunStart = {
+    job: target.job,
+    mode: request.mode === 'apply' ? 'undo' : 'dry-run',
+    trigger: request.trigger,
+    params: { undo: target.run_id, force: request.force },
+    undoOfRunId: target.run_id,
+    ticket: settings.ticket,
+  };
+  const counts = { matched: plan.journaled, changed: plan.toRestore, unchanged: plan.journaled - plan.toRestore };
+
+  if (request.mode === 'dry-run') {
+    const runId = await recordRun(db, adapter, settings.journalSchema, start, { status: 'succeeded', ...counts });
+    seen.runId = runId;
+    return { mode: 'dry-run', outcome: 'succeeded', runId, plan, restored: 0 };
+  }
+
+  return withRunLock(handle, settings.journalSchema, async (conn) => {
+    await closeInterruptedRuns(conn, settings.journalSchema);
+    const runId = await startRun(conn, adapter, settings.journalSchema, start);
+    seen.runId = runId;
+    try {
+      if (request.confirm && !(await request.confirm(plan))) {
+        await finishRun(conn, settings.journalSchema, runId, { status: 'declined', ...counts, changed: 0, error: 'not confirmed at the prompt' });
+        return { mode: 'apply', outcome: 'declined', runId, plan, restored: 0 };
+      }
+      const updatedBy = `${settings.updatedBy}:undo ${target.run_id}`.slice(0, 30);
+      const restored = await conn.transaction().execute(async (trx) => {
+        const inserted = Number((await undoJournalInsert(t, runId, request.force, audit).execute(trx)).numAffectedRows ?? 0n);
+        if (inserted !== plan.toRestore) {
+          throw new RunFailedError(`The data changed between plan and undo (planned ${plan.toRestore} rows, found ${inserted}); nothing was restored. Run again.`);
+        }
+        await undoUpdate(t, runId, adapter, audit, updatedBy).execute(trx);
+        await recordAuditAfter(trx, settings.journalSchema, runId, audit);
+        const { rows } = await undoVerifyQuery(t, runId).execute(trx);
+        if (Number(rows[0]?.n) !== inserted) {
+          throw new RunFailedError(`Restored ${Number(rows[0]?.n)} of the ${inserted} journaled rows (the data moved during the undo); rolled back.`);
+        }
+        return inserted;
+      });
+      await finishRun(conn, settings.journalSchema, runId, { status: 'succeeded', ...counts, changed: restored });
+      return { mode: 'apply', outcome: 'succeeded', runId, plan, restored };
+    } catch (error) {
+      const message = describe(error, adapter.describeStatementError);
+      await finishRun(conn, settings.journalSchema, runId, { status: 'failed', ...counts, changed: 0, error: message }).catch(() => undefined);
+      if (error instanceof CwMaintError) throw error;
+      throw new RunFailedError(`The undo of run ${target.run_id} failed and was rolled back: ${message}`, [], { cause: error });
+    }
+  });
+}
+
+/** The run to undo, checked: it exists, it changed something, it succeeded, and it was not undone already. */
+async function undoableRun(handle: DatabaseHandle, schema: string, runId: number) {
+  const tables = cwMaintTables(schema);
+  const run = await handle.db.selectFrom(tables.runAs).selectAll('r').where('r.run_id', '=', runId).executeTakeFirst();
+  if (!run) throw new UsageError(`There is no run ${runId} (see npm run job -- history).`);
+  if (run.mode === 'dry-run') throw new UsageError(`Run ${runId} is a dry run: it changed nothing, so there is nothing to undo.`);
+  if (run.status !== 'succeeded') throw new UsageError(`Run ${runId} ${run.status === 'running' ? 'is still running or was interrupted' : `was ${run.status}`}: it changed nothing, so there is nothing to undo.`);
+  const undone = await handle.db
+    .selectFrom(tables.runAs)
+    .select('r.run_id')
+    .where('r.undo_of_run_id', '=', runId)
+    .where('r.mode', '=', 'undo')
+    .where('r.status', '=', 'succeeded')
+    .executeTakeFirst();
+  if (undone) throw new UsageError(`Run ${runId} was already undone by run ${undone.run_id} (to reverse that, undo run ${undone.run_id}).`);
+  const column = await handle.db.selectFrom(tables.journalAs).select('j.column_name').where('j.run_id', '=', runId).executeTakeFirst();
+  if (!column) throw new UsageError(`Run ${runId} changed no rows: there is nothing to undo.`);
+  return { ...run, column: column.column_name as ChangeableColumn };
+}
+
+async function planUndo(handle: DatabaseHandle, t: UndoTarget, target: Awaited<ReturnType<typeof undoableRun>>, force: boolean): Promise<UndoPlan> {
+  const { rows } = await undoCountQuery(t).execute(handle.db);
+  const c = rows[0]!;
+  const preview = async (kind: 'restore' | 'conflict') =>
+    (await undoPreviewQuery(t, kind, UNDO_PREVIEW_ROWS).execute(handle.db)).rows.map((r) => ({
+      contactRecId: Number(r.contact_recid),
+      name: [r.first_name, r.last_name].filter(Boolean).join(' '),
+      companyId: r.company_id,
+      restoreTo: r.old_value === null ? null : Number(r.old_value),
+      runWrote: r.new_value === null ? null : Number(r.new_value),
+      now: r.now_value === null ? null : Number(r.now_value),
+    }));
+  const restorable = Number(c.restorable);
+  const forcible = Number(c.forcible);
+  return {
+    undoOf: { runId: target.run_id, job: target.job, mode: target.mode, startedAt: new Date(target.started_at), ticket: target.ticket ?? null },
+    column: t.column,
+    journaled: Number(c.journaled),
+    restorable,
+    conflicts: Number(c.conflicts),
+    forcible,
+    missing: Number(c.missing),
+    toRestore: restorable + (force ? forcible : 0),
+    auditChecked: target.journal_version === 2,
+    restorePreview: await preview('restore'),
+    conflictPreview: Number(c.conflicts) ? await preview('conflict') : [],
+  };
+}
