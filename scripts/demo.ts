@@ -1,7 +1,7 @@
 // `npm run demo [-- <cw-maint arguments>]`: cw-maint against an embedded demo database (PGlite, in
 // ./.demo-db), where no server is configured. The first run creates a ConnectWise-shaped database
 // from the seeded generator (200 companies, the many-to-many type layout) and migrates cw-maint's
-// tables. With no arguments it shows the main job end to end: dry run, apply, history.
+// tables. With no arguments it shows the main job end to end: dry run, apply, undo, history.
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseConnectionSpec } from '../src/config/connection-spec.js';
@@ -30,7 +30,8 @@ const steps = given.length
   ? [given]
   : [
       ['revoke-inactive', '--dry-run'],
-      ['revoke-inactive', '--yes'],
+      ['revoke-inactive', '--yes', '--ticket', 'DEMO-1'],
+      ['undo', '2', '--yes'],
       ['history', '--limit', '5'],
     ];
 let code = 0;

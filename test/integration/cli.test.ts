@@ -191,11 +191,14 @@ describe('the demo (README command one)', () => {
     const planned = /changed\s+(\d+)/.exec(r.stdout);
     expect(Number(planned?.[1])).toBeGreaterThan(0);
     expect(r.stdout).toContain(`Applied: ${planned![1]} rows changed in run 2`);
+    expect(r.stdout).toContain(`Restored ${planned![1]} rows in run 3 (undo of run 2)`);
     expect(r.stdout).toMatch(/2\s+revoke-inactive\s+apply\s+manual\s+succeeded/);
-    // Second run: same database, nothing left to change.
+    expect(r.stdout).toMatch(/3\s+revoke-inactive\s+undo\s+manual\s+succeeded/);
+    expect(r.stdout).toContain('run 2: ticket DEMO-1');
+    // Second run: same database; after the undo the same rows would change again.
     const again = await runDemo(['revoke-inactive', '--dry-run', '--json'], dir);
     expect(again.code, again.stderr).toBe(0);
-    expect(JSON.parse(again.stdout.slice(again.stdout.indexOf('{')))).toMatchObject({ changed: 0, mode: 'dry-run' });
+    expect(JSON.parse(again.stdout.slice(again.stdout.indexOf('{')))).toMatchObject({ changed: Number(planned![1]), mode: 'dry-run' });
   });
 });
 

@@ -49,11 +49,11 @@ export function showCommand(deps: CliDeps): Command {
         for await (const row of journalRowsOf(handle.db, schema, runId)) {
           count++;
           const show = (v: number | null) => (v === null ? 'NULL' : String(v));
-          out.write(
-            options.json
-              ? `${JSON.stringify(row)}\n`
-              : `${[row.contactRecId, row.name, row.companyId ?? '', row.column, show(row.oldValue), show(row.newValue), show(row.now)].join('\t')}\n`,
-          );
+          const line = options.json
+            ? `${JSON.stringify(row)}\n`
+            : `${[row.contactRecId, row.name, row.companyId ?? '', row.column, show(row.oldValue), show(row.newValue), show(row.now)].join('\t')}\n`;
+          // Wait for a slow reader (a pipe, a pager): otherwise the output piles up in memory.
+          if (out.write(line) === false && 'once' in out) await new Promise((resolve) => (out as NodeJS.WritableStream).once('drain', resolve));
         }
         if (!options.json) out.write(`(${count} journaled rows)\n`);
       });
