@@ -1,8 +1,7 @@
-import { readdirSync, readFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { z } from 'zod';
 import { CONNECTWISE_TABLES, LAYOUTS, type Layout } from '../src/db/layout.js';
+import legacyLayout from './layouts/legacy.json' with { type: 'json' };
+import manyToManyLayout from './layouts/many-to-many.json' with { type: 'json' };
 
 /**
  * The schema contract: one JSON file per ConnectWise layout we support, in ./layouts. A layout
@@ -34,29 +33,24 @@ const layoutSchema = z
 
 export type LayoutContract = z.infer<typeof layoutSchema> & { layout: Layout };
 
-const LAYOUT_DIR = join(dirname(fileURLToPath(import.meta.url)), 'layouts');
+/**
+ * One file per layout, imported (so the bundle carries them): a Record over the closed set of
+ * layouts, so a layout without a file, or a file without a layout, does not compile.
+ */
+const LAYOUT_FILES: Record<Layout, unknown> = { legacy: legacyLayout, 'many-to-many': manyToManyLayout };
 
 let cached: LayoutContract[] | undefined;
 
-/** All layouts, in file-name order (detection takes the first whose `detect` holds). */
-export function loadLayouts(dir = LAYOUT_DIR): LayoutContract[] {
-  if (dir === LAYOUT_DIR && cached) return cached;
-  const layouts = readdirSync(dir)
-    .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((file) => {
-      const parsed = layoutSchema.safeParse(JSON.parse(readFileSync(join(dir, file), 'utf8')));
-      if (!parsed.success) {
-        throw new Error(`migrations-check/layouts/${file} is not a valid layout: ${z.prettifyError(parsed.error)}`);
-      }
-      return parsed.data;
-    });
-  const names = layouts.map((l) => l.layout).sort();
-  if (JSON.stringify(names) !== JSON.stringify([...LAYOUTS].sort())) {
-    throw new Error(`migrations-check/layouts must hold exactly one file per layout (${LAYOUTS.join(', ')}); found ${names.join(', ') || 'none'}`);
-  }
-  if (dir === LAYOUT_DIR) cached = layouts;
-  return layouts;
+/** All layouts, in a fixed order (detection takes the first whose `detect` holds; they are exclusive). */
+export function loadLayouts(): LayoutContract[] {
+  if (cached) return cached;
+  cached = LAYOUTS.map((name) => {
+    const parsed = layoutSchema.safeParse(LAYOUT_FILES[name]);
+    if (!parsed.success) throw new Error(`migrations-check/layouts/${name}.json is not a valid layout: ${z.prettifyError(parsed.error)}`);
+    if (parsed.data.layout !== name) throw new Error(`migrations-check/layouts/${name}.json says it is layout "${parsed.data.layout}"`);
+    return parsed.data;
+  });
+  return cached;
 }
 
 /** Maps an engine's INFORMATION_SCHEMA.DATA_TYPE to the contract's type names. */

@@ -41,7 +41,7 @@ export async function openDatabase(spec: ConnectionSpec, options: OpenOptions = 
   const adapter = adapterFor(spec.engine);
   const show = options.showSql;
   const db = new Kysely<Database>({
-    dialect: adapter.createDialect(spec, options.poolSize ?? 4, options.limits),
+    dialect: await adapter.createDialect(spec, options.poolSize ?? 4, options.limits),
     ...(show ? { log: (event: LogEvent) => show(formatQuery(event)) } : {}),
   });
   const label = describeConnection(spec);

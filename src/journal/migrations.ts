@@ -62,16 +62,37 @@ export function cwMaintMigrations(adapter: EngineAdapter, schema: string): Recor
     },
     '2026-11-26-003-complete-journal': {
       // The journal also keeps the audit columns before and right after each change, so an undo
-      // can tell a row someone touched since (whichever column); an undo may restore NULL; a run
-      // carries its change ticket and the version of its journal.
+      // can tell a row someone touched since (whichever column), and new_value may be NULL (an
+      // undo that restores a NULL). Rebuilt rather than altered: Babelfish cannot change a
+      // column's nullability with ALTER COLUMN. A run carries its change ticket and the version
+      // of its journal.
       async up(db: Kysely<any>) {
-        const journal = db.schema.withSchema(schema).alterTable('journal');
-        for (const side of ['old', 'new']) {
-          await journal.addColumn(`${side}_last_update`, t.timestamp).execute();
-          await journal.addColumn(`${side}_last_update_utc`, t.timestamp).execute();
-          await journal.addColumn(`${side}_updated_by`, t.shortText(128)).execute();
-        }
-        await adapter.makeColumnNullable(db, `${schema}.journal`, 'new_value', 'integer');
+        await db.schema
+          .withSchema(schema)
+          .createTable('journal_v3')
+          .addColumn('run_id', 'integer', (c) => c.notNull().references(`${schema}.run.run_id`))
+          .addColumn('contact_recid', 'integer', (c) => c.notNull())
+          .addColumn('column_name', t.shortText(128), (c) => c.notNull())
+          .addColumn('old_value', 'integer')
+          .addColumn('new_value', 'integer')
+          .addColumn('old_last_update', t.timestamp)
+          .addColumn('old_last_update_utc', t.timestamp)
+          .addColumn('old_updated_by', t.shortText(128))
+          .addColumn('new_last_update', t.timestamp)
+          .addColumn('new_last_update_utc', t.timestamp)
+          .addColumn('new_updated_by', t.shortText(128))
+          .addPrimaryKeyConstraint('journal_v3_pk', ['run_id', 'contact_recid', 'column_name'])
+          .execute();
+        const kept = ['run_id', 'contact_recid', 'column_name', 'old_value', 'new_value'];
+        await db
+          .insertInto(`${schema}.journal_v3`)
+          .columns(kept)
+          .expression(db.selectFrom(`${schema}.journal`).select(kept))
+          .execute();
+        await db.schema.withSchema(schema).dropTable('journal').execute();
+        await adapter.renameTable(db, schema, 'journal_v3', 'journal');
+        // undo and "what happened to this contact" both look rows up by contact.
+        await db.schema.withSchema(schema).createIndex('journal_contact').on('journal').columns(['contact_recid', 'run_id']).execute();
         const run = db.schema.withSchema(schema).alterTable('run');
         await run.addColumn('ticket', t.shortText(100)).execute();
         await run.addColumn('journal_version', 'integer').execute();

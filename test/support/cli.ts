@@ -14,9 +14,9 @@ export interface CliResult {
   stderr: string;
 }
 
-/** Runs the real CLI (`npm run job -- ...` without npm) in a child process. */
+/** Runs the real CLI as a service or cron runs it (`node bin/cw-maint.js ...`) in a child process. */
 export function runCli(args: string[], env: Record<string, string | undefined> = {}, options: { cwd?: string; timeoutMs?: number } = {}): Promise<CliResult> {
-  return runScript('src/cli/main.ts', args, env, options);
+  return runScript('bin/cw-maint.js', args, env, options);
 }
 
 /**
@@ -25,7 +25,9 @@ export function runCli(args: string[], env: Record<string, string | undefined> =
  * variable that is set).
  */
 export function spawnScript(script: string, args: string[], env: Record<string, string | undefined> = {}, cwd = ROOT) {
-  return spawn(process.execPath, ['--import', 'tsx', `${ROOT}/${script}`, ...args], {
+  // The bin runs plain JavaScript (it finds the bundle or the sources itself); TypeScript scripts go through tsx.
+  const loader = script.endsWith('.ts') ? ['--import', 'tsx'] : [];
+  return spawn(process.execPath, [...loader, `${ROOT}/${script}`, ...args], {
     cwd,
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', CW_DB_URL: '', ...env } as NodeJS.ProcessEnv,
     stdio: ['ignore', 'pipe', 'pipe'],

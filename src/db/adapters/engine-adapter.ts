@@ -35,7 +35,7 @@ export interface EngineAdapter {
    * are not reset between uses, and SQL Server undoes a SET made inside sp_executesql (which is
    * how the driver sends every statement) when that statement ends.
    */
-  createDialect(spec: ConnectionSpec, poolSize: number, limits?: SessionLimits): Dialect;
+  createDialect(spec: ConnectionSpec, poolSize: number, limits?: SessionLimits): Promise<Dialect>;
   /** The same SQL, compiled but never sent (DummyDriver): for migrate --dry-run and sql/compiled/. */
   compileOnlyDialect(): Dialect;
 
@@ -52,8 +52,8 @@ export interface EngineAdapter {
   };
   /** Widens a NOT NULL text column to `length` characters, keeping it NOT NULL (SQL Server must restate it). */
   widenTextColumn(db: Kysely<any>, table: string, column: string, length: number): Promise<void>;
-  /** Drops NOT NULL from a column of the given type (SQL Server restates the type). */
-  makeColumnNullable(db: Kysely<any>, table: string, column: string, type: string): Promise<void>;
+  /** Renames a table within its schema. */
+  renameTable(db: Kysely<any>, schema: string, from: string, to: string): Promise<void>;
   /** Makes an integer column an identity (auto-number) column. */
   identity(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
 

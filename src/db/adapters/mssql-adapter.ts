@@ -5,8 +5,7 @@ import {
   MssqlIntrospector,
   MssqlQueryCompiler,
   sql, type ColumnDefinitionBuilder, type Kysely, type Insertable } from 'kysely';
-import * as Tarn from 'tarn';
-import * as Tedious from 'tedious';
+import type * as TediousTypes from 'tedious';
 import type { ConnectionSpec } from '../../config/connection-spec.js';
 import type { RunTable } from '../schema.js';
 import type { EngineAdapter, LockOutcome, SessionLimits } from './engine-adapter.js';
@@ -22,27 +21,32 @@ const APPLOCK_RESULTS: Record<number, string> = {
 /**
  * tedious sends its session SET options in one batch right after login (getInitialSql); ours go
  * with them, so they hold for the whole session. DEADLOCK_PRIORITY LOW: ConnectWise's own
- * sessions win a deadlock, and cw-maint's apply is rolled back and tried again.
+ * sessions win a deadlock, and cw-maint's apply is rolled back and tried again. The driver is
+ * imported only when a SQL Server is used.
  */
-class LimitedConnection extends Tedious.Connection {
-  readonly #limits: SessionLimits | undefined;
+async function limitedConnectionClass() {
+  const Tedious = await import('tedious');
+  return class LimitedConnection extends Tedious.Connection {
+    readonly #limits: SessionLimits | undefined;
 
-  constructor(limits: SessionLimits | undefined, config: Tedious.ConnectionConfiguration) {
-    super(config);
-    this.#limits = limits;
-  }
+    constructor(limits: SessionLimits | undefined, config: TediousTypes.ConnectionConfiguration) {
+      super(config);
+      this.#limits = limits;
+    }
 
-  override getInitialSql(): string {
-    const ours = this.#limits ? [`set lock_timeout ${Math.round(this.#limits.lockTimeoutMs)}`, 'set deadlock_priority low'] : [];
-    return [super.getInitialSql(), ...ours].join('\n');
-  }
+    override getInitialSql(): string {
+      const ours = this.#limits ? [`set lock_timeout ${Math.round(this.#limits.lockTimeoutMs)}`, 'set deadlock_priority low'] : [];
+      return [super.getInitialSql(), ...ours].join('\n');
+    }
+  };
 }
 
 export const mssqlAdapter: EngineAdapter = {
   engine: 'mssql',
 
-  createDialect(spec: ConnectionSpec, poolSize: number, limits?: SessionLimits) {
+  async createDialect(spec: ConnectionSpec, poolSize: number, limits?: SessionLimits) {
     if (spec.engine !== 'mssql') throw new Error('mssqlAdapter needs an mssql connection spec');
+    const [Tarn, Tedious, LimitedConnection] = await Promise.all([import('tarn'), import('tedious'), limitedConnectionClass()]);
     return new MssqlDialect({
       tarn: { ...Tarn, options: { min: 0, max: poolSize, propagateCreateError: true } },
       tedious: {
@@ -88,11 +92,18 @@ export const mssqlAdapter: EngineAdapter = {
     shortText: (length: number) => sql`nvarchar(${sql.raw(String(length))})`,
   },
   identity: (column: ColumnDefinitionBuilder) => column.identity(),
-  async makeColumnNullable(db, table, column, type) {
-    await sql`ALTER TABLE ${sql.table(table)} ALTER COLUMN ${sql.ref(column)} ${sql.raw(type === 'integer' ? 'int' : type)} NULL`.execute(db);
+  async renameTable(db, schema, from, to) {
+    // @objtype 'OBJECT': documented for tables, and required by Babelfish.
+    await sql`EXEC sp_rename ${`${schema}.${from}`}, ${to}, 'OBJECT'`.execute(db);
   },
   async widenTextColumn(db, table, column, length) {
-    await sql`ALTER TABLE ${sql.table(table)} ALTER COLUMN ${sql.ref(column)} nvarchar(${sql.raw(String(length))}) NOT NULL`.execute(db);
+    // SQL Server makes an altered column nullable unless NOT NULL is restated; Babelfish rejects
+    // the restatement (and keeps NOT NULL, as PostgreSQL does). SERVERPROPERTY('Babelfish') is 1
+    // on Babelfish and NULL on SQL Server.
+    const type = `nvarchar(${Math.trunc(length)})`;
+    const name = table.split('.').map((part) => `[${part.replace(/]/g, ']]')}]`).join('.');
+    const alter = `ALTER TABLE ${name} ALTER COLUMN [${column.replace(/]/g, ']]')}] ${type}`;
+    await sql`IF CAST(SERVERPROPERTY('Babelfish') AS int) = 1 EXEC(${alter}) ELSE EXEC(${`${alter} NOT NULL`})`.execute(db);
   },
 
   async insertRunReturningId(db: Kysely<any>, runTable: string, values: Insertable<RunTable>) {

@@ -5,10 +5,6 @@ import {
   PostgresIntrospector,
   PostgresQueryCompiler,
   sql, type ColumnDefinitionBuilder, type Insertable, type Kysely } from 'kysely';
-import { PGlite } from '@electric-sql/pglite';
-import { PGliteDialect } from 'kysely-pglite-dialect';
-import pg from 'pg';
-import Cursor from 'pg-cursor';
 import type { ConnectionSpec } from '../../config/connection-spec.js';
 import type { RunTable } from '../schema.js';
 import type { EngineAdapter, LockOutcome, SessionLimits } from './engine-adapter.js';
@@ -39,10 +35,15 @@ const CONNECT_ERROR_CODES: Record<string, string> = {
 export const postgresAdapter: EngineAdapter = {
   engine: 'postgres',
 
-  createDialect(spec: ConnectionSpec, poolSize: number, limits?: SessionLimits) {
+  async createDialect(spec: ConnectionSpec, poolSize: number, limits?: SessionLimits) {
     if (spec.engine !== 'postgres') throw new Error('postgresAdapter needs a postgres connection spec');
-    // One connection only: the dialect serializes them (no statement here needs two at once).
-    if ('embedded' in spec) return new PGliteDialect(new PGlite(spec.dataDir));
+    // Drivers are imported only when their engine is used (start-up time).
+    if ('embedded' in spec) {
+      const [{ PGlite }, { PGliteDialect }] = await Promise.all([import('@electric-sql/pglite'), import('kysely-pglite-dialect')]);
+      // One connection only: the dialect serializes them (no statement here needs two at once).
+      return new PGliteDialect(new PGlite(spec.dataDir));
+    }
+    const [{ default: pg }, { default: Cursor }] = await Promise.all([import('pg'), import('pg-cursor')]);
     const pool = new pg.Pool({
       connectionString: spec.connectionString,
       max: poolSize,
@@ -85,8 +86,8 @@ export const postgresAdapter: EngineAdapter = {
     shortText: (length: number) => sql`varchar(${sql.raw(String(length))})`,
   },
   identity: (column: ColumnDefinitionBuilder) => column.generatedByDefaultAsIdentity(),
-  async makeColumnNullable(db, table, column) {
-    await sql`ALTER TABLE ${sql.table(table)} ALTER COLUMN ${sql.ref(column)} DROP NOT NULL`.execute(db);
+  async renameTable(db, schema, from, to) {
+    await sql`ALTER TABLE ${sql.table(`${schema}.${from}`)} RENAME TO ${sql.id(to)}`.execute(db);
   },
   async widenTextColumn(db, table, column, length) {
     await sql`ALTER TABLE ${sql.table(table)} ALTER COLUMN ${sql.ref(column)} TYPE varchar(${sql.raw(String(length))})`.execute(db);
