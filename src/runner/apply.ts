@@ -2,6 +2,7 @@ import { sql, type Kysely, type Transaction } from 'kysely';
 import type { EngineAdapter } from '../db/adapters/index.js';
 import type { Database } from '../db/schema.js';
 import { RunFailedError } from '../errors.js';
+import { inTransaction } from './transaction.js';
 import { cwMaintTables } from '../journal/tables.js';
 import { columnAsInt, differs, setList, type Change } from './change.js';
 import { auditBefore, JOURNAL_AUDIT_BEFORE, recordAuditAfter } from './journal-audit.js';
@@ -38,7 +39,7 @@ export async function applyJournaled(
   const checkpoint = () => {
     if (input.signal?.aborted) throw new RunFailedError('Cancelled by shutdown before commit; rolled back.');
   };
-  return db.transaction().execute(async (trx) => {
+  return inTransaction(db, async (trx) => {
     checkpoint();
     const journaled = await insertJournal(trx, input);
     if (journaled !== input.expectedChanges) {

@@ -8,6 +8,7 @@ import { assertCanRun, preflight } from './preflight.js';
 import type { RunSettings } from './run-job.js';
 import { describe, loggedRun } from './run-log.js';
 import { withRunLock } from './run-lock.js';
+import { inTransaction } from './transaction.js';
 import { closeInterruptedRuns, finishRun, recordRun, startRun, type RunStart } from './run-record.js';
 import { undoCountQuery, undoJournalInsert, undoPreviewQuery, undoUpdate, undoVerifyQuery, type UndoTarget } from './undo-statements.js';
 
@@ -122,7 +123,7 @@ async function undoLogged(handle: DatabaseHandle, request: UndoRequest, seen: { 
         return { mode: 'apply', outcome: 'declined', runId, plan, restored: 0 };
       }
       const updatedBy = `${settings.updatedBy}:undo ${target.run_id}`.slice(0, 30);
-      const restored = await conn.transaction().execute(async (trx) => {
+      const restored = await inTransaction(conn, async (trx) => {
         const inserted = Number((await undoJournalInsert(t, runId, request.force, audit).execute(trx)).numAffectedRows ?? 0n);
         if (inserted !== plan.toRestore) {
           throw new RunFailedError(`The data changed between plan and undo (planned ${plan.toRestore} rows, found ${inserted}); nothing was restored. Run again.`);

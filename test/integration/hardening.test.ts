@@ -130,7 +130,7 @@ for (const engine of inject('engines')) {
       await holder;
       try {
         expect(failed).toBeInstanceOf(RunFailedError);
-        expect(failed.message).toContain('lock timeout');
+        expect(failed.message, failed.message).toContain('lock timeout');
         expect(waited).toBeLessThan(30_000); // it did not wait for ever
         const run = (await runRows(tdb)).at(-1)!;
         expect(run).toMatchObject({ status: 'failed' });
