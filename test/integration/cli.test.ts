@@ -1,6 +1,7 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { runCli, runCliInProcess, runScript } from '../support/cli.js';
 import { renameColumn } from '../support/schema-edits.js';
@@ -196,9 +197,10 @@ describe('the demo (README command one)', () => {
     expect(r.stdout).toMatch(/3\s+revoke-inactive\s+undo\s+manual\s+succeeded/);
     expect(r.stdout).toContain('run 2: ticket DEMO-1');
     // Second run: same database; after the undo the same rows would change again.
-    const again = await runDemo(['revoke-inactive', '--dry-run', '--json'], dir);
+    const config = fileURLToPath(new URL('../../demo/cw-maint.demo.json', import.meta.url));
+    const again = await runCliInProcess(['revoke-inactive', '--dry-run', '--json', '--config', config], { CW_DB_URL: `pglite:${dir}` });
     expect(again.code, again.stderr).toBe(0);
-    expect(JSON.parse(again.stdout.slice(again.stdout.indexOf('{')))).toMatchObject({ changed: Number(planned![1]), mode: 'dry-run' });
+    expect(JSON.parse(again.stdout)).toMatchObject({ changed: Number(planned![1]), mode: 'dry-run' });
   });
 });
 

@@ -9,7 +9,8 @@ import { executeRaw, runNamedJob, TEST_SETTINGS } from '../support/run.js';
  * RecID lists, level and onlyUnset, and check the job against the original's logic on the same
  * data. The seeds are printed in the test names, so a failure replays exactly.
  */
-const SEEDS = [11, 12, 13, 14, 16, 17, 18, 19, 20, 21, 22, 23];
+// Chosen so that every job appears (set-company-portal twice) and every case changes rows.
+const SEEDS = [11, 12, 14, 16, 17, 19, 21, 23];
 
 function pickSubset<T>(random: () => number, items: readonly T[]): T[] {
   const chosen = items.filter(() => random() < 0.4);
