@@ -242,7 +242,7 @@ for (const engine of inject('engines')) {
         },
       });
       await paused.opened;
-      await sleep(2_200); // ticks that find the run still going: node-cron's overlap warning
+      await sleep(1_300); // a tick (every second) that finds the run still going: node-cron's overlap warning
       stop.open();
       await service;
       const ends = lines.filter((l) => l.event === 'run.end');

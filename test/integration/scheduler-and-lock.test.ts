@@ -182,7 +182,7 @@ for (const engine of inject('engines')) {
     it('a stop during a scheduled apply past the grace period rolls it back', async () => {
       const tdb = await fresh();
       const file = writeConfig({
-        shutdownGraceSeconds: 1,
+        shutdownGraceSeconds: 0,
         jobs: { 'revoke-inactive': { companyTypes: [1, 9], companyStatuses: [2, 7], schedule: '* * * * * *', mode: 'apply' } },
       });
       const { config } = loadConfigFile(file, JOBS);
