@@ -18,7 +18,7 @@ import { specForDatabase } from '../support/engines.js';
 import { runCliInProcess, runNpm } from '../support/cli.js';
 import { openTransactions } from '../support/schema-edits.js';
 import { dboChecksum, seededDatabase, type TestDatabase } from '../support/test-database.js';
-import { journalRows, runNamedJob, runRows, silentLog, TEST_SETTINGS } from '../support/run.js';
+import { journalRows, runNamedJob, runRows, silentLog, TEST_SETTINGS, gate } from '../support/run.js';
 
 const REVOKE = { companyTypes: [1, 9], companyStatuses: [2, 7] };
 const REVOKE_ARGS = ['revoke-inactive', '--types', '1,9', '--statuses', '2,7'];
@@ -43,11 +43,6 @@ function capturingLog() {
   return { log, lines };
 }
 
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { open, opened };
-}
 
 for (const engine of inject('engines')) {
   describe(`hardening on ${engine.name}`, () => {

@@ -11,6 +11,7 @@ import { jobColumns } from '../../src/runner/required-columns.js';
 import { dboChecksum, seededDatabase, type TestDatabase } from '../support/test-database.js';
 import { inRolledBackTransaction, renameColumn, retypeColumnToText } from '../support/schema-edits.js';
 import { runNamedJob } from '../support/run.js';
+import { runCliInProcess } from '../support/cli.js';
 
 const JOB_NAMES = JOBS.map((j) => j.name);
 
@@ -110,6 +111,20 @@ for (const engine of inject('engines')) {
       expect(second.results).toEqual([]);
       expect((await migrationStatus(tdb.db, tdb.adapter, 'cw_maint')).pending).toEqual([]);
       expect((await runNamedJob(tdb, 'set-primary-portal', params, 'apply')).changed).toBeGreaterThan(0);
+    });
+
+    it('a cw-maint schema migrated by a newer cw-maint is refused before any write, exit 3, by every command', async () => {
+      const tdb = await seededDatabase(engine, { layout: 'legacy' });
+      open.push(tdb);
+      await tdb.db.insertInto('cw_maint.cw_maint_migration' as never).values({ name: '2099-01-01-999-from-the-future', timestamp: '2099-01-01T00:00:00.000Z' } as never).execute();
+      const before = await dboChecksum(tdb.db);
+      for (const args of [['revoke-inactive', '--types', '1', '--statuses', '2', '--yes'], ['revoke-inactive', '--types', '1', '--statuses', '2', '--dry-run'], ['migrations-check'], ['migrate']]) {
+        const r = await runCliInProcess(args, { CW_DB_URL: tdb.url });
+        expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(3);
+        expect(r.stderr + r.stdout).toContain('2099-01-01-999-from-the-future');
+      }
+      expect(await dboChecksum(tdb.db)).toBe(before);
+      expect((await tdb.db.selectFrom('cw_maint.run').selectAll().execute()).length).toBe(0);
     });
   });
 }

@@ -15,7 +15,7 @@ import { runSchedulerService } from '../../src/scheduler/service.js';
 import { runCliInProcess, spawnScript } from '../support/cli.js';
 import { killSessions } from '../support/schema-edits.js';
 import { dboChecksum, seededDatabase, type TestDatabase } from '../support/test-database.js';
-import { journalRows, runNamedJob, runRows, silentLog } from '../support/run.js';
+import { journalRows, runNamedJob, runRows, silentLog, gate } from '../support/run.js';
 
 const REVOKE = { companyTypes: [1, 9], companyStatuses: [2, 7] };
 
@@ -41,12 +41,6 @@ function startChild(script: string, args: string[], env: Record<string, string>)
   return { child, seen, exited, output: () => ({ stdout, stderr }) };
 }
 
-/** A promise and the function that resolves it: the pause and release of a hook. */
-function gate() {
-  let open!: () => void;
-  const opened = new Promise<void>((resolve) => (open = resolve));
-  return { open, opened };
-}
 
 for (const engine of inject('engines')) {
   describe(`run lock, crashes and the scheduler on ${engine.name}`, () => {

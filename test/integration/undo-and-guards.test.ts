@@ -117,6 +117,23 @@ for (const engine of inject('engines')) {
       expect(after.plan.conflictPreview[0]!.contactRecId).toBe(victim);
     });
 
+    it('a run journaled before the audit columns were recorded can still be undone, its conflicts seen on the column only, and the plan says so', async () => {
+      const tdb = await fresh();
+      const applied = await runNamedJob(tdb, 'revoke-inactive', REVOKE, 'apply');
+      // As a run journaled by the previous journal version left it.
+      await tdb.db.updateTable('cw_maint.run').set({ journal_version: null }).where('run_id', '=', applied.runId!).execute();
+      await tdb.db.updateTable('cw_maint.journal').set({ new_last_update: null, new_last_update_utc: null, new_updated_by: null }).where('run_id', '=', applied.runId!).execute();
+      const [x] = (await journalRows(tdb)).map((j) => j.contact_recid);
+      await editByHand(tdb, x!); // audit columns only: not visible without them
+      const dry = await undoRun(tdb, { runId: applied.runId!, mode: 'dry-run', force: false, trigger: 'manual', settings: TEST_SETTINGS, log: silentLog });
+      expect(dry.plan.auditChecked).toBe(false);
+      expect(dry.plan.conflicts).toBe(0);
+      const text = await runCliInProcess(['undo', String(applied.runId), '--dry-run'], { CW_DB_URL: tdb.url });
+      expect(text.stdout).toContain('was journaled before cw-maint recorded the audit columns: conflicts are detected on Disable_Flag only');
+      const done = await undo(tdb, applied.runId!);
+      expect(done.restored).toBe(applied.changed);
+    });
+
     it('undo of an unknown run, a dry run, a refused run or a run already undone exits 2', async () => {
       const tdb = await fresh();
       const env = { CW_DB_URL: tdb.url };

@@ -40,3 +40,10 @@ export async function runRows(tdb: TestDatabase) {
 export async function executeRaw(tdb: TestDatabase, text: string) {
   return sql.raw(text).execute(tdb.db);
 }
+
+/** A promise and the function that resolves it: the pause and release of a test hook. */
+export function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((resolve) => (open = resolve));
+  return { open, opened };
+}
