@@ -4,6 +4,7 @@ import { historyCommand } from './commands/history.js';
 import { jobCommand } from './commands/job.js';
 import { migrateCommand } from './commands/migrate.js';
 import { migrationsCheckCommand } from './commands/migrations-check.js';
+import { planCommand } from './commands/plan.js';
 import { scheduleCommand } from './commands/schedule.js';
 import { showCommand } from './commands/show.js';
 import { undoCommand } from './commands/undo.js';
@@ -22,6 +23,7 @@ export function buildProgram(deps: CliDeps): Command {
   program.commandsGroup?.('Jobs:');
   for (const job of deps.jobs) program.addCommand(jobCommand(job, deps));
   program.commandsGroup?.('Commands:');
+  program.addCommand(planCommand(deps));
   program.addCommand(historyCommand(deps));
   program.addCommand(showCommand(deps));
   program.addCommand(undoCommand(deps));

@@ -111,3 +111,10 @@ export const skipInactiveContacts = {
   flag: '--skip-inactive-contacts',
   help: 'leave out contacts ConnectWise marks inactive (Contact.Inactive_Flag = 1)',
 } satisfies ParamSpec;
+
+/** Company statuses as an optional filter: absent, every status matches. */
+export const optionalCompanyStatuses = {
+  ...companyStatuses,
+  schema: companyStatuses.schema.optional(),
+  help: 'only at companies of these status RecIDs, comma-separated (default: any status)',
+} satisfies ParamSpec;

@@ -6,6 +6,8 @@ import { hasObject } from '../../migrations-check/inspect.js';
 import type { Layout } from '../db/layout.js';
 import { CwMaintError, RunFailedError } from '../errors.js';
 import { describe, loggedRun } from './run-log.js';
+import type { ReportRow } from '../report/report-file.js';
+import { journaledRows, plannedRows } from '../report/report-rows.js';
 import type { Logger } from '../log.js';
 import { applyJournaled } from './apply.js';
 import { changeFor } from './change.js';
@@ -53,6 +55,8 @@ export interface RunRequest {
   hooks?: RunHooks;
   /** Aborting rolls an in-flight apply back at its next step (graceful shutdown). */
   signal?: AbortSignal;
+  /** --report: receives every row planned (dry run) or changed (apply, from the journal after commit), streamed. */
+  report?: (rows: AsyncIterable<ReportRow>) => Promise<unknown>;
 }
 
 export type RunOutcome = 'succeeded' | 'refused' | 'declined';
@@ -137,10 +141,11 @@ async function runLogged(handle: DatabaseHandle, request: RunRequest, log: Logge
         })
       : null;
     seen.runId = runId;
+    await request.report?.(plannedRows(db, job, params, change, context));
     return { ...base, outcome: refusal ? 'refused' : 'succeeded', runId, plan, changed: 0, historyWritten: writable, refusal };
   }
 
-  return withRunLock(handle, settings.journalSchema, async (conn) => {
+  const applied = await withRunLock(handle, settings.journalSchema, async (conn): Promise<RunResult> => {
     // Holding the lock, no other apply can be running: rows still marked running are dead.
     const interrupted = await closeInterruptedRuns(conn, settings.journalSchema);
     if (interrupted.length) log.warn({ event: 'run.interrupted_found', runs: interrupted }, `closed ${interrupted.length} run(s) left running by a process that ended`);
@@ -197,6 +202,10 @@ async function runLogged(handle: DatabaseHandle, request: RunRequest, log: Logge
       throw new RunFailedError(`${job.name} failed and was rolled back: ${message}`, [], { cause: error });
     }
   });
+  // After the commit, outside the run's own error handling: the report shows what was changed,
+  // from the journal. A report that cannot be written fails the command, not the run.
+  if (applied.outcome === 'succeeded') await request.report?.(journaledRows(db, settings.journalSchema, applied.runId!, job.name));
+  return applied;
 }
 
 /** A failed statement, said so that a DBA knows what to do about it. */

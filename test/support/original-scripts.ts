@@ -62,13 +62,13 @@ export function originalScriptSql(engine: TestEngine, layout: 'legacy' | 'many-t
 }
 
 /** UPDATE Contact SET Contact.X = v FROM <joins> WHERE <w>  ->  a semi-join on Contact_RecID, as PostgreSQL has no UPDATE ... JOIN. */
-function forPostgres(tsql: string): string {
+export function forPostgres(tsql: string): string {
   const m = /^UPDATE Contact SET Contact\.(\w+) = (\S+) FROM (.*)$/.exec(tsql);
   if (!m) throw new Error(`published script not in the expected shape: ${tsql}`);
   const [, column, value, rest] = m;
   const quote = (s: string) =>
     s
-      .replace(/\b(Default_Flag|Default_Billing_Flag|Disable_Flag) = 1\b/g, '$1 = true')
+      .replace(/\b(Default_Flag|Default_Billing_Flag|Disable_Flag|Inactive_Flag) = 1\b/g, '$1 = true')
       .replace(/\bdbo\.(\w+)(?:\.(\w+))?/g, (_, table: string, col?: string) => `"dbo"."${table}"${col ? `."${col}"` : ''}`);
   const setValue = column === 'Disable_Flag' ? 'true' : value!;
   return `UPDATE "dbo"."Contact" SET "${column}" = ${setValue} WHERE "Contact_RecID" IN (SELECT "dbo"."Contact"."Contact_RecID" FROM ${quote(rest!)})`;

@@ -4,6 +4,7 @@ import { runSettingsFrom, sessionLimitsFrom } from '../../config/run-settings.js
 import { usingDatabase } from '../../db/connect.js';
 import { UsageError } from '../../errors.js';
 import type { AnyJob } from '../../runner/job-definition.js';
+import { reportFormatOf, writeReport, type ReportRow } from '../../report/report-file.js';
 import { runJob } from '../../runner/run-job.js';
 import { parseCount } from '../args.js';
 import { askToApply } from '../confirm.js';
@@ -20,6 +21,7 @@ interface JobOptions extends CommonOptions {
   maxPercent?: string;
   allowStatus?: string;
   ticket?: string;
+  report?: string;
   [flag: string]: unknown;
 }
 
@@ -48,6 +50,7 @@ export function jobCommand(job: AnyJob, deps: CliDeps): Command {
     .option('--max-percent <p>', 'for this run: refuse an apply that would change more than this share of all contacts (default from config, 25)')
     .option('--allow-status <ids>', 'for this run: company status RecIDs allowed past the status checks, comma-separated')
     .option('--ticket <ref>', 'a change-ticket reference recorded on the run')
+    .option('--report <file>', 'write every row planned (dry run) or changed (apply) to FILE: .csv, .jsonl or .json')
     .option('--show-sql', 'print every statement sent, with its parameters, on stderr');
   return command.action(async (options: JobOptions) => {
     const flags: FlagValues = {};
@@ -64,6 +67,7 @@ async function runJobCommand(job: AnyJob, options: JobOptions, flags: FlagValues
   const { config } = ctx.loaded;
   const { params } = resolveJobParams(job, config, flags);
   const overrides = runOverrides(options);
+  const report = reportSink(options.report, io);
   const spec = ctx.connection();
   const mode = options.dryRun ? 'dry-run' : 'apply';
   const interactive = io.stdin.isTTY === true;
@@ -82,6 +86,7 @@ async function runJobCommand(job: AnyJob, options: JobOptions, flags: FlagValues
         settings: runSettingsFrom(config, overrides),
         log: ctx.log,
         confirm: mode === 'apply' && !options.yes ? (plan) => askToApply(job, plan, handle.label, io) : undefined,
+        report,
       });
       io.stdout.write(`${options.json ? jsonReport(result) : textReport(job, result, handle.label)}\n`);
       if (result.refusal) io.stderr.write(`${[`cw-maint: ${result.refusal.message}`, ...result.refusal.problems.map((p) => `  - ${p}`)].join('\n')}\n`);
@@ -102,5 +107,15 @@ export function runOverrides(options: { maxChanges?: string; maxPercent?: string
     maxPercent: percent,
     allowStatuses: options.allowStatus === undefined ? undefined : options.allowStatus.split(',').map((id) => parseCount(id, '--allow-status')),
     ticket: options.ticket?.trim() || undefined,
+  };
+}
+
+/** --report FILE: checked before anything runs; the rows are streamed to it, and a line on stderr says where. */
+export function reportSink(path: string | undefined, io: CliDeps['io']) {
+  if (!path) return undefined;
+  reportFormatOf(path);
+  return async (rows: AsyncIterable<ReportRow>) => {
+    const count = await writeReport(path, rows);
+    io.stderr.write(`Report: ${count} rows written to ${path}\n`);
   };
 }

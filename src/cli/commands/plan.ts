@@ -1,0 +1,51 @@
+import { Command } from 'commander';
+import { resolveJobParams } from '../../config/job-params.js';
+import { runSettingsFrom, sessionLimitsFrom } from '../../config/run-settings.js';
+import { usingDatabase } from '../../db/connect.js';
+import { UsageError } from '../../errors.js';
+import { planEveryJob, type EveryJobPlan } from '../../runner/plan-every-job.js';
+import { cliContext, withCommonOptions, type CommonOptions } from '../context.js';
+import type { CliDeps } from '../io.js';
+import { textTable } from '../text-table.js';
+import { reportSink } from './job.js';
+
+/** `plan [--json] [--report FILE]`: a dry run of every configured job, in one report; exit 5 when any apply would be refused. */
+export function planCommand(deps: CliDeps): Command {
+  return withCommonOptions(new Command('plan').description('dry-run every job that has an entry in the config, in one report (writes nothing, takes no lock)'))
+    .option('--json', 'print one JSON object on stdout')
+    .option('--report <file>', 'write every planned row of every job to FILE: .csv, .jsonl or .json')
+    .action(async (options: CommonOptions & { json?: boolean; report?: string }) => {
+      const ctx = cliContext(options, deps);
+      const { config } = ctx.loaded;
+      const entries = deps.jobs.filter((job) => config.jobs[job.name]).map((job) => ({ job, params: resolveJobParams(job, config).params }));
+      if (!entries.length) throw new UsageError('No job has an entry in the config; nothing to plan. See cw-maint.config.example.json.');
+      const report = reportSink(options.report, deps.io);
+      const result = await usingDatabase(ctx.connection(), (handle) => planEveryJob(handle, entries, runSettingsFrom(config), report), { limits: sessionLimitsFrom(config) });
+      deps.io.stdout.write(`${options.json ? JSON.stringify(result) : planText(result)}\n`);
+      if (result.refused) deps.exit(5);
+    });
+}
+
+function planText(result: EveryJobPlan): string {
+  const lines = [`Plan of every configured job (ConnectWise layout ${result.layout}); nothing was changed.`, ''];
+  lines.push(
+    ...textTable(
+      ['job', 'column', 'matched', 'changed', 'unchanged', 'inactive', 'apply'],
+      result.jobs.map((j) => [j.job, j.column, String(j.plan.matched), String(j.plan.changed), String(j.plan.unchanged), j.plan.inactiveContacts === null ? '' : String(j.plan.inactiveContacts), j.refusal ? 'REFUSED' : 'ok']),
+      { rule: true },
+    ),
+  );
+  for (const j of result.jobs) if (j.refusal) lines.push('', `${j.job}: ${j.refusal.message}`, ...j.refusal.problems.map((p) => `  - ${p}`));
+  lines.push('', `Contacts more than one job would change: ${result.overlapCount}${result.overlapCount > result.overlaps.length ? ` (first ${result.overlaps.length} listed)` : ''}`);
+  if (result.overlaps.length) {
+    lines.push(
+      ...textTable(
+        ['Contact_RecID', 'Name', 'Company_ID', 'changes'],
+        result.overlaps.map((o) => [String(o.contactRecId), o.name, o.companyId ?? '', o.changes.map((c) => `${c.job}: ${c.column} -> ${c.newValue}`).join('; ')]),
+        { indent: '  ', rule: true },
+      ),
+    );
+  }
+  for (const note of result.notes) lines.push(`Order matters: ${note}`);
+  return lines.join('\n');
+}

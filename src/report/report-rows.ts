@@ -1,0 +1,56 @@
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { cwMaintTables } from '../journal/tables.js';
+import { columnAsInt, differs, type Change } from '../runner/change.js';
+import type { AnyJob, TargetContext } from '../runner/job-definition.js';
+import type { ReportRow } from './report-file.js';
+
+const CHUNK = 1_000;
+
+/** Every row a job's apply would change, with names, straight from the server in chunks. */
+export async function* plannedRows(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext): AsyncGenerator<ReportRow> {
+  const query = db
+    .selectFrom('dbo.Contact')
+    .leftJoin('dbo.Company as co', 'co.Company_RecID', 'dbo.Contact.Company_RecID')
+    .where((eb) => eb.and([job.target(eb, params, context), differs(eb, change)]))
+    .select(['dbo.Contact.Contact_RecID', 'dbo.Contact.First_Name', 'dbo.Contact.Last_Name', 'co.Company_ID', 'co.Company_Name', columnAsInt(change).as('old_value')])
+    .orderBy('dbo.Contact.Contact_RecID');
+  for await (const r of query.stream(CHUNK)) {
+    yield {
+      contactRecId: Number(r.Contact_RecID),
+      firstName: r.First_Name,
+      lastName: r.Last_Name,
+      companyId: r.Company_ID,
+      companyName: r.Company_Name,
+      job: job.name,
+      column: change.column,
+      oldValue: r.old_value === null ? null : Number(r.old_value),
+      newValue: change.journalValue,
+    };
+  }
+}
+
+/** Every row a run changed, from its journal (before and after), with names. */
+export async function* journaledRows(db: Kysely<Database>, schema: string, runId: number, job: string): AsyncGenerator<ReportRow> {
+  const query = db
+    .selectFrom(cwMaintTables(schema).journalAs)
+    .leftJoin('dbo.Contact as c', 'c.Contact_RecID', 'j.contact_recid')
+    .leftJoin('dbo.Company as co', 'co.Company_RecID', 'c.Company_RecID')
+    .select(['j.contact_recid', 'j.column_name', 'j.old_value', 'j.new_value', 'c.First_Name', 'c.Last_Name', 'co.Company_ID', 'co.Company_Name'])
+    .where('j.run_id', '=', runId)
+    .orderBy('j.contact_recid');
+  for await (const r of query.stream(CHUNK)) {
+    yield {
+      contactRecId: Number(r.contact_recid),
+      firstName: r.First_Name,
+      lastName: r.Last_Name,
+      companyId: r.Company_ID,
+      companyName: r.Company_Name,
+      job,
+      column: r.column_name,
+      oldValue: r.old_value === null ? null : Number(r.old_value),
+      newValue: r.new_value === null ? null : Number(r.new_value),
+    };
+  }
+}
+
