@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, RawBuilder } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { cwMaintTables } from '../journal/tables.js';
 import { columnAsInt, differs, type Change } from '../runner/change.js';
@@ -54,3 +54,13 @@ export async function* journaledRows(db: Kysely<Database>, schema: string, runId
   }
 }
 
+
+/** A raw statement's rows, streamed in chunks (a cursor on PostgreSQL). */
+export async function* streamRaw<R>(db: Kysely<Database>, query: RawBuilder<R>): AsyncGenerator<R> {
+  for await (const batch of db.getExecutor().stream(query.compile(db), CHUNK)) yield* batch.rows;
+}
+
+/** The rows of several sources, one after the other. */
+export async function* concat<T>(...sources: Array<AsyncIterable<T>>): AsyncGenerator<T> {
+  for (const source of sources) yield* source;
+}

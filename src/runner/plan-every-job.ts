@@ -4,7 +4,7 @@ import type { ColumnRef, Layout } from '../db/layout.js';
 import type { Database } from '../db/schema.js';
 import { hasObject } from '../../migrations-check/inspect.js';
 import type { ReportRow } from '../report/report-file.js';
-import { plannedRows } from '../report/report-rows.js';
+import { concat, plannedRows } from '../report/report-rows.js';
 import { changeFor, differs } from './change.js';
 import { checkGuards, type Refusal } from './guards.js';
 import type { AnyJob, TargetContext } from './job-definition.js';
@@ -65,7 +65,7 @@ export async function planEveryJob(
     jobs.push({ job: job.name, params, column: job.writes, plan, refusal });
   }
   const { count, rows } = await overlaps(db, entries, context);
-  if (report) await report(concat(entries.map(({ job, params }) => plannedRows(db, job, params, changeFor(job, params), context))));
+  if (report) await report(concat(...entries.map(({ job, params }) => plannedRows(db, job, params, changeFor(job, params), context))));
   return { layout: context.layout, jobs, overlapCount: count, overlaps: rows, notes: orderNotes(entries, rows, count), refused: jobs.some((j) => j.refusal) };
 }
 
@@ -129,8 +129,4 @@ function orderNotes(entries: Array<{ job: AnyJob; params: Record<string, unknown
       '. Each job is planned against today\'s data, as its own dry run would be.'
     );
   });
-}
-
-async function* concat<T>(sources: Array<AsyncIterable<T>>): AsyncGenerator<T> {
-  for (const source of sources) yield* source;
 }

@@ -59,16 +59,22 @@ export function undoCountQuery(t: UndoTarget) {
     WHERE ${ofTheRun(t)}`;
 }
 
-/** Up to `limit` rows of one kind, for the plan: restorable ones, or conflicts. */
-export function undoPreviewQuery(t: UndoTarget, kind: 'restore' | 'conflict', limit: number) {
+/**
+ * Rows of one kind, for the plan (`limit` of them) or a report (all, streamed): restorable ones,
+ * or conflicts; `notIn` leaves out the rows an undo run already journaled (the ones it restored).
+ */
+export function undoRowsQuery(t: UndoTarget, kind: 'restore' | 'conflict', limit?: number, notIn?: number) {
   const which = kind === 'restore' ? untouched(t) : touched(t);
-  return sql<{ contact_recid: number; first_name: string | null; last_name: string | null; company_id: string | null; old_value: number | null; new_value: number | null; now_value: number | null }>`
+  const restored = notIn === undefined
+    ? sql``
+    : sql` AND NOT EXISTS (SELECT u.${sql.ref('contact_recid')} FROM ${journalTable(t.journalSchema)} u WHERE u.${sql.ref('run_id')} = ${notIn} AND u.${sql.ref('contact_recid')} = j.${sql.ref('contact_recid')})`;
+  return sql<{ contact_recid: number; first_name: string | null; last_name: string | null; company_id: string | null; company_name: string | null; old_value: number | null; new_value: number | null; now_value: number | null }>`
     SELECT j.${sql.ref('contact_recid')} AS contact_recid, c.${sql.ref('First_Name')} AS first_name, c.${sql.ref('Last_Name')} AS last_name,
-      co.${sql.ref('Company_ID')} AS company_id, j.${sql.ref('old_value')} AS old_value, j.${sql.ref('new_value')} AS new_value, ${valueNow(t.column)} AS now_value
+      co.${sql.ref('Company_ID')} AS company_id, co.${sql.ref('Company_Name')} AS company_name, j.${sql.ref('old_value')} AS old_value,
+      j.${sql.ref('new_value')} AS new_value, ${valueNow(t.column)} AS now_value
     FROM ${fromJournalAndContact(t)} LEFT JOIN ${sql.table('dbo.Company')} co ON co.${sql.ref('Company_RecID')} = c.${sql.ref('Company_RecID')}
-    WHERE ${ofTheRun(t)} AND c.${sql.ref('Contact_RecID')} IS NOT NULL AND ${which}
-    ORDER BY j.${sql.ref('contact_recid')}
-    OFFSET 0 ROWS FETCH NEXT ${sql.raw(String(limit))} ROWS ONLY`;
+    WHERE ${ofTheRun(t)} AND c.${sql.ref('Contact_RecID')} IS NOT NULL AND ${which}${restored}
+    ORDER BY j.${sql.ref('contact_recid')}${limit === undefined ? sql`` : sql` OFFSET 0 ROWS FETCH NEXT ${sql.raw(String(limit))} ROWS ONLY`}`;
 }
 
 /** Journal the undo run: each restored row's value now (as its old value) and the value it gets back (its new value). */

@@ -1,4 +1,8 @@
+import type { Kysely } from 'kysely';
 import type { DatabaseHandle } from '../db/connect.js';
+import type { Database } from '../db/schema.js';
+import type { ReportRow } from '../report/report-file.js';
+import { concat, journaledRows, streamRaw } from '../report/report-rows.js';
 import { AUDIT_COLUMNS, type AuditColumn, type ChangeableColumn } from '../db/schema.js';
 import { CwMaintError, RunFailedError, UsageError } from '../errors.js';
 import { cwMaintTables } from '../journal/tables.js';
@@ -10,7 +14,7 @@ import { describe, loggedRun } from './run-log.js';
 import { withRunLock } from './run-lock.js';
 import { inTransaction } from './transaction.js';
 import { closeInterruptedRuns, finishRun, recordRun, startRun, type RunStart } from './run-record.js';
-import { undoCountQuery, undoJournalInsert, undoPreviewQuery, undoUpdate, undoVerifyQuery, type UndoTarget } from './undo-statements.js';
+import { undoCountQuery, undoJournalInsert, undoRowsQuery, undoUpdate, undoVerifyQuery, type UndoTarget } from './undo-statements.js';
 
 export const UNDO_PREVIEW_ROWS = 20;
 
@@ -23,6 +27,8 @@ export interface UndoRequest {
   settings: RunSettings;
   log: Logger;
   confirm?: (plan: UndoPlan) => Promise<boolean>;
+  /** --report: the rows restored (or, dry run, that would be) and the conflicts, streamed. */
+  report?: (rows: AsyncIterable<ReportRow>) => Promise<unknown>;
 }
 
 export interface UndoRow {
@@ -110,10 +116,11 @@ async function undoLogged(handle: DatabaseHandle, request: UndoRequest, seen: { 
   if (request.mode === 'dry-run') {
     const runId = await recordRun(db, adapter, settings.journalSchema, start, { status: 'succeeded', ...counts });
     seen.runId = runId;
+    await request.report?.(undoReportRows(db, t, target.job, request.force ? undefined : 'restore'));
     return { mode: 'dry-run', outcome: 'succeeded', runId, plan, restored: 0 };
   }
 
-  return withRunLock(handle, settings.journalSchema, async (conn) => {
+  const applied = await withRunLock(handle, settings.journalSchema, async (conn): Promise<UndoResult> => {
     await closeInterruptedRuns(conn, settings.journalSchema);
     const runId = await startRun(conn, adapter, settings.journalSchema, start);
     seen.runId = runId;
@@ -145,6 +152,35 @@ async function undoLogged(handle: DatabaseHandle, request: UndoRequest, seen: { 
       throw new RunFailedError(`The undo of run ${target.run_id} failed and was rolled back: ${message}`, [], { cause: error });
     }
   });
+  if (applied.outcome === 'succeeded' && request.report) {
+    await request.report(concat(journaledRows(db, settings.journalSchema, applied.runId!, target.job), undoReportRows(db, t, target.job, 'conflicts-left', applied.runId!)));
+  }
+  return applied;
+}
+
+/**
+ * Report rows of an undo: 'restore' (dry run) the rows it would restore and the conflicts;
+ * undefined (dry run with --force) every row; 'conflicts-left' the conflicts an applied undo
+ * left alone. old = the value now, new = the value the undo restores (or would).
+ */
+async function* undoReportRows(db: Kysely<Database>, t: UndoTarget, job: string, kind: 'restore' | 'conflicts-left' | undefined, undoRunId?: number): AsyncGenerator<ReportRow> {
+  const parts: Array<['restore' | 'conflict', boolean]> = kind === 'conflicts-left' ? [['conflict', true]] : [['restore', false], ['conflict', true]];
+  for (const [which, conflict] of parts) {
+    for await (const r of streamRaw(db, undoRowsQuery(t, which, undefined, kind === 'conflicts-left' ? undoRunId : undefined))) {
+      yield {
+        contactRecId: Number(r.contact_recid),
+        firstName: r.first_name,
+        lastName: r.last_name,
+        companyId: r.company_id,
+        companyName: r.company_name,
+        job,
+        column: t.column,
+        oldValue: r.now_value === null ? null : Number(r.now_value),
+        newValue: r.old_value === null ? null : Number(r.old_value),
+        conflict,
+      };
+    }
+  }
 }
 
 /** The run to undo, checked: it exists, it changed something, it succeeded, and it was not undone already. */
@@ -171,7 +207,7 @@ async function planUndo(handle: DatabaseHandle, t: UndoTarget, target: Awaited<R
   const { rows } = await undoCountQuery(t).execute(handle.db);
   const c = rows[0]!;
   const preview = async (kind: 'restore' | 'conflict') =>
-    (await undoPreviewQuery(t, kind, UNDO_PREVIEW_ROWS).execute(handle.db)).rows.map((r) => ({
+    (await undoRowsQuery(t, kind, UNDO_PREVIEW_ROWS).execute(handle.db)).rows.map((r) => ({
       contactRecId: Number(r.contact_recid),
       name: [r.first_name, r.last_name].filter(Boolean).join(' '),
       companyId: r.company_id,

@@ -105,6 +105,20 @@ for (const engine of inject('engines')) {
         journal.map((j) => [j.contact_recid, j.column_name, j.old_value ?? Number.NaN, j.new_value]),
       );
       expect(readdirSync(dir)).toEqual(['tonight.csv']); // no temporary file left beside it
+
+      // An undo's report: the restored rows (its journal) and the conflicts it left alone.
+      const runId = Number(/in run (\d+)/.exec(r.stdout)![1]);
+      await tdb.db.updateTable('dbo.Contact').set({ Updated_By: 'technician' }).where('Contact_RecID', '=', ids[0]!).execute();
+      const undoFile = join(dir, 'undo.jsonl');
+      const u = await runCliInProcess(['undo', String(runId), '--yes', '--report', undoFile], { CW_DB_URL: tdb.url });
+      expect(u.code, u.stderr).toBe(0);
+      const undoRows = readFileSync(undoFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      expect(undoRows.filter((row) => row.conflict).map((row) => row.contactRecId)).toEqual([ids[0]]);
+      const undoRunId = Number(/in run (\d+) \(undo/.exec(u.stdout)![1]);
+      const undoJournal = (await journalRows(tdb)).filter((j) => j.run_id === undoRunId);
+      expect(undoRows.filter((row) => !row.conflict).map((row) => [row.contactRecId, row.oldValue, row.newValue])).toEqual(
+        undoJournal.map((j) => [j.contact_recid, j.old_value, j.new_value]),
+      );
     });
   });
 }

@@ -47,6 +47,7 @@ describe('the schema contract', () => {
     const report = checkSchema(snapshotFor('many-to-many', (s) => s.get('dbo.contact')!.delete('disable_flag')), ALL);
     expect(blockedMessages(report)).toEqual([
       'revoke-inactive cannot run: dbo.Contact.Disable_Flag not found',
+      'revoke-inactive-contacts cannot run: dbo.Contact.Disable_Flag not found',
       'restore-reactivated cannot run: dbo.Contact.Disable_Flag not found',
     ]);
   });

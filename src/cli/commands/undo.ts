@@ -8,6 +8,7 @@ import { askToUndo } from '../confirm.js';
 import { cliContext, withCommonOptions, type CommonOptions } from '../context.js';
 import type { CliDeps } from '../io.js';
 import { undoJson, undoReport } from '../undo-report.js';
+import { reportSink } from './job.js';
 
 /** `undo <runId> [--dry-run] [--yes] [--json] [--force]`: restores a run's before-values. */
 export function undoCommand(deps: CliDeps): Command {
@@ -18,7 +19,8 @@ export function undoCommand(deps: CliDeps): Command {
     .option('--json', 'print one JSON object on stdout')
     .option('--force', 'also restore rows someone changed since the run (conflicts)')
     .option('--ticket <ref>', 'a change-ticket reference recorded on the undo')
-    .action(async (runIdText: string, options: CommonOptions & { dryRun?: boolean; yes?: boolean; json?: boolean; force?: boolean; ticket?: string }) => {
+    .option('--report <file>', 'write the rows restored (or that would be) and the conflicts to FILE: .csv, .jsonl or .json')
+    .action(async (runIdText: string, options: CommonOptions & { dryRun?: boolean; yes?: boolean; json?: boolean; force?: boolean; ticket?: string; report?: string }) => {
       const { io } = deps;
       const ctx = cliContext(options, deps);
       const runId = parseCount(runIdText, 'runId');
@@ -27,6 +29,7 @@ export function undoCommand(deps: CliDeps): Command {
         throw new UsageError(`An undo needs --yes when stdin is not a terminal. Check it first with: npm run job -- undo ${runId} --dry-run`);
       }
       const { config } = ctx.loaded;
+      const report = reportSink(options.report, io);
       const result = await usingDatabase(
         ctx.connection(),
         (handle) =>
@@ -38,6 +41,7 @@ export function undoCommand(deps: CliDeps): Command {
             settings: runSettingsFrom(config, { ticket: options.ticket?.trim() || undefined }),
             log: ctx.log,
             confirm: mode === 'apply' && !options.yes ? (plan) => askToUndo(plan, handle.label, io) : undefined,
+            report,
           }),
         { limits: sessionLimitsFrom(config) },
       );
