@@ -1,8 +1,9 @@
 // `npm run demo [-- <cw-maint arguments>]`: cw-maint against an embedded demo database (PGlite, in
-// ./.demo-db), where no server is configured. The first run creates a ConnectWise-shaped database
-// from the seeded generator (200 companies, the many-to-many type layout) and migrates cw-maint's
-// tables. With no arguments it shows the main job end to end: dry run, apply, undo, history.
-import { existsSync } from 'node:fs';
+// ./.demo-db), where no server is configured. With no arguments it tells the whole story on a fresh
+// demo database: lookup -> init -> plan -> apply one job -> show -> undo -> history. With arguments
+// it runs that one command against the demo database (created first if missing), with the config
+// the story's init wrote, or demo/cw-maint.demo.json before there is one.
+import { existsSync, rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseConnectionSpec } from '../src/config/connection-spec.js';
 import { usingDatabase } from '../src/db/connect.js';
@@ -12,8 +13,21 @@ import { JOBS } from '../jobs/index.js';
 import { main } from '../src/cli/program.js';
 
 const dataDir = process.env.CW_DEMO_DIR ?? fileURLToPath(new URL('../.demo-db', import.meta.url));
+const initConfig = `${dataDir}.config.json`;
+const given = process.argv.slice(2);
 process.env.CW_DB_URL = `pglite:${dataDir}`;
-process.env.CW_MAINT_CONFIG = fileURLToPath(new URL('../demo/cw-maint.demo.json', import.meta.url));
+
+if (!given.length) {
+  // The story starts over each time, so its run numbers are the ones it prints.
+  rmSync(dataDir, { recursive: true, force: true });
+  rmSync(initConfig, { force: true });
+}
+const fallbackConfig = fileURLToPath(new URL('../demo/cw-maint.demo.json', import.meta.url));
+/** The story's own config once init has written it (and for init itself, where to write it). */
+function configFor(args: string[]): string | undefined {
+  if (args[0] === 'init' || existsSync(initConfig)) return initConfig;
+  return given.length ? fallbackConfig : undefined;
+}
 
 if (!existsSync(dataDir)) {
   process.stderr.write(`Creating the demo database in ${dataDir} ...\n`);
@@ -25,18 +39,23 @@ if (!existsSync(dataDir)) {
   });
 }
 
-const given = process.argv.slice(2);
-const steps = given.length
-  ? [given]
-  : [
-      ['revoke-inactive', '--dry-run'],
-      ['revoke-inactive', '--yes', '--ticket', 'DEMO-1'],
-      ['undo', '2', '--yes'],
-      ['history', '--limit', '5'],
-    ];
+const story: Array<{ say: string; args: string[] }> = [
+  { say: 'Which company statuses mean active and inactive here?', args: ['lookup', 'statuses'] },
+  { say: 'Which company types are clients?', args: ['lookup', 'types'] },
+  { say: 'A first config from the database itself, each value with what to check:', args: ['init'] },
+  { say: 'Before the change window: what every job would change (writes nothing):', args: ['plan'] },
+  { say: 'Apply one job, with a change ticket:', args: ['revoke-inactive', '--yes', '--ticket', 'DEMO-1'] },
+  { say: 'What that run changed (the first 5 of its journaled rows):', args: ['show', '1', '--limit', '5'] },
+  { say: 'Changed our mind: put every row back as it was:', args: ['undo', '1', '--yes'] },
+  { say: 'The audit trail:', args: ['history', '--limit', '5'] },
+];
+const steps = given.length ? [{ say: '', args: given }] : story;
 let code = 0;
-for (const args of steps) {
-  process.stdout.write(`\n$ cw-maint ${args.join(' ')}\n`);
+for (const { say, args } of steps) {
+  const config = configFor(args);
+  if (config) process.env.CW_MAINT_CONFIG = config;
+  else delete process.env.CW_MAINT_CONFIG;
+  process.stdout.write(`\n${say ? `# ${say}\n` : ''}$ cw-maint ${args.join(' ')}\n`);
   code = await main([process.argv[0]!, 'cw-maint', ...args], JOBS);
   if (code !== 0) break;
 }

@@ -44,6 +44,8 @@ export type ScheduleFields = z.infer<typeof scheduleFields>;
 const configSchema = z
   .object({
     $schema: z.string().optional(),
+    /** Free text for the people who keep this file (init writes what each proposal is based on). */
+    notes: z.array(z.string()).optional(),
     /** Written to Contact.Updated_By on every changed row. */
     updatedBy: z.string().min(1).max(30).default('cw-maint'),
     /** Schema of cw-maint's own tables (runs, journal). */

@@ -16,9 +16,11 @@ export function showCommand(deps: CliDeps): Command {
   return withCommonOptions(new Command('show').description("show one run's record and every row it changed (old, new, and the value now)"))
     .argument('<runId>', 'the run (see history)')
     .option('--json', 'JSON lines: the run, then one line per journaled row')
-    .action(async (runIdText: string, options: CommonOptions & { json?: boolean }) => {
+    .option('--limit <n>', 'only the first N rows')
+    .action(async (runIdText: string, options: CommonOptions & { json?: boolean; limit?: string }) => {
       const ctx = cliContext(options, deps);
       const runId = parseCount(runIdText, 'runId');
+      const limit = options.limit === undefined ? Number.POSITIVE_INFINITY : parseCount(options.limit, '--limit');
       const schema = ctx.loaded.config.journalSchema;
       const out = deps.io.stdout;
       await usingDatabase(ctx.connection(), async (handle) => {
@@ -47,6 +49,7 @@ export function showCommand(deps: CliDeps): Command {
         }
         let count = 0;
         for await (const row of journalRowsOf(handle.db, schema, runId)) {
+          if (count >= limit) break;
           count++;
           const show = (v: number | null) => (v === null ? 'NULL' : String(v));
           const line = options.json
@@ -55,7 +58,7 @@ export function showCommand(deps: CliDeps): Command {
           // Wait for a slow reader (a pipe, a pager): otherwise the output piles up in memory.
           if (out.write(line) === false && 'once' in out) await new Promise((resolve) => (out as NodeJS.WritableStream).once('drain', resolve));
         }
-        if (!options.json) out.write(`(${count} journaled rows)\n`);
+        if (!options.json) out.write(count < (run.changed ?? 0) ? `(first ${count} of ${run.changed} journaled rows)\n` : `(${count} journaled rows)\n`);
       });
     });
 }
