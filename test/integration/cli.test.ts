@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import { runCli, runCliInProcess, runScript } from '../support/cli.js';
+import { runCli, runCliInProcess } from '../support/cli.js';
 import { renameColumn } from '../support/schema-edits.js';
 import { dboChecksum, seededDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -182,32 +182,4 @@ for (const engine of inject('engines')) {
       }
     });
   });
-}
-
-describe('the demo (README command one)', () => {
-  it('npm run demo tells the whole story on the embedded database: lookup, init, plan, apply, show, undo, history', async () => {
-    const dir = join(mkdtempSync(join(tmpdir(), 'cwm-demo-')), 'db');
-    const r = await runDemo([], dir);
-    expect(r.code, r.stderr).toBe(0);
-    for (const step of ['lookup statuses', 'lookup types', 'init', 'plan', 'revoke-inactive --yes --ticket DEMO-1', 'show 1 --limit 5', 'undo 1 --yes', 'history --limit 5']) {
-      expect(r.stdout).toContain(`$ cw-maint ${step}\n`);
-    }
-    expect(r.stdout).toMatch(/2\s+Inactive\s+inactive/);
-    expect(r.stdout).toContain('Next: npm run job -- plan');
-    const changed = Number(/Applied: (\d+) rows changed in run 1/.exec(r.stdout)?.[1]);
-    expect(changed).toBeGreaterThan(0);
-    expect(r.stdout).toMatch(new RegExp(`revoke-inactive\\s+Disable_Flag\\s+\\d+\\s+${changed}\\s`)); // plan said so first
-    expect(r.stdout).toContain(`Restored ${changed} rows in run 2 (undo of run 1)`);
-    expect(r.stdout).toMatch(/1\s+revoke-inactive\s+apply\s+manual\s+succeeded/);
-    expect(r.stdout).toMatch(/2\s+revoke-inactive\s+undo\s+manual\s+succeeded/);
-    expect(r.stdout).toContain('run 1: ticket DEMO-1');
-    // One command against the same database and the config init wrote: after the undo, the same rows would change again.
-    const again = await runDemo(['revoke-inactive', '--dry-run', '--json'], dir);
-    expect(again.code, again.stderr).toBe(0);
-    expect(JSON.parse(again.stdout.slice(again.stdout.indexOf('{')))).toMatchObject({ changed, mode: 'dry-run' });
-  });
-});
-
-function runDemo(args: string[], dir: string) {
-  return runScript('scripts/demo.ts', args, { CW_DEMO_DIR: dir });
 }
