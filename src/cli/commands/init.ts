@@ -6,7 +6,6 @@ import { parseConnectionSpec } from '../../config/connection-spec.js';
 import { usingDatabase } from '../../db/connect.js';
 import { UsageError } from '../../errors.js';
 import { proposeConfig } from '../../lookup/propose-config.js';
-import { createLogger } from '../../log.js';
 import type { CliDeps } from '../io.js';
 import dotenv from 'dotenv';
 
@@ -23,7 +22,6 @@ export function initCommand(deps: CliDeps): Command {
       const path = resolve(options.config ?? io.env.CW_MAINT_CONFIG ?? DEFAULT_CONFIG_FILE);
       // Checked first: an existing file is never replaced, and nothing is read from the database.
       if (existsSync(path)) throw new UsageError(`${path} already exists; init never overwrites a config file. Move it away, or edit it by hand.`);
-      createLogger({ env: io.env, stream: io.stderr });
       const proposed = await usingDatabase(parseConnectionSpec(io.env.CW_DB_URL), (handle) => proposeConfig(handle, options.journalSchema));
       writeFileSync(path, `${JSON.stringify(proposed, null, 2)}\n`, { flag: 'wx' });
       io.stdout.write(
