@@ -36,7 +36,8 @@ export async function buildPlan(
   context: TargetContext,
 ): Promise<Plan> {
   const counts = await countQuery(db, job, params, change, context).executeTakeFirstOrThrow();
-  const rows = await previewQuery(db, job, params, change, context).execute();
+  // Nothing to change (the steady state): no preview query at all.
+  const rows = Number(counts.changed ?? 0) > 0 ? await previewQuery(db, job, params, change, context).execute() : [];
   const matched = Number(counts.matched);
   const changed = Number(counts.changed ?? 0);
   return {

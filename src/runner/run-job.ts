@@ -166,6 +166,11 @@ async function runLogged(handle: DatabaseHandle, request: RunRequest, log: Logge
         return { ...base, outcome: 'declined', runId, plan, changed: 0, historyWritten: true };
       }
       await request.hooks?.afterPlan?.();
+      if (plan.changed === 0) {
+        // The steady state: nothing differs, so no transaction, journal or update is needed.
+        await finishRun(conn, settings.journalSchema, runId, { status: 'succeeded', ...counts(plan), changed: 0 });
+        return { ...base, outcome: 'succeeded', runId, plan, changed: 0, historyWritten: true };
+      }
       const input = {
         job,
         params,

@@ -36,6 +36,13 @@ for (const engine of inject('engines')) {
       const applied = await runNamedJob(tdb, 'revoke-inactive', REVOKE, 'apply');
       expect(applied.changed).toBe(dry.plan.changed);
       expect(await dboChecksum(tdb.db)).not.toBe(before);
+      // The steady state: nothing left to change, no preview, no journal rows, a succeeded run.
+      const journaled = (await journalRows(tdb)).length;
+      const again = await runNamedJob(tdb, 'revoke-inactive', REVOKE, 'apply');
+      expect(again).toMatchObject({ outcome: 'succeeded', changed: 0 });
+      expect(again.plan.preview).toEqual([]);
+      expect(await journalRows(tdb)).toHaveLength(journaled);
+      expect((await runRows(tdb)).at(-1)).toMatchObject({ status: 'succeeded', changed: 0 });
     });
 
     it('a dry run works before migrations and says history was not written', async () => {
