@@ -15,7 +15,8 @@ export interface MssqlConnectionSpec {
   database: string;
   user: string;
   password: string;
-  encrypt: boolean;
+  /** 'strict': TDS 8 (SQL Server 2022), TLS before anything else; passed to tedious as such. */
+  encrypt: boolean | 'strict';
   trustServerCertificate: boolean;
 }
 
@@ -85,7 +86,7 @@ function parseMssqlUrl(value: string, envName: string): MssqlConnectionSpec {
     database,
     user,
     password: decodeURIComponent(url.password),
-    encrypt: boolParam(url.searchParams.get('encrypt'), true, 'encrypt', envName),
+    encrypt: encryptParam(url.searchParams.get('encrypt'), 'encrypt', envName),
     trustServerCertificate: boolParam(
       url.searchParams.get('trustServerCertificate'),
       false,
@@ -123,7 +124,7 @@ function parseAdo(value: string, envName: string): MssqlConnectionSpec {
     database: database!,
     user: user!,
     password: pick('password', 'pwd') ?? '',
-    encrypt: boolParam(pick('encrypt') ?? null, true, 'Encrypt', envName),
+    encrypt: encryptParam(pick('encrypt') ?? null, 'Encrypt', envName),
     trustServerCertificate: boolParam(
       pick('trustservercertificate', 'trust server certificate') ?? null,
       false,
@@ -181,10 +182,16 @@ function parsePort(text: string, envName: string): number {
   return port;
 }
 
+/** encrypt: on by default; "strict" stays strict (mapping it to true would silently downgrade TDS 8). */
+function encryptParam(raw: string | null, name: string, envName: string): boolean | 'strict' {
+  if (raw !== null && raw.toLowerCase() === 'strict') return 'strict';
+  return boolParam(raw, true, name, envName);
+}
+
 function boolParam(raw: string | null, fallback: boolean, name: string, envName: string): boolean {
   if (raw === null || raw === '') return fallback;
   const v = raw.toLowerCase();
-  if (['true', 'yes', '1', 'strict', 'mandatory'].includes(v)) return true;
+  if (['true', 'yes', '1', 'mandatory'].includes(v)) return true;
   if (['false', 'no', '0', 'optional'].includes(v)) return false;
   throw new UsageError(`${envName} has ${name}=${raw}; use true or false.`);
 }

@@ -18,6 +18,12 @@ describe('parseConnectionSpec', () => {
     });
   });
 
+  it('encrypt=strict stays strict (TDS 8), in URLs and ADO strings: never a silent downgrade to true', () => {
+    expect(parseConnectionSpec('mssql://u:p@h/db?encrypt=strict')).toMatchObject({ encrypt: 'strict' });
+    expect(parseConnectionSpec('Server=h;Database=db;User Id=u;Password=p;Encrypt=Strict')).toMatchObject({ encrypt: 'strict' });
+    expect(parseConnectionSpec('mssql://u:p@h/db?encrypt=mandatory')).toMatchObject({ encrypt: true });
+  });
+
   it('defaults to port 1433, encrypt on, certificate checked', () => {
     expect(parseConnectionSpec('mssql://u:p@h/db')).toMatchObject({ port: 1433, encrypt: true, trustServerCertificate: false });
   });
