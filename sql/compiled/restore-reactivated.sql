@@ -28,7 +28,7 @@ select cast(count(*) as int) as "matched", cast(sum(case when ("dbo"."Contact"."
 --   10: 1
 
 -- dry run: preview of rows that would change
-select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Contact"."Last_Name", "co"."Company_ID", cast("dbo"."Contact"."Disable_Flag" as int) as "old_value" from "dbo"."Contact" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "dbo"."Contact"."Company_RecID" where (("dbo"."Contact"."Disable_Flag" = @1 and EXISTS (
+select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Contact"."Last_Name", "co"."Company_ID", "co"."Company_Name", cast("dbo"."Contact"."Disable_Flag" as int) as "old_value" from "dbo"."Contact" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "dbo"."Contact"."Company_RecID" where (("dbo"."Contact"."Disable_Flag" = @1 and EXISTS (
     SELECT j."run_id" FROM "cw_maint"."journal" j INNER JOIN "cw_maint"."run" r ON r."run_id" = j."run_id"
     WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @2
       AND j."new_value" = @3 AND r."mode" = @4 AND r."status" = @5
@@ -127,7 +127,7 @@ select cast(count(*) as int) as "matched", cast(sum(case when ("dbo"."Contact"."
 --   10: 1
 
 -- dry run: preview of rows that would change
-select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Contact"."Last_Name", "co"."Company_ID", cast("dbo"."Contact"."Disable_Flag" as int) as "old_value" from "dbo"."Contact" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "dbo"."Contact"."Company_RecID" where (("dbo"."Contact"."Disable_Flag" = @1 and EXISTS (
+select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Contact"."Last_Name", "co"."Company_ID", "co"."Company_Name", cast("dbo"."Contact"."Disable_Flag" as int) as "old_value" from "dbo"."Contact" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "dbo"."Contact"."Company_RecID" where (("dbo"."Contact"."Disable_Flag" = @1 and EXISTS (
     SELECT j."run_id" FROM "cw_maint"."journal" j INNER JOIN "cw_maint"."run" r ON r."run_id" = j."run_id"
     WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @2
       AND j."new_value" = @3 AND r."mode" = @4 AND r."status" = @5

@@ -1,7 +1,8 @@
 import type { Kysely, RawBuilder } from 'kysely';
 import type { Database } from '../db/schema.js';
 import { cwMaintTables } from '../journal/tables.js';
-import { columnAsInt, differs, type Change } from '../runner/change.js';
+import type { Change } from '../runner/change.js';
+import { changingRowsQuery } from '../runner/plan.js';
 import type { AnyJob, TargetContext } from '../runner/job-definition.js';
 import type { ReportRow } from './report-file.js';
 
@@ -9,13 +10,7 @@ const CHUNK = 1_000;
 
 /** Every row a job's apply would change, with names, straight from the server in chunks. */
 export async function* plannedRows(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext): AsyncGenerator<ReportRow> {
-  const query = db
-    .selectFrom('dbo.Contact')
-    .leftJoin('dbo.Company as co', 'co.Company_RecID', 'dbo.Contact.Company_RecID')
-    .where((eb) => eb.and([job.target(eb, params, context), differs(eb, change)]))
-    .select(['dbo.Contact.Contact_RecID', 'dbo.Contact.First_Name', 'dbo.Contact.Last_Name', 'co.Company_ID', 'co.Company_Name', columnAsInt(change).as('old_value')])
-    .orderBy('dbo.Contact.Contact_RecID');
-  for await (const r of query.stream(CHUNK)) {
+  for await (const r of changingRowsQuery(db, job, params, change, context).stream(CHUNK)) {
     yield {
       contactRecId: Number(r.Contact_RecID),
       firstName: r.First_Name,

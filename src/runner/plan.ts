@@ -70,7 +70,8 @@ export function countQuery(db: Kysely<Database>, job: AnyJob, params: Record<str
     ]);
 }
 
-export function previewQuery(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext) {
+/** Every row an apply would change, with the contact's names and company, lowest Contact_RecID first (the preview and --report). */
+export function changingRowsQuery(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext) {
   return db
     .selectFrom('dbo.Contact')
     .leftJoin('dbo.Company as co', 'co.Company_RecID', 'dbo.Contact.Company_RecID')
@@ -80,9 +81,12 @@ export function previewQuery(db: Kysely<Database>, job: AnyJob, params: Record<s
       'dbo.Contact.First_Name',
       'dbo.Contact.Last_Name',
       'co.Company_ID',
+      'co.Company_Name',
       columnAsInt(change).as('old_value'),
     ])
-    .orderBy('dbo.Contact.Contact_RecID')
-    .offset(0)
-    .fetch(PREVIEW_ROWS);
+    .orderBy('dbo.Contact.Contact_RecID');
+}
+
+export function previewQuery(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext) {
+  return changingRowsQuery(db, job, params, change, context).offset(0).fetch(PREVIEW_ROWS);
 }

@@ -1,7 +1,7 @@
 import type { ColumnRef, Layout } from '../db/layout.js';
 import type { AnyJob } from './job-definition.js';
 
-/** What the runner itself reads for every job: the plan's preview rows and the reports. */
+/** What the runner itself reads for every job: the plan's preview rows and the --report rows. */
 export const RUNNER_READS: readonly ColumnRef[] = [
   'dbo.Contact.Contact_RecID',
   'dbo.Contact.First_Name',
@@ -9,6 +9,7 @@ export const RUNNER_READS: readonly ColumnRef[] = [
   'dbo.Contact.Company_RecID',
   'dbo.Company.Company_RecID',
   'dbo.Company.Company_ID',
+  'dbo.Company.Company_Name',
 ];
 
 /**
