@@ -4,8 +4,11 @@ import { cwMaintTables } from './tables.js';
 
 export interface ShownRow {
   contactRecId: number;
+  firstName: string | null;
+  lastName: string | null;
   name: string;
   companyId: string | null;
+  companyName: string | null;
   column: string;
   oldValue: number | null;
   newValue: number | null;
@@ -18,7 +21,7 @@ export async function findRun(db: Kysely<Database>, schema: string, runId: numbe
 }
 
 /**
- * Every journaled row of a run with the contact's name, Company_ID and value now, streamed from
+ * Every journaled row of a run with the contact's name, company and value now, streamed from
  * the server in chunks (a cursor on PostgreSQL, tedious's own row stream on SQL Server), so
  * memory stays flat however many rows the run changed.
  */
@@ -36,6 +39,7 @@ export async function* journalRowsOf(db: Kysely<Database>, schema: string, runId
       'c.First_Name',
       'c.Last_Name',
       'co.Company_ID',
+      'co.Company_Name',
       // The changed column's value now, as an int whichever column it is (one run changes one column).
       sql<number | null>`CASE WHEN j.column_name = ${'Disable_Flag'} THEN cast(c.${sql.ref('Disable_Flag')} as int) ELSE c.${sql.ref('Portal_Security_Level')} END`.as('now_value'),
     ])
@@ -44,8 +48,11 @@ export async function* journalRowsOf(db: Kysely<Database>, schema: string, runId
   for await (const r of query.stream(chunkSize)) {
     yield {
       contactRecId: Number(r.contact_recid),
+      firstName: r.First_Name,
+      lastName: r.Last_Name,
       name: [r.First_Name, r.Last_Name].filter(Boolean).join(' '),
       companyId: r.Company_ID,
+      companyName: r.Company_Name,
       column: r.column_name,
       oldValue: r.old_value === null ? null : Number(r.old_value),
       newValue: r.new_value === null ? null : Number(r.new_value),

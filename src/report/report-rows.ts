@@ -1,6 +1,6 @@
 import type { Kysely, RawBuilder } from 'kysely';
 import type { Database } from '../db/schema.js';
-import { cwMaintTables } from '../journal/tables.js';
+import { journalRowsOf } from '../journal/show.js';
 import type { Change } from '../runner/change.js';
 import { changingRowsQuery } from '../runner/plan.js';
 import type { AnyJob, TargetContext } from '../runner/job-definition.js';
@@ -25,30 +25,12 @@ export async function* plannedRows(db: Kysely<Database>, job: AnyJob, params: Re
   }
 }
 
-/** Every row a run changed, from its journal (before and after), with names. */
+/** Every row a run changed, from its journal (before and after), with names: the rows `show` prints. */
 export async function* journaledRows(db: Kysely<Database>, schema: string, runId: number, job: string): AsyncGenerator<ReportRow> {
-  const query = db
-    .selectFrom(cwMaintTables(schema).journalAs)
-    .leftJoin('dbo.Contact as c', 'c.Contact_RecID', 'j.contact_recid')
-    .leftJoin('dbo.Company as co', 'co.Company_RecID', 'c.Company_RecID')
-    .select(['j.contact_recid', 'j.column_name', 'j.old_value', 'j.new_value', 'c.First_Name', 'c.Last_Name', 'co.Company_ID', 'co.Company_Name'])
-    .where('j.run_id', '=', runId)
-    .orderBy('j.contact_recid');
-  for await (const r of query.stream(CHUNK)) {
-    yield {
-      contactRecId: Number(r.contact_recid),
-      firstName: r.First_Name,
-      lastName: r.Last_Name,
-      companyId: r.Company_ID,
-      companyName: r.Company_Name,
-      job,
-      column: r.column_name,
-      oldValue: r.old_value === null ? null : Number(r.old_value),
-      newValue: r.new_value === null ? null : Number(r.new_value),
-    };
+  for await (const r of journalRowsOf(db, schema, runId, CHUNK)) {
+    yield { contactRecId: r.contactRecId, firstName: r.firstName, lastName: r.lastName, companyId: r.companyId, companyName: r.companyName, job, column: r.column, oldValue: r.oldValue, newValue: r.newValue };
   }
 }
-
 
 /** A raw statement's rows, streamed in chunks (a cursor on PostgreSQL). */
 export async function* streamRaw<R>(db: Kysely<Database>, query: RawBuilder<R>): AsyncGenerator<R> {
