@@ -1,9 +1,9 @@
-import { sql, type Expression, type RawBuilder, type SqlBool } from 'kysely';
+import { sql, type Expression, type SqlBool } from 'kysely';
 import { AUDIT_COLUMNS, type AuditColumn } from '../db/schema.js';
 import { journalAuditColumn } from './journal-audit.js';
+import { same } from './null-safe.js';
 import type { ContactExpressionBuilder, TargetContext } from './job-definition.js';
 
-const same = (a: RawBuilder<unknown>, b: RawBuilder<unknown>) => sql`(${a} = ${b} OR (${a} IS NULL AND ${b} IS NULL))`;
 
 /**
  * The contact's latest journaled change of `column` (by a run that succeeded) is a cw-maint apply

@@ -3,11 +3,11 @@ import type { EngineAdapter } from '../db/adapters/index.js';
 import type { AuditColumn, ChangeableColumn } from '../db/schema.js';
 import { CHANGEABLE_COLUMN_KIND } from '../db/schema.js';
 import { journalAuditColumn, JOURNAL_AUDIT_BEFORE } from './journal-audit.js';
+import { differs, same } from './null-safe.js';
 
 /**
  * The statements of an undo, one named function each. The journal is aliased j (the undone run's
- * rows) and the Contact row c. "Same" and "differs" are NULL-safe and never negated: in SQL, NOT
- * of an unknown stays unknown.
+ * rows) and the Contact row c; comparisons are NULL-safe (null-safe.ts).
  */
 export interface UndoTarget {
   journalSchema: string;
@@ -19,9 +19,6 @@ export interface UndoTarget {
 }
 
 const journalTable = (schema: string) => sql.table(`${schema}.journal`);
-const same = (a: RawBuilder<unknown>, b: RawBuilder<unknown>) => sql<boolean>`(${a} = ${b} OR (${a} IS NULL AND ${b} IS NULL))`;
-const differs = (a: RawBuilder<unknown>, b: RawBuilder<unknown>) =>
-  sql<boolean>`(${a} <> ${b} OR (${a} IS NULL AND ${b} IS NOT NULL) OR (${a} IS NOT NULL AND ${b} IS NULL))`;
 const valueNow = (column: ChangeableColumn) => sql`cast(${sql.ref(`c.${column}`)} as int)`;
 
 /** The row is as the undone run left it: its value, and its audit columns, are what the run wrote. */

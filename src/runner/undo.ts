@@ -5,6 +5,7 @@ import type { ReportRow } from '../report/report-file.js';
 import { concat, journaledRows, streamRaw } from '../report/report-rows.js';
 import { AUDIT_COLUMNS, type AuditColumn, type ChangeableColumn } from '../db/schema.js';
 import { CwMaintError, RunFailedError, UsageError } from '../errors.js';
+import { findRun } from '../journal/show.js';
 import { cwMaintTables } from '../journal/tables.js';
 import type { Logger } from '../log.js';
 import { recordAuditAfter } from './journal-audit.js';
@@ -186,7 +187,7 @@ async function* undoReportRows(db: Kysely<Database>, t: UndoTarget, job: string,
 /** The run to undo, checked: it exists, it changed something, it succeeded, and it was not undone already. */
 async function undoableRun(handle: DatabaseHandle, schema: string, runId: number) {
   const tables = cwMaintTables(schema);
-  const run = await handle.db.selectFrom(tables.runAs).selectAll('r').where('r.run_id', '=', runId).executeTakeFirst();
+  const run = await findRun(handle.db, schema, runId);
   if (!run) throw new UsageError(`There is no run ${runId} (see npm run job -- history).`);
   if (run.mode === 'dry-run') throw new UsageError(`Run ${runId} is a dry run: it changed nothing, so there is nothing to undo.`);
   if (run.status !== 'succeeded') throw new UsageError(`Run ${runId} ${run.status === 'running' ? 'is still running or was interrupted' : `was ${run.status}`}: it changed nothing, so there is nothing to undo.`);
