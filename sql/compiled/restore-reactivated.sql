@@ -6,15 +6,15 @@
 -- Example parameters: {"companyTypes":[1],"companyStatuses":[1]}
 
 -- ==================== layout: legacy ====================
--- dry run and apply: counts (matched, changed)
-select cast(count(*) as int) as "matched", cast(sum(case when ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @1) then 1 else 0 end) as int) as "changed", (select cast(count(*) as int) as "n" from "dbo"."Contact" as "every") as "total" from "dbo"."Contact" where ("dbo"."Contact"."Disable_Flag" = @2 and EXISTS (
+-- dry run and apply: the counts (all contacts, matched, changed) and the first rows that would change, in one pass
+select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d" as "differs", "p"."id" as "Contact_RecID", "c"."First_Name", "c"."Last_Name", "co"."Company_ID", "p"."old_value" from (select cast(count(*) as int) as "total" from "dbo"."Contact" as "every") as "t" left join (select "m"."id", "m"."old_value", "m"."d", cast(count(*) over () as int) as "matched", cast(sum(m.d) over () as int) as "changed", cast(sum(m.di) over () as int) as "inactive" from (select "dbo"."Contact"."Contact_RecID" as "id", cast("dbo"."Contact"."Disable_Flag" as int) as "old_value", case when ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @1) then 1 else 0 end as "d", 0 as "di" from "dbo"."Contact" where ("dbo"."Contact"."Disable_Flag" = @2 and EXISTS (
     SELECT j."run_id" FROM "cw_maint"."journal" j INNER JOIN "cw_maint"."run" r ON r."run_id" = j."run_id"
     WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @3
       AND j."new_value" = @4 AND r."mode" = @5 AND r."status" = @6
       AND (r."journal_version" IS NULL OR (("dbo"."Contact"."Last_Update" = "j"."new_last_update" OR ("dbo"."Contact"."Last_Update" IS NULL AND "j"."new_last_update" IS NULL)) AND ("dbo"."Contact"."Last_Update_UTC" = "j"."new_last_update_utc" OR ("dbo"."Contact"."Last_Update_UTC" IS NULL AND "j"."new_last_update_utc" IS NULL)) AND ("dbo"."Contact"."Updated_By" = "j"."new_updated_by" OR ("dbo"."Contact"."Updated_By" IS NULL AND "j"."new_updated_by" IS NULL))))
       AND j."run_id" = (
         SELECT max(j2."run_id") FROM "cw_maint"."journal" j2 INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
-        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @7 AND r2."status" = @8)) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@9) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@10))));
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @7 AND r2."status" = @8)) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@9) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@10))))) as "m" order by "m"."d" desc, "m"."id" offset @11 rows fetch next @12 rows only) as "p" on 1 = 1 left join "dbo"."Contact" as "c" on "c"."Contact_RecID" = "p"."id" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "c"."Company_RecID" order by "p"."d" desc, "p"."id";
 -- parameters:
 --   1: false
 --   2: true
@@ -26,94 +26,78 @@ select cast(count(*) as int) as "matched", cast(sum(case when ("dbo"."Contact"."
 --   8: "succeeded"
 --   9: 1
 --   10: 1
-
--- dry run: preview of rows that would change
-select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Contact"."Last_Name", "co"."Company_ID", "co"."Company_Name", cast("dbo"."Contact"."Disable_Flag" as int) as "old_value" from "dbo"."Contact" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "dbo"."Contact"."Company_RecID" where (("dbo"."Contact"."Disable_Flag" = @1 and EXISTS (
-    SELECT j."run_id" FROM "cw_maint"."journal" j INNER JOIN "cw_maint"."run" r ON r."run_id" = j."run_id"
-    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @2
-      AND j."new_value" = @3 AND r."mode" = @4 AND r."status" = @5
-      AND (r."journal_version" IS NULL OR (("dbo"."Contact"."Last_Update" = "j"."new_last_update" OR ("dbo"."Contact"."Last_Update" IS NULL AND "j"."new_last_update" IS NULL)) AND ("dbo"."Contact"."Last_Update_UTC" = "j"."new_last_update_utc" OR ("dbo"."Contact"."Last_Update_UTC" IS NULL AND "j"."new_last_update_utc" IS NULL)) AND ("dbo"."Contact"."Updated_By" = "j"."new_updated_by" OR ("dbo"."Contact"."Updated_By" IS NULL AND "j"."new_updated_by" IS NULL))))
-      AND j."run_id" = (
-        SELECT max(j2."run_id") FROM "cw_maint"."journal" j2 INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
-        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @6 AND r2."status" = @7)) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@8) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@9)))) and ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @10)) order by "dbo"."Contact"."Contact_RecID" offset @11 rows fetch next @12 rows only;
--- parameters:
---   1: true
---   2: "Disable_Flag"
---   3: 1
---   4: "apply"
---   5: "succeeded"
---   6: "Disable_Flag"
---   7: "succeeded"
---   8: 1
---   9: 1
---   10: false
 --   11: 0
 --   12: 20
 
--- apply, in one transaction, 1/3: journal before-values (run id from the run table)
-insert into "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value", "old_last_update", "old_last_update_utc", "old_updated_by") select cast(@1 as int) as "run_id", "dbo"."Contact"."Contact_RecID" as "contact_recid", cast(@2 as varchar(128)) as "column_name", cast("dbo"."Contact"."Disable_Flag" as int) as "old_value", cast(@3 as int) as "new_value", "dbo"."Contact"."Last_Update" as "old_last_update", "dbo"."Contact"."Last_Update_UTC" as "old_last_update_utc", "dbo"."Contact"."Updated_By" as "old_updated_by" from "dbo"."Contact" where (("dbo"."Contact"."Disable_Flag" = @4 and EXISTS (
+-- apply, in one transaction, each batch in one round trip: update up to 4000 rows after the last Contact_RecID (under SQL Server's 5,000-lock escalation) and journal their before-values (run id from the run table); repeated until a batch comes back short. The journaled rows must add up to the planned count, each holding the new value, else all is rolled back
+DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, "old_last_update" datetime2 NULL, "old_last_update_utc" datetime2 NULL, "old_updated_by" nvarchar(128) NULL);
+DECLARE @hi int, @picked int;
+SELECT @hi = MAX(t.id), @picked = COUNT(*) FROM (
+  SELECT TOP (@1) "dbo"."Contact"."Contact_RecID" AS id FROM "dbo"."Contact" WHERE (("dbo"."Contact"."Disable_Flag" = @2 and EXISTS (
     SELECT j."run_id" FROM "cw_maint"."journal" j INNER JOIN "cw_maint"."run" r ON r."run_id" = j."run_id"
-    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @5
-      AND j."new_value" = @6 AND r."mode" = @7 AND r."status" = @8
+    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @3
+      AND j."new_value" = @4 AND r."mode" = @5 AND r."status" = @6
       AND (r."journal_version" IS NULL OR (("dbo"."Contact"."Last_Update" = "j"."new_last_update" OR ("dbo"."Contact"."Last_Update" IS NULL AND "j"."new_last_update" IS NULL)) AND ("dbo"."Contact"."Last_Update_UTC" = "j"."new_last_update_utc" OR ("dbo"."Contact"."Last_Update_UTC" IS NULL AND "j"."new_last_update_utc" IS NULL)) AND ("dbo"."Contact"."Updated_By" = "j"."new_updated_by" OR ("dbo"."Contact"."Updated_By" IS NULL AND "j"."new_updated_by" IS NULL))))
       AND j."run_id" = (
         SELECT max(j2."run_id") FROM "cw_maint"."journal" j2 INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
-        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @9 AND r2."status" = @10)) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@11) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@12)))) and ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @13));
--- parameters:
---   1: 0
---   2: "Disable_Flag"
---   3: 0
---   4: true
---   5: "Disable_Flag"
---   6: 1
---   7: "apply"
---   8: "succeeded"
---   9: "Disable_Flag"
---   10: "succeeded"
---   11: 1
---   12: 1
---   13: false
-
--- apply 2/3: update exactly the journaled rows (the audit columns are set only where the table has them)
-update "dbo"."Contact" set "Disable_Flag" = @1, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @2 where ("dbo"."Contact"."Contact_RecID" in (select "j"."contact_recid" from "cw_maint"."journal" as "j" where "j"."run_id" = @3) and ("dbo"."Contact"."Disable_Flag" = @4 and EXISTS (
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @7 AND r2."status" = @8)) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@9) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@10)))) and ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @11)) AND "dbo"."Contact"."Contact_RecID" > @12 ORDER BY "dbo"."Contact"."Contact_RecID"
+) t;
+UPDATE "dbo"."Contact" SET "Disable_Flag" = @13, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @14
+OUTPUT deleted.Contact_RecID, deleted."Disable_Flag", deleted."Last_Update", deleted."Last_Update_UTC", deleted."Updated_By" INTO @changed
+WHERE "dbo"."Contact"."Contact_RecID" > @15 AND "dbo"."Contact"."Contact_RecID" <= @hi AND (("dbo"."Contact"."Disable_Flag" = @16 and EXISTS (
     SELECT j."run_id" FROM "cw_maint"."journal" j INNER JOIN "cw_maint"."run" r ON r."run_id" = j."run_id"
-    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @5
-      AND j."new_value" = @6 AND r."mode" = @7 AND r."status" = @8
+    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @17
+      AND j."new_value" = @18 AND r."mode" = @19 AND r."status" = @20
       AND (r."journal_version" IS NULL OR (("dbo"."Contact"."Last_Update" = "j"."new_last_update" OR ("dbo"."Contact"."Last_Update" IS NULL AND "j"."new_last_update" IS NULL)) AND ("dbo"."Contact"."Last_Update_UTC" = "j"."new_last_update_utc" OR ("dbo"."Contact"."Last_Update_UTC" IS NULL AND "j"."new_last_update_utc" IS NULL)) AND ("dbo"."Contact"."Updated_By" = "j"."new_updated_by" OR ("dbo"."Contact"."Updated_By" IS NULL AND "j"."new_updated_by" IS NULL))))
       AND j."run_id" = (
         SELECT max(j2."run_id") FROM "cw_maint"."journal" j2 INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
-        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @9 AND r2."status" = @10)) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@11) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@12)))) and ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @13));
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @21 AND r2."status" = @22)) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@23) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@24)))) and ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @25));
+INSERT INTO "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value", "old_last_update", "old_last_update_utc", "old_updated_by", "new_last_update", "new_last_update_utc", "new_updated_by")
+SELECT @26, ch.id, @27, ch.old_value, @28, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
+FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id;
+SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
+  (SELECT COUNT(*) FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id WHERE c."Disable_Flag" = @29) AS holding, @hi AS last;;
 -- parameters:
---   1: false
---   2: "cw-maint"
---   3: 0
---   4: true
---   5: "Disable_Flag"
---   6: 1
---   7: "apply"
+--   1: 4000
+--   2: true
+--   3: "Disable_Flag"
+--   4: 1
+--   5: "apply"
+--   6: "succeeded"
+--   7: "Disable_Flag"
 --   8: "succeeded"
---   9: "Disable_Flag"
---   10: "succeeded"
---   11: 1
---   12: 1
+--   9: 1
+--   10: 1
+--   11: false
+--   12: -2147483648
 --   13: false
-
--- apply 3/3: count journaled rows now at the new value; must equal the journal count, else roll back
-select cast(count(*) as int) as "updated" from "cw_maint"."journal" as "j" where "j"."run_id" = @1 and exists (select "dbo"."Contact"."Contact_RecID" from "dbo"."Contact" where "dbo"."Contact"."Contact_RecID" = "j"."contact_recid" and "dbo"."Contact"."Disable_Flag" = @2);
--- parameters:
---   1: 0
---   2: false
+--   14: "cw-maint"
+--   15: -2147483648
+--   16: true
+--   17: "Disable_Flag"
+--   18: 1
+--   19: "apply"
+--   20: "succeeded"
+--   21: "Disable_Flag"
+--   22: "succeeded"
+--   23: 1
+--   24: 1
+--   25: false
+--   26: 0
+--   27: "Disable_Flag"
+--   28: 0
+--   29: false
 
 -- ==================== layout: many-to-many ====================
--- dry run and apply: counts (matched, changed)
-select cast(count(*) as int) as "matched", cast(sum(case when ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @1) then 1 else 0 end) as int) as "changed", (select cast(count(*) as int) as "n" from "dbo"."Contact" as "every") as "total" from "dbo"."Contact" where ("dbo"."Contact"."Disable_Flag" = @2 and EXISTS (
+-- dry run and apply: the counts (all contacts, matched, changed) and the first rows that would change, in one pass
+select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d" as "differs", "p"."id" as "Contact_RecID", "c"."First_Name", "c"."Last_Name", "co"."Company_ID", "p"."old_value" from (select cast(count(*) as int) as "total" from "dbo"."Contact" as "every") as "t" left join (select "m"."id", "m"."old_value", "m"."d", cast(count(*) over () as int) as "matched", cast(sum(m.d) over () as int) as "changed", cast(sum(m.di) over () as int) as "inactive" from (select "dbo"."Contact"."Contact_RecID" as "id", cast("dbo"."Contact"."Disable_Flag" as int) as "old_value", case when ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @1) then 1 else 0 end as "d", 0 as "di" from "dbo"."Contact" where ("dbo"."Contact"."Disable_Flag" = @2 and EXISTS (
     SELECT j."run_id" FROM "cw_maint"."journal" j INNER JOIN "cw_maint"."run" r ON r."run_id" = j."run_id"
     WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @3
       AND j."new_value" = @4 AND r."mode" = @5 AND r."status" = @6
       AND (r."journal_version" IS NULL OR (("dbo"."Contact"."Last_Update" = "j"."new_last_update" OR ("dbo"."Contact"."Last_Update" IS NULL AND "j"."new_last_update" IS NULL)) AND ("dbo"."Contact"."Last_Update_UTC" = "j"."new_last_update_utc" OR ("dbo"."Contact"."Last_Update_UTC" IS NULL AND "j"."new_last_update_utc" IS NULL)) AND ("dbo"."Contact"."Updated_By" = "j"."new_updated_by" OR ("dbo"."Contact"."Updated_By" IS NULL AND "j"."new_updated_by" IS NULL))))
       AND j."run_id" = (
         SELECT max(j2."run_id") FROM "cw_maint"."journal" j2 INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
-        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @7 AND r2."status" = @8)) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@9)) and "co"."Company_Status_RecID" in (@10))));
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @7 AND r2."status" = @8)) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@9)) and "co"."Company_Status_RecID" in (@10))))) as "m" order by "m"."d" desc, "m"."id" offset @11 rows fetch next @12 rows only) as "p" on 1 = 1 left join "dbo"."Contact" as "c" on "c"."Contact_RecID" = "p"."id" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "c"."Company_RecID" order by "p"."d" desc, "p"."id";
 -- parameters:
 --   1: false
 --   2: true
@@ -125,80 +109,64 @@ select cast(count(*) as int) as "matched", cast(sum(case when ("dbo"."Contact"."
 --   8: "succeeded"
 --   9: 1
 --   10: 1
-
--- dry run: preview of rows that would change
-select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Contact"."Last_Name", "co"."Company_ID", "co"."Company_Name", cast("dbo"."Contact"."Disable_Flag" as int) as "old_value" from "dbo"."Contact" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "dbo"."Contact"."Company_RecID" where (("dbo"."Contact"."Disable_Flag" = @1 and EXISTS (
-    SELECT j."run_id" FROM "cw_maint"."journal" j INNER JOIN "cw_maint"."run" r ON r."run_id" = j."run_id"
-    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @2
-      AND j."new_value" = @3 AND r."mode" = @4 AND r."status" = @5
-      AND (r."journal_version" IS NULL OR (("dbo"."Contact"."Last_Update" = "j"."new_last_update" OR ("dbo"."Contact"."Last_Update" IS NULL AND "j"."new_last_update" IS NULL)) AND ("dbo"."Contact"."Last_Update_UTC" = "j"."new_last_update_utc" OR ("dbo"."Contact"."Last_Update_UTC" IS NULL AND "j"."new_last_update_utc" IS NULL)) AND ("dbo"."Contact"."Updated_By" = "j"."new_updated_by" OR ("dbo"."Contact"."Updated_By" IS NULL AND "j"."new_updated_by" IS NULL))))
-      AND j."run_id" = (
-        SELECT max(j2."run_id") FROM "cw_maint"."journal" j2 INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
-        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @6 AND r2."status" = @7)) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@8)) and "co"."Company_Status_RecID" in (@9)))) and ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @10)) order by "dbo"."Contact"."Contact_RecID" offset @11 rows fetch next @12 rows only;
--- parameters:
---   1: true
---   2: "Disable_Flag"
---   3: 1
---   4: "apply"
---   5: "succeeded"
---   6: "Disable_Flag"
---   7: "succeeded"
---   8: 1
---   9: 1
---   10: false
 --   11: 0
 --   12: 20
 
--- apply, in one transaction, 1/3: journal before-values (run id from the run table)
-insert into "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value", "old_last_update", "old_last_update_utc", "old_updated_by") select cast(@1 as int) as "run_id", "dbo"."Contact"."Contact_RecID" as "contact_recid", cast(@2 as varchar(128)) as "column_name", cast("dbo"."Contact"."Disable_Flag" as int) as "old_value", cast(@3 as int) as "new_value", "dbo"."Contact"."Last_Update" as "old_last_update", "dbo"."Contact"."Last_Update_UTC" as "old_last_update_utc", "dbo"."Contact"."Updated_By" as "old_updated_by" from "dbo"."Contact" where (("dbo"."Contact"."Disable_Flag" = @4 and EXISTS (
+-- apply, in one transaction, each batch in one round trip: update up to 4000 rows after the last Contact_RecID (under SQL Server's 5,000-lock escalation) and journal their before-values (run id from the run table); repeated until a batch comes back short. The journaled rows must add up to the planned count, each holding the new value, else all is rolled back
+DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, "old_last_update" datetime2 NULL, "old_last_update_utc" datetime2 NULL, "old_updated_by" nvarchar(128) NULL);
+DECLARE @hi int, @picked int;
+SELECT @hi = MAX(t.id), @picked = COUNT(*) FROM (
+  SELECT TOP (@1) "dbo"."Contact"."Contact_RecID" AS id FROM "dbo"."Contact" WHERE (("dbo"."Contact"."Disable_Flag" = @2 and EXISTS (
     SELECT j."run_id" FROM "cw_maint"."journal" j INNER JOIN "cw_maint"."run" r ON r."run_id" = j."run_id"
-    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @5
-      AND j."new_value" = @6 AND r."mode" = @7 AND r."status" = @8
+    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @3
+      AND j."new_value" = @4 AND r."mode" = @5 AND r."status" = @6
       AND (r."journal_version" IS NULL OR (("dbo"."Contact"."Last_Update" = "j"."new_last_update" OR ("dbo"."Contact"."Last_Update" IS NULL AND "j"."new_last_update" IS NULL)) AND ("dbo"."Contact"."Last_Update_UTC" = "j"."new_last_update_utc" OR ("dbo"."Contact"."Last_Update_UTC" IS NULL AND "j"."new_last_update_utc" IS NULL)) AND ("dbo"."Contact"."Updated_By" = "j"."new_updated_by" OR ("dbo"."Contact"."Updated_By" IS NULL AND "j"."new_updated_by" IS NULL))))
       AND j."run_id" = (
         SELECT max(j2."run_id") FROM "cw_maint"."journal" j2 INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
-        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @9 AND r2."status" = @10)) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@11)) and "co"."Company_Status_RecID" in (@12)))) and ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @13));
--- parameters:
---   1: 0
---   2: "Disable_Flag"
---   3: 0
---   4: true
---   5: "Disable_Flag"
---   6: 1
---   7: "apply"
---   8: "succeeded"
---   9: "Disable_Flag"
---   10: "succeeded"
---   11: 1
---   12: 1
---   13: false
-
--- apply 2/3: update exactly the journaled rows (the audit columns are set only where the table has them)
-update "dbo"."Contact" set "Disable_Flag" = @1, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @2 where ("dbo"."Contact"."Contact_RecID" in (select "j"."contact_recid" from "cw_maint"."journal" as "j" where "j"."run_id" = @3) and ("dbo"."Contact"."Disable_Flag" = @4 and EXISTS (
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @7 AND r2."status" = @8)) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@9)) and "co"."Company_Status_RecID" in (@10)))) and ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @11)) AND "dbo"."Contact"."Contact_RecID" > @12 ORDER BY "dbo"."Contact"."Contact_RecID"
+) t;
+UPDATE "dbo"."Contact" SET "Disable_Flag" = @13, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @14
+OUTPUT deleted.Contact_RecID, deleted."Disable_Flag", deleted."Last_Update", deleted."Last_Update_UTC", deleted."Updated_By" INTO @changed
+WHERE "dbo"."Contact"."Contact_RecID" > @15 AND "dbo"."Contact"."Contact_RecID" <= @hi AND (("dbo"."Contact"."Disable_Flag" = @16 and EXISTS (
     SELECT j."run_id" FROM "cw_maint"."journal" j INNER JOIN "cw_maint"."run" r ON r."run_id" = j."run_id"
-    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @5
-      AND j."new_value" = @6 AND r."mode" = @7 AND r."status" = @8
+    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @17
+      AND j."new_value" = @18 AND r."mode" = @19 AND r."status" = @20
       AND (r."journal_version" IS NULL OR (("dbo"."Contact"."Last_Update" = "j"."new_last_update" OR ("dbo"."Contact"."Last_Update" IS NULL AND "j"."new_last_update" IS NULL)) AND ("dbo"."Contact"."Last_Update_UTC" = "j"."new_last_update_utc" OR ("dbo"."Contact"."Last_Update_UTC" IS NULL AND "j"."new_last_update_utc" IS NULL)) AND ("dbo"."Contact"."Updated_By" = "j"."new_updated_by" OR ("dbo"."Contact"."Updated_By" IS NULL AND "j"."new_updated_by" IS NULL))))
       AND j."run_id" = (
         SELECT max(j2."run_id") FROM "cw_maint"."journal" j2 INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
-        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @9 AND r2."status" = @10)) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@11)) and "co"."Company_Status_RecID" in (@12)))) and ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @13));
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @21 AND r2."status" = @22)) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@23)) and "co"."Company_Status_RecID" in (@24)))) and ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @25));
+INSERT INTO "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value", "old_last_update", "old_last_update_utc", "old_updated_by", "new_last_update", "new_last_update_utc", "new_updated_by")
+SELECT @26, ch.id, @27, ch.old_value, @28, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
+FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id;
+SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
+  (SELECT COUNT(*) FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id WHERE c."Disable_Flag" = @29) AS holding, @hi AS last;;
 -- parameters:
---   1: false
---   2: "cw-maint"
---   3: 0
---   4: true
---   5: "Disable_Flag"
---   6: 1
---   7: "apply"
+--   1: 4000
+--   2: true
+--   3: "Disable_Flag"
+--   4: 1
+--   5: "apply"
+--   6: "succeeded"
+--   7: "Disable_Flag"
 --   8: "succeeded"
---   9: "Disable_Flag"
---   10: "succeeded"
---   11: 1
---   12: 1
+--   9: 1
+--   10: 1
+--   11: false
+--   12: -2147483648
 --   13: false
-
--- apply 3/3: count journaled rows now at the new value; must equal the journal count, else roll back
-select cast(count(*) as int) as "updated" from "cw_maint"."journal" as "j" where "j"."run_id" = @1 and exists (select "dbo"."Contact"."Contact_RecID" from "dbo"."Contact" where "dbo"."Contact"."Contact_RecID" = "j"."contact_recid" and "dbo"."Contact"."Disable_Flag" = @2);
--- parameters:
---   1: 0
---   2: false
+--   14: "cw-maint"
+--   15: -2147483648
+--   16: true
+--   17: "Disable_Flag"
+--   18: 1
+--   19: "apply"
+--   20: "succeeded"
+--   21: "Disable_Flag"
+--   22: "succeeded"
+--   23: 1
+--   24: 1
+--   25: false
+--   26: 0
+--   27: "Disable_Flag"
+--   28: 0
+--   29: false

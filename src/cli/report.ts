@@ -5,7 +5,8 @@ import type { RunResult } from '../runner/run-job.js';
 import { textTable } from './text-table.js';
 
 /** The --json object: exactly these keys (cron wrappers and change tickets parse it). */
-export function jsonReport(result: RunResult): string {
+/** `statements`: SQL statements the process sent for the run (round trips, for a DBA watching the server). */
+export function jsonReport(result: RunResult, statements?: number): string {
   return JSON.stringify({
     job: result.job,
     mode: result.mode,
@@ -14,6 +15,7 @@ export function jsonReport(result: RunResult): string {
     changed: result.mode === 'apply' ? result.changed : result.plan.changed,
     unchanged: result.plan.unchanged,
     params: result.params,
+    ...(statements === undefined ? {} : { statements }),
   });
 }
 

@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
+import { DEFAULT_BATCH_SIZE } from '../db/adapters/journaled-batch.js';
 import { UsageError } from '../errors.js';
 import type { AnyJob } from '../runner/job-definition.js';
 import { DEFAULT_JOURNAL_SCHEMA, SCHEMA_NAME_PATTERN } from '../journal/tables.js';
@@ -70,6 +71,8 @@ const configSchema = z
     statementTimeoutSeconds: z.number().int().nonnegative().max(86_400).default(600),
     /** An apply chosen as a deadlock victim is rolled back and tried again this many times. */
     deadlockRetries: z.number().int().nonnegative().max(5).default(1),
+    /** Rows an apply updates per statement, all in one transaction: below 5,000, SQL Server's lock-escalation threshold, so ConnectWise is not blocked by a table lock. */
+    batchSize: z.number().int().min(1).max(1_000_000).default(DEFAULT_BATCH_SIZE),
     jobs: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
   })
   .strict();

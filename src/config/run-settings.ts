@@ -13,6 +13,7 @@ export function runSettingsFrom(config: ConfigFile, overrides: { [K in keyof Run
     lockTimeoutSeconds: config.lockTimeoutSeconds,
     statementTimeoutSeconds: config.statementTimeoutSeconds,
     deadlockRetries: config.deadlockRetries,
+    batchSize: config.batchSize,
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   };
 }

@@ -1,4 +1,4 @@
-import { Kysely, sql, type LogEvent } from 'kysely';
+import { Kysely, type LogEvent } from 'kysely';
 import { describeConnection, type ConnectionSpec } from '../config/connection-spec.js';
 import { ConnectionError } from '../errors.js';
 import { adapterFor, type EngineAdapter, type SessionLimits } from './adapters/index.js';
@@ -10,10 +10,12 @@ export interface DatabaseHandle {
   readonly spec: ConnectionSpec;
   /** user@host/database, safe for logs. */
   readonly label: string;
+  /** SQL statements sent so far through this handle (each is one round trip): `--json` reports it. */
+  readonly statementsSent: () => number;
 }
 
 /**
- * Opens a pool, proves it with one round trip (so a wrong password fails here with one clear
+ * Opens a pool, proves it by opening one session (so a wrong password fails here with one clear
  * line, not halfway through a job), runs `fn`, and always closes the pool.
  */
 export async function usingDatabase<T>(
@@ -40,19 +42,24 @@ export interface OpenOptions {
 export async function openDatabase(spec: ConnectionSpec, options: OpenOptions = {}): Promise<DatabaseHandle> {
   const adapter = adapterFor(spec.engine);
   const show = options.showSql;
+  let statements = 0;
   const db = new Kysely<Database>({
     dialect: await adapter.createDialect(spec, options.poolSize ?? 4, options.limits),
-    ...(show ? { log: (event: LogEvent) => show(formatQuery(event)) } : {}),
+    log: (event: LogEvent) => {
+      statements++;
+      show?.(formatQuery(event));
+    },
   });
   const label = describeConnection(spec);
   try {
-    await sql`SELECT 1 AS ok`.execute(db);
+    // Connects (and logs in) without a statement: the first real statement then has a session ready.
+    await db.connection().execute(async () => undefined);
   } catch (error) {
     await db.destroy().catch(() => undefined);
     const reason = adapter.describeConnectError(error) ?? adapter.describeStatementError(error);
     throw new ConnectionError(`Cannot connect to ${label}: ${reason}`, [], { cause: error });
   }
-  return { db, adapter, spec, label };
+  return { db, adapter, spec, label, statementsSent: () => statements };
 }
 
 function formatQuery(event: LogEvent): string {

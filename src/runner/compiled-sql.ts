@@ -5,6 +5,7 @@ import type { Database } from '../db/schema.js';
 import { AUDIT_COLUMNS } from '../db/schema.js';
 import { DEFAULT_JOURNAL_SCHEMA } from '../journal/tables.js';
 import type { AnyJob } from './job-definition.js';
+import { DEFAULT_BATCH_SIZE } from '../db/adapters/journaled-batch.js';
 import { compileJobStatements, formatStatement } from './statements.js';
 
 /**
@@ -32,11 +33,11 @@ export function renderCompiledSql(job: AnyJob, params: Record<string, unknown> =
     });
     parts.push(
       `-- ==================== layout: ${layout} ====================`,
-      formatStatement('dry run and apply: counts (matched, changed)', s.count),
-      formatStatement('dry run: preview of rows that would change', s.preview),
-      formatStatement('apply, in one transaction, 1/3: journal before-values (run id from the run table)', s.journal),
-      formatStatement('apply 2/3: update exactly the journaled rows (the audit columns are set only where the table has them)', s.update),
-      formatStatement('apply 3/3: count journaled rows now at the new value; must equal the journal count, else roll back', s.verify),
+      formatStatement('dry run and apply: the counts (all contacts, matched, changed) and the first rows that would change, in one pass', s.plan),
+      formatStatement(
+        `apply, in one transaction, each batch in one round trip: update up to ${DEFAULT_BATCH_SIZE} rows after the last Contact_RecID (under SQL Server's 5,000-lock escalation) and journal their before-values (run id from the run table); repeated until a batch comes back short. The journaled rows must add up to the planned count, each holding the new value, else all is rolled back`,
+        s.batch,
+      ),
     );
   }
   return `${parts.join('\n').trimEnd()}\n`;

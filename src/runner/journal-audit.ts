@@ -17,11 +17,9 @@ const AUDIT = Object.keys(JOURNAL_COLUMN) as AuditColumn[];
 
 export const JOURNAL_AUDIT_BEFORE = AUDIT.map((c) => JOURNAL_COLUMN[c].before) as Array<'old_last_update' | 'old_last_update_utc' | 'old_updated_by'>;
 
-/** SELECT-list items: each audit column's value now (NULL where the table does not have it). */
-export function auditBefore(present: readonly string[]) {
-  return AUDIT.map((column) =>
-    (present.includes(column) ? sql.ref(`dbo.Contact.${column}`) : sql`NULL`).as(JOURNAL_COLUMN[column].before),
-  );
+/** Every audit column's journal columns, and whether dbo.Contact has it (an apply's batches fill them). */
+export function journalAuditColumns(present: readonly string[]) {
+  return AUDIT.map((column) => ({ column, ...JOURNAL_COLUMN[column], present: present.includes(column) }));
 }
 
 /** Copies the audit columns as they now stand into this run's journal rows (one statement). */

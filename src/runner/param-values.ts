@@ -13,28 +13,39 @@ const NEAREST = 5;
  * WHERE. The error lists the valid RecIDs, or the nearest Company_IDs (ignoring case).
  */
 export async function checkParamValues(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>): Promise<void> {
-  const problems: string[] = [];
-  for (const [key, spec] of Object.entries(job.params)) {
+  const wanted = Object.entries(job.params).flatMap(([key, spec]) => {
     const check = spec.mustExistIn;
     const value = params[key];
-    if (!check || value === undefined) continue;
-    const wanted = (Array.isArray(value) ? value : [value]) as Array<string | number>;
-    const problem = await missingValues(db, key, check, wanted);
-    if (problem) problems.push(problem);
+    if (!check || value === undefined) return [];
+    return ((Array.isArray(value) ? value : [value]) as Array<string | number>).map((v) => ({ key, check, value: v }));
+  });
+  if (!wanted.length) return;
+  // Every value in one statement (one round trip); the error path then reads what is valid.
+  const found = await matchCounts(db, wanted);
+  const problems: string[] = [];
+  for (const key of new Set(wanted.map((w) => w.key))) {
+    const absent = wanted.filter((w, i) => w.key === key && !found[i]);
+    if (absent.length) problems.push(await describeMissing(db, key, absent[0]!.check, absent.map((w) => w.value)));
   }
   if (problems.length) throw new UsageError('Configured values do not exist in this database (nothing was changed):', problems);
 }
 
-async function missingValues(db: Kysely<any>, key: string, check: ExistenceCheck, wanted: Array<string | number>): Promise<string | undefined> {
-  const absent: Array<string | number> = [];
-  if (check.kind === 'recid') {
-    const found = await db.selectFrom(check.table).select(sql.ref(check.column).as('value')).where(sql.ref(check.column), 'in', wanted).execute();
-    absent.push(...wanted.filter((w) => !found.some((r: { value: unknown }) => Number(r.value) === Number(w))));
-  } else {
-    // Text: the server decides what matches (its collation), exactly as in the job's WHERE.
-    for (const value of wanted) if (!(await countMatches(db, check, value))) absent.push(value);
-  }
-  if (!absent.length) return undefined;
+/**
+ * How many rows hold each wanted value, compared by the server (text under its collation, exactly
+ * as in the job's WHERE).
+ */
+async function matchCounts(db: Kysely<Database>, wanted: Array<{ check: ExistenceCheck; value: string | number }>): Promise<number[]> {
+  const each = wanted.map(
+    ({ check, value }, i) =>
+      sql`SELECT cast(${i} as int) AS i, (SELECT count(*) FROM ${sql.table(check.table)} WHERE ${sql.ref(check.column)} = ${value}) AS n`,
+  );
+  const { rows } = await sql<{ i: number; n: number }>`${sql.join(each, sql` UNION ALL `)}`.execute(db);
+  const counts = wanted.map(() => 0);
+  for (const row of rows) counts[Number(row.i)] = Number(row.n);
+  return counts;
+}
+
+async function describeMissing(db: Kysely<any>, key: string, check: ExistenceCheck, absent: Array<string | number>): Promise<string> {
   const rows = (await db
     .selectFrom(check.table)
     .select([sql.ref(check.column).as('value'), sql.ref(check.label).as('label')])
@@ -51,11 +62,6 @@ async function missingValues(db: Kysely<any>, key: string, check: ExistenceCheck
       return `${key}: "${w}" not found in ${table}.${check.column}. Nearest: ${nearest.join(', ') || '(table is empty)'}`;
     })
     .join('; ');
-}
-
-async function countMatches(db: Kysely<any>, check: ExistenceCheck, value: string | number): Promise<number> {
-  const row = await db.selectFrom(check.table).select(sql<number>`count(*)`.as('n')).where(sql.ref(check.column), '=', value).executeTakeFirst();
-  return Number(row?.n ?? 0);
 }
 
 /** The `count` rows whose value is closest to `wanted` by edit distance, ignoring case. */

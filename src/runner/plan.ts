@@ -27,7 +27,11 @@ export interface Plan {
   preview: PreviewRow[];
 }
 
-/** Counts are computed by the server; only the preview rows ever reach Node. */
+/**
+ * One statement, one pass over the targeted rows: the counts and the first PREVIEW_ROWS rows that
+ * would change (window functions over the job's WHERE, so no second search and no walk of the
+ * primary key for a filter that matches few rows). Only those rows ever reach Node.
+ */
 export async function buildPlan(
   db: Kysely<Database>,
   job: AnyJob,
@@ -35,39 +39,68 @@ export async function buildPlan(
   change: Change,
   context: TargetContext,
 ): Promise<Plan> {
-  const counts = await countQuery(db, job, params, change, context).executeTakeFirstOrThrow();
-  // Nothing to change (the steady state): no preview query at all.
-  const rows = Number(counts.changed ?? 0) > 0 ? await previewQuery(db, job, params, change, context).execute() : [];
-  const matched = Number(counts.matched);
-  const changed = Number(counts.changed ?? 0);
+  const rows = await planQuery(db, job, params, change, context).execute();
+  const first = rows[0]!;
+  const matched = Number(first.matched ?? 0);
+  const changed = Number(first.changed ?? 0);
   return {
     matched,
     changed,
     unchanged: matched - changed,
-    totalContacts: Number(counts.total),
-    inactiveContacts: job.reportsInactiveContacts ? Number(counts.inactive ?? 0) : null,
-    preview: rows.map((r) => ({
-      contactRecId: Number(r.Contact_RecID),
-      name: [r.First_Name, r.Last_Name].filter(Boolean).join(' '),
-      companyId: r.Company_ID,
-      oldValue: r.old_value === null ? null : Number(r.old_value),
-      newValue: change.journalValue,
-    })),
+    totalContacts: Number(first.total),
+    inactiveContacts: job.reportsInactiveContacts ? Number(first.inactive ?? 0) : null,
+    preview: rows
+      .filter((r) => Number(r.differs) === 1)
+      .map((r) => ({
+        contactRecId: Number(r.Contact_RecID),
+        name: [r.First_Name, r.Last_Name].filter(Boolean).join(' '),
+        companyId: r.Company_ID,
+        oldValue: r.old_value === null ? null : Number(r.old_value),
+        newValue: change.journalValue,
+      })),
   };
 }
 
-export function countQuery(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext) {
-  return db
+/**
+ * The plan in one statement: the count of every contact (for maxPercent), LEFT JOINed to the
+ * targeted rows ranked those that would change first, lowest Contact_RecID first, each carrying
+ * the counts over all of them. Rows that would not change only fill up the preview and are dropped.
+ */
+export function planQuery(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext) {
+  const targeted = db
     .selectFrom('dbo.Contact')
     .where((eb) => job.target(eb, params, context))
     .select((eb) => [
-      sql<number>`cast(count(*) as int)`.as('matched'),
-      sql<number | null>`cast(sum(${eb.case().when(differs(eb, change)).then(1).else(0).end()}) as int)`.as('changed'),
-      eb.selectFrom('dbo.Contact as every').select(sql<number>`cast(count(*) as int)`.as('n')).as('total'),
-      ...(job.reportsInactiveContacts
-        ? [sql<number | null>`cast(sum(${eb.case().when(eb.and([differs(eb, change), eb('dbo.Contact.Inactive_Flag', '=', true)])).then(1).else(0).end()}) as int)`.as('inactive')]
-        : []),
+      'dbo.Contact.Contact_RecID as id',
+      columnAsInt(change).as('old_value'),
+      eb.case().when(differs(eb, change)).then(1).else(0).end().as('d'),
+      job.reportsInactiveContacts
+        ? eb.case().when(eb.and([differs(eb, change), eb('dbo.Contact.Inactive_Flag', '=', true)])).then(1).else(0).end().as('di')
+        : sql<number>`0`.as('di'),
     ]);
+  const ranked = db
+    .selectFrom(targeted.as('m'))
+    .select([
+      'm.id',
+      'm.old_value',
+      'm.d',
+      sql<number>`cast(count(*) over () as int)`.as('matched'),
+      sql<number>`cast(sum(m.d) over () as int)`.as('changed'),
+      sql<number>`cast(sum(m.di) over () as int)`.as('inactive'),
+    ])
+    .orderBy('m.d', 'desc')
+    .orderBy('m.id')
+    .offset(0)
+    .fetch(PREVIEW_ROWS);
+  const every = db.selectFrom('dbo.Contact as every').select(sql<number>`cast(count(*) as int)`.as('total'));
+  return db
+    .selectFrom(every.as('t'))
+    .leftJoin(ranked.as('p'), (join) => join.on(sql<boolean>`1 = 1`))
+    .leftJoin('dbo.Contact as c', 'c.Contact_RecID', 'p.id')
+    .leftJoin('dbo.Company as co', 'co.Company_RecID', 'c.Company_RecID')
+    .select(['t.total', 'p.matched', 'p.changed', 'p.inactive', 'p.d as differs', 'p.id as Contact_RecID', 'c.First_Name', 'c.Last_Name', 'co.Company_ID', 'p.old_value'])
+    .orderBy('p.d', 'desc')
+    .orderBy('p.id');
 }
 
 /** Every row an apply would change, with the contact's names and company, lowest Contact_RecID first (the preview and --report). */
@@ -85,8 +118,4 @@ export function changingRowsQuery(db: Kysely<Database>, job: AnyJob, params: Rec
       columnAsInt(change).as('old_value'),
     ])
     .orderBy('dbo.Contact.Contact_RecID');
-}
-
-export function previewQuery(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext) {
-  return changingRowsQuery(db, job, params, change, context).offset(0).fetch(PREVIEW_ROWS);
 }

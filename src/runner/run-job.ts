@@ -30,6 +30,8 @@ export interface RunSettings {
   lockTimeoutSeconds: number;
   statementTimeoutSeconds: number;
   deadlockRetries: number;
+  /** Rows per batch of an apply (default DEFAULT_BATCH_SIZE). */
+  batchSize?: number;
   /** A change-ticket reference recorded on the run. */
   ticket?: string;
 }
@@ -180,6 +182,7 @@ async function runLogged(handle: DatabaseHandle, request: RunRequest, log: Logge
         journalSchema: settings.journalSchema,
         auditColumns: report.schema.auditColumns,
         updatedBy: settings.updatedBy,
+        batchSize: settings.batchSize,
         expectedChanges: plan.changed,
         afterJournal: request.hooks?.afterJournal,
         signal: request.signal,

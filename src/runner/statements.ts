@@ -1,17 +1,17 @@
 import type { CompiledQuery, Kysely } from 'kysely';
 import type { EngineAdapter } from '../db/adapters/index.js';
 import type { Database } from '../db/schema.js';
-import { journalInsertQuery, updateQuery, verifyQuery } from './apply.js';
+import { BEFORE_FIRST_RECID, DEFAULT_BATCH_SIZE } from '../db/adapters/journaled-batch.js';
+import { journaledBatchStatement } from './apply.js';
 import { changeFor } from './change.js';
 import type { AnyJob, TargetContext } from './job-definition.js';
-import { countQuery, previewQuery } from './plan.js';
+import { planQuery } from './plan.js';
 
 export interface JobStatements {
-  count: CompiledQuery;
-  preview: CompiledQuery;
-  journal: CompiledQuery;
-  update: CompiledQuery;
-  verify: CompiledQuery;
+  /** The counts and the preview, in one statement. */
+  plan: CompiledQuery;
+  /** One batch of the apply: update and journal (repeated from the last Contact_RecID until a batch comes back short). */
+  batch: CompiledQuery;
 }
 
 /**
@@ -29,11 +29,8 @@ export function compileJobStatements(
   const change = changeFor(job, params);
   const input = { job, params, change, context, runId: 0, ...settings };
   return {
-    count: countQuery(db, job, params, change, context).compile(),
-    preview: previewQuery(db, job, params, change, context).compile(),
-    journal: journalInsertQuery(db, input).compile(),
-    update: updateQuery(db, adapter, input).compile(),
-    verify: verifyQuery(db, input).compile(),
+    plan: planQuery(db, job, params, change, context).compile(),
+    batch: journaledBatchStatement(adapter, input, BEFORE_FIRST_RECID, DEFAULT_BATCH_SIZE).compile(db),
   };
 }
 

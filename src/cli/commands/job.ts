@@ -88,7 +88,7 @@ async function runJobCommand(job: AnyJob, options: JobOptions, flags: FlagValues
         confirm: mode === 'apply' && !options.yes ? (plan) => askToApply(job, plan, handle.label, io) : undefined,
         report,
       });
-      io.stdout.write(`${options.json ? jsonReport(result) : textReport(job, result, handle.label)}\n`);
+      io.stdout.write(`${options.json ? jsonReport(result, handle.statementsSent()) : textReport(job, result, handle.label)}\n`);
       if (result.refusal) io.stderr.write(`${[`cw-maint: ${result.refusal.message}`, ...result.refusal.problems.map((p) => `  - ${p}`)].join('\n')}\n`);
       return exitCodeOf(result);
     },

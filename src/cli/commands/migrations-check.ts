@@ -14,20 +14,21 @@ export function migrationsCheckCommand(deps: CliDeps): Command {
     .action(async (options: CommonOptions & { json?: boolean }) => {
       const ctx = cliContext(options, deps);
       const schema = ctx.loaded.config.journalSchema;
-      const { report, label } = await usingDatabase(ctx.connection(), async (handle) => ({
+      const { report, label, rcsi } = await usingDatabase(ctx.connection(), async (handle) => ({
         report: await preflight(handle, deps.jobs, schema),
         label: handle.label,
+        rcsi: await handle.adapter.readCommittedSnapshot(handle.db),
       }));
       const problems = [...new Set(deps.jobs.flatMap((job) => reasonsNotToRun(report, job.name, 'apply')))];
       const { io } = deps;
       io.stdout.write(
-        `${options.json ? JSON.stringify({ target: label, ...report.schema, migrations: report.migrations, ok: problems.length === 0 }) : textReport(report, label, schema, problems)}\n`,
+        `${options.json ? JSON.stringify({ target: label, ...report.schema, migrations: report.migrations, readCommittedSnapshot: rcsi, ok: problems.length === 0 }) : textReport(report, label, schema, problems, rcsi)}\n`,
       );
       if (problems.length) throw new SchemaCheckError('Some jobs cannot apply against this database:', problems);
     });
 }
 
-function textReport(report: PreflightReport, label: string, journalSchema: string, problems: string[]): string {
+function textReport(report: PreflightReport, label: string, journalSchema: string, problems: string[], rcsi: boolean): string {
   const { schema, migrations } = report;
   const lines = [`Schema check of ${label}`];
   lines.push(schema.layout ? `Layout: ${schema.layout} (${schema.layoutDescription})` : 'Layout: UNKNOWN');
@@ -45,6 +46,12 @@ function textReport(report: PreflightReport, label: string, journalSchema: strin
       ? `${migrations.pending.length} pending migration(s); applies are blocked until \`npm run migrate\` (dry runs work)`
       : 'at the latest migration';
   lines.push(`cw-maint schema "${journalSchema}": ${own}.`);
+  // Under locking READ COMMITTED, ConnectWise's readers of a row wait for the apply's commit.
+  lines.push(
+    rcsi
+      ? 'Readers see row versions (READ_COMMITTED_SNAPSHOT on, or PostgreSQL): ConnectWise reads do not wait for an apply.'
+      : 'READ_COMMITTED_SNAPSHOT is off: ConnectWise sessions reading a row an apply has changed wait until it commits.',
+  );
   lines.push(problems.length ? 'Applies are blocked (below).' : 'All jobs can run.');
   return lines.join('\n');
 }

@@ -8,6 +8,7 @@ import type {
 } from 'kysely';
 import type { ConnectionSpec } from '../../config/connection-spec.js';
 import type { RunTable } from '../schema.js';
+import type { JournaledBatch, JournaledBatchStatement } from './journaled-batch.js';
 
 /** A column type as Kysely's schema builder takes it ('integer', sql`bit`, ...). */
 export type DataTypeExpression = Parameters<CreateTableBuilder<string, never>['addColumn']>[1];
@@ -56,6 +57,21 @@ export interface EngineAdapter {
   renameTable(db: Kysely<any>, schema: string, from: string, to: string): Promise<void>;
   /** Makes an integer column an identity (auto-number) column. */
   identity(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
+
+  /**
+   * SQL Server escalates one statement's 5,000th row lock on a table to a table lock, which would
+   * block ConnectWise for the rest of the apply; an apply there updates in batches. PostgreSQL never
+   * escalates, so its apply is one statement (batches would only repeat the search).
+   */
+  readonly escalatesRowLocks: boolean;
+  /**
+   * Whether reads under READ COMMITTED see row versions instead of waiting on writers' locks
+   * (SQL Server's READ_COMMITTED_SNAPSHOT database option; PostgreSQL always does: true).
+   * Reported by migrations-check; an apply never uses SNAPSHOT isolation either way.
+   */
+  readCommittedSnapshot(db: Kysely<any>): Promise<boolean>;
+  /** One batch of an apply: update and journal up to `batch.size` rows in one round trip. */
+  journaledBatch(batch: JournaledBatch): JournaledBatchStatement;
 
   /** Inserts a run row and returns its generated run_id (OUTPUT on SQL Server, RETURNING on PostgreSQL). */
   insertRunReturningId(db: Kysely<any>, runTable: string, values: Insertable<RunTable>): Promise<number>;

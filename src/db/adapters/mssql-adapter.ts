@@ -8,6 +8,7 @@ import {
 import type * as TediousTypes from 'tedious';
 import type { ConnectionSpec } from '../../config/connection-spec.js';
 import type { RunTable } from '../schema.js';
+import { mssqlJournaledBatch } from './mssql-journaled-batch.js';
 import type { EngineAdapter, LockOutcome, SessionLimits } from './engine-adapter.js';
 
 /** sp_getapplock return codes (documented by Microsoft): >= 0 granted, -1 timeout, -2 cancelled, -3 deadlock, -999 bad call. */
@@ -82,6 +83,12 @@ export const mssqlAdapter: EngineAdapter = {
     createQueryCompiler: () => new MssqlQueryCompiler(),
   }),
 
+  escalatesRowLocks: true,
+  async readCommittedSnapshot(db) {
+    const { rows } = await sql<{ on: boolean | number | null }>`SELECT is_read_committed_snapshot_on AS ${sql.ref('on')} FROM sys.databases WHERE database_id = DB_ID()`.execute(db);
+    return Boolean(rows[0]?.on);
+  },
+  journaledBatch: mssqlJournaledBatch,
   localNow: () => sql<Date>`GETDATE()`,
   utcNow: () => sql<Date>`GETUTCDATE()`,
 

@@ -7,6 +7,7 @@ import {
   sql, type ColumnDefinitionBuilder, type Insertable, type Kysely } from 'kysely';
 import type { ConnectionSpec } from '../../config/connection-spec.js';
 import type { RunTable } from '../schema.js';
+import { postgresJournaledBatch } from './postgres-journaled-batch.js';
 import type { EngineAdapter, LockOutcome, SessionLimits } from './engine-adapter.js';
 
 /** First key of every cw-maint advisory lock ('cwmt'), so our locks never collide with another app's. */
@@ -76,6 +77,10 @@ export const postgresAdapter: EngineAdapter = {
     createQueryCompiler: () => new PostgresQueryCompiler(),
   }),
 
+  escalatesRowLocks: false,
+  // MVCC: a reader never waits on a writer at READ COMMITTED.
+  readCommittedSnapshot: async () => true,
+  journaledBatch: postgresJournaledBatch,
   localNow: () => sql<Date>`localtimestamp`,
   utcNow: () => sql<Date>`(now() at time zone 'utc')`,
 

@@ -1,0 +1,47 @@
+import type { Expression, RawBuilder, SqlBool } from 'kysely';
+
+/**
+ * One batch of an apply, as the runner hands it to an engine: update at most `size` rows of
+ * dbo.Contact that match `where`, after Contact_RecID `after`, lowest first, and journal each
+ * one's before-values (and its audit columns right after) in the same round trip. Each engine
+ * writes it as one statement or one batch (see its adapter).
+ */
+export interface JournaledBatch {
+  /** The job's target and "the value differs", on dbo.Contact. */
+  where: Expression<SqlBool>;
+  /** The SET list: the job's column and the audit columns, as column name and value (a value or an expression). */
+  set: ReadonlyArray<readonly [column: string, value: unknown]>;
+  /** The job's column (Disable_Flag, Portal_Security_Level): journaled as an int. */
+  column: string;
+  /** Its new value, as bound to the driver (a number, or a boolean for flags). */
+  value: number | boolean;
+  /** The new value as the journal stores it. */
+  journalValue: number;
+  /** Every audit column the journal has room for, with whether dbo.Contact has it. */
+  audit: ReadonlyArray<{ column: string; before: string; after: string; present: boolean }>;
+  journalTable: string;
+  runId: number;
+  /** The last Contact_RecID of the previous batch (the first batch: the lowest int). */
+  after: number;
+  /** null: every row in one statement (an engine that never escalates row locks). */
+  size: number | null;
+}
+
+export interface JournaledBatchResult {
+  /** Rows the batch selected (fewer than `size`: this was the last batch). */
+  picked: number;
+  /** Rows updated and journaled. */
+  written: number;
+  /** Of those, rows that hold the new value right after the update (a trigger may have undone it). */
+  holding: number;
+  /** The highest Contact_RecID picked, where the next batch starts; null when none. */
+  last: number | null;
+}
+
+export type JournaledBatchStatement = RawBuilder<JournaledBatchResult>;
+
+/** Below every Contact_RecID. */
+export const BEFORE_FIRST_RECID = -2147483648;
+
+/** Rows per batch: below the 5,000 row locks at which SQL Server escalates to a table lock. */
+export const DEFAULT_BATCH_SIZE = 4000;
