@@ -16,6 +16,13 @@ export async function inTransaction<T>(db: Kysely<Database>, fn: (trx: Transacti
     await trx.rollback().execute().catch(() => undefined);
     throw error;
   }
-  await trx.commit().execute();
+  try {
+    await trx.commit().execute();
+  } catch (error) {
+    // A failed COMMIT (a connection killed just before it) leaves Kysely's connection checked out;
+    // the rollback releases it, or the pool could never be closed.
+    await trx.rollback().execute().catch(() => undefined);
+    throw error;
+  }
   return result;
 }
