@@ -13,6 +13,7 @@ import { benchContext, RSS_TARGET_MB, type BenchContext } from './bench/context.
 import { seedSize, shapeRate } from './bench/data.js';
 import { BenchDatabases, probeEngine } from './bench/engine.js';
 import { markdownSection, regenerateResults, textReport, type BenchReport, type ResultRow } from './bench/results.js';
+import { measureBreakdown } from './bench/scenario-breakdown.js';
 import { measureDryRun } from './bench/scenario-dry-run.js';
 import { measureReportRss, measureStartup, rssRow } from './bench/scenario-process.js';
 import { measureWrites } from './bench/scenario-writes.js';
@@ -35,6 +36,7 @@ async function measureAll(ctx: BenchContext): Promise<ResultRow[]> {
       ctx.progress(`rate ${rate}: ${shaped.matched} matched, ${shaped.toChange} to change`);
       const writes = await measureWrites(ctx, size, shaped, rate, script);
       rows.push(...writes.rows, await measureDryRun(ctx, size, shaped, rate, script));
+      if (options.breakdown) await measureBreakdown(ctx, size, shaped, rate);
       peakRssKB = Math.max(peakRssKB, writes.peakRssKB);
     }
     rows.push(rssRow(size.totalContacts, peakRssKB, RSS_TARGET_MB));

@@ -15,6 +15,8 @@ export interface BenchOptions {
   json: string | undefined;
   out: string;
   reportRss: boolean;
+  /** One extra job run per write scenario with --show-sql: the slowest statements, in the notes. */
+  breakdown: boolean;
   /** The apply's batch size the round-trip target allows for (config key batchSize). */
   batchSize: number;
   verbose: boolean;
@@ -57,13 +59,14 @@ export function parseBenchArgs(argv: string[], env: Record<string, string | unde
     .option('--json <file>', 'also write the results as JSON')
     .option('--out <file>', 'the Markdown results file (its ## Findings section is kept)', 'bench/RESULTS.md')
     .option('--report-rss', 'also measure the peak RSS of `plan --report FILE.csv` per size (slow)', false)
+    .option('--breakdown', 'one extra job run per write scenario with --show-sql; its slowest statements go into the notes', false)
     .option('--batch-size <n>', 'batch size the round-trip target allows for (config batchSize)', whole(1), 4000)
     .option('--verbose', 'stack traces on errors', false)
     .allowExcessArguments(false)
     .exitOverride()
     .configureOutput({ writeErr, outputError: (text, write) => write(text.split('\n')[0] + '\n') });
   program.parse(argv, { from: 'user' });
-  const o = program.opts<{ contacts: number[]; changeRate: number[]; url?: string; reps: number; json?: string; out: string; reportRss: boolean; batchSize: number; verbose: boolean }>();
+  const o = program.opts<{ contacts: number[]; changeRate: number[]; url?: string; reps: number; json?: string; out: string; reportRss: boolean; breakdown: boolean; batchSize: number; verbose: boolean }>();
   const [url, urlSource] = o.url
     ? [o.url, '--url']
     : env.BENCH_URL
@@ -80,6 +83,7 @@ export function parseBenchArgs(argv: string[], env: Record<string, string | unde
     json: o.json,
     out: o.out,
     reportRss: o.reportRss,
+    breakdown: o.breakdown,
     batchSize: o.batchSize,
     verbose: o.verbose,
   };

@@ -11,6 +11,7 @@ export interface ChildRun {
   ms: number;
   rssKB: number;
   stdout: string;
+  stderr: string;
 }
 
 /** `node [--import max-rss.mjs] ...args`; a non-zero exit or a missing RSS line is an error. */
@@ -33,7 +34,7 @@ export function runNode(args: string[], env: Record<string, string> = {}): Promi
       running.delete(child);
       const rss = /maxRSS_KB=(\d+)/.exec(stderr);
       if (code !== 0 || !rss) reject(new Error(`node ${args.join(' ')} exited ${code}: ${stderr.replace(/\s*maxRSS_KB=\d+\s*/, ' ').trim().slice(0, 500)}`));
-      else resolve({ ms, rssKB: Number(rss[1]), stdout });
+      else resolve({ ms, rssKB: Number(rss[1]), stdout, stderr });
     });
   });
 }

@@ -12,6 +12,8 @@ export interface BenchEngine extends TestEngine {
   /** The heading of its RESULTS.md section. */
   heading: 'PostgreSQL' | 'Babelfish' | 'SQL Server';
   version: string;
+  /** PostgreSQL 15 or later: CREATE DATABASE … STRATEGY = FILE_COPY. */
+  fileCopy: boolean;
 }
 
 export async function probeEngine(url: string, source: string): Promise<BenchEngine> {
@@ -23,7 +25,8 @@ export async function probeEngine(url: string, source: string): Promise<BenchEng
     const version = (rows[0]?.v ?? '').split('\n')[0]!.replace(/ on \S+-linux.*$/, '').trim();
     const flavor = spec.engine === 'postgres' ? 'postgres' : /babelfish/i.test(version) ? 'babelfish' : 'sqlserver';
     const heading = flavor === 'postgres' ? 'PostgreSQL' : flavor === 'babelfish' ? 'Babelfish' : 'SQL Server';
-    return { name: heading, engine: spec.engine, adminUrl: url, flavor, heading, version };
+    const fileCopy = flavor === 'postgres' && Number(/PostgreSQL (\d+)/.exec(version)?.[1] ?? 0) >= 15;
+    return { name: heading, engine: spec.engine, adminUrl: url, flavor, heading, version, fileCopy };
   } finally {
     await handle.db.destroy();
   }
@@ -58,7 +61,10 @@ export class BenchDatabases {
   async create(name: string, template?: string): Promise<void> {
     this.live.add(name);
     await this.admin(async (db) => {
-      const create = template ? sql`CREATE DATABASE ${sql.id(name)} TEMPLATE ${sql.id(template)}` : sql`CREATE DATABASE ${sql.id(name)}`;
+      // FILE_COPY (PostgreSQL 15+): no WAL for the copied data, and a checkpoint before and after,
+      // so a copy leaves no write-back behind to land in the next timed run.
+      const strategy = this.engine.fileCopy ? sql` STRATEGY = FILE_COPY` : sql``;
+      const create = template ? sql`CREATE DATABASE ${sql.id(name)} TEMPLATE ${sql.id(template)}${strategy}` : sql`CREATE DATABASE ${sql.id(name)}`;
       await retried(() => create.execute(db));
     });
   }

@@ -2,6 +2,7 @@ import { CommanderError } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { LOCAL_POSTGRES, parseBenchArgs } from '../../scripts/bench/args.js';
 import { FINDINGS_HEADING, markdownSection, median, regenerateResults, type BenchReport } from '../../scripts/bench/results.js';
+import { parseShowSql, summarize } from '../../scripts/bench/scenario-breakdown.js';
 import { roundTrips } from '../../scripts/bench/scenario-writes.js';
 import { deriveFromUpdate, rowsToChange, scriptSql } from '../../scripts/bench/script-sql.js';
 
@@ -113,5 +114,17 @@ describe('npm run bench: results', () => {
     expect(roundTrips([{ statements: null }], 10_000, 4000)).toBe('n/a (allowed 15)');
     expect(roundTrips([{ statements: 9 }, { statements: 15 }], 10_000, 4000)).toBe('15 of ≤ 15: yes');
     expect(roundTrips([{ statements: 14 }], 0, 4000)).toBe('14 of ≤ 12: NO');
+  });
+});
+
+describe('npm run bench: --breakdown', () => {
+  it('reads the statements and durations of --show-sql output, parameters left out', () => {
+    const text = 'SELECT 1 AS ok;\n-- (1.5 ms)\nupdate "dbo"."Contact"\n  set x = $1;\n--   1: true\n-- FAILED: boom\n-- (20 ms)\n';
+    const statements = parseShowSql(text);
+    expect(statements).toEqual([
+      { sql: 'SELECT 1 AS ok;', ms: 1.5 },
+      { sql: 'update "dbo"."Contact" set x = $1;', ms: 20 },
+    ]);
+    expect(summarize(statements, 1)).toBe('2 statements through Kysely, 22 ms in all; slowest: 20 ms `update "dbo"."Contact" set x = $1;`');
   });
 });
