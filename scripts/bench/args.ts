@@ -60,7 +60,7 @@ export function parseBenchArgs(argv: string[], env: Record<string, string | unde
     .option('--out <file>', 'the Markdown results file (its ## Findings section is kept)', 'bench/RESULTS.md')
     .option('--report-rss', 'also measure the peak RSS of `plan --report FILE.csv` per size (slow)', false)
     .option('--breakdown', 'one extra job run per write scenario with --show-sql; its slowest statements go into the notes', false)
-    .option('--batch-size <n>', 'batch size the round-trip target allows for (config batchSize)', whole(1), 4000)
+    .option('--batch-size <n>', 'rows per batch of the apply (config batchSize): passed to the job, and what the round-trip target allows for', whole(1), 4000)
     .option('--verbose', 'stack traces on errors', false)
     .allowExcessArguments(false)
     .exitOverride()

@@ -29,7 +29,7 @@ export function benchContext(engine: BenchEngine, dbs: BenchDatabases, options: 
   const config = join(dir, 'config.json');
   writeFileSync(
     config,
-    JSON.stringify({ maxChanges: 1_000_000_000, maxPercent: 100, statementTimeoutSeconds: 0, lockTimeoutSeconds: 60, jobs: { 'revoke-inactive': BENCH_PARAMS } }),
+    JSON.stringify({ maxChanges: 1_000_000_000, maxPercent: 100, statementTimeoutSeconds: 0, lockTimeoutSeconds: 60, batchSize: options.batchSize, jobs: { 'revoke-inactive': BENCH_PARAMS } }),
   );
   const job = JOBS.find((j) => j.name === 'revoke-inactive');
   if (!job) throw new Error('no job named revoke-inactive');
