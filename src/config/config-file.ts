@@ -5,11 +5,12 @@ import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import type { AnyJob } from '../runner/job-definition.js';
 import { DEFAULT_JOURNAL_SCHEMA, SCHEMA_NAME_PATTERN } from '../journal/tables.js';
+import { heartbeatUrlField, notifySection } from '../notify/notify-config.js';
 
 export const DEFAULT_CONFIG_FILE = 'cw-maint.config.json';
 export const DEFAULT_MAX_CHANGES = 1000;
 
-/** Scheduler settings that may sit beside a job's parameters in its config entry. */
+/** Scheduler settings (and the job's heartbeat) that may sit beside a job's parameters in its config entry. */
 export const scheduleFields = z
   .object({
     schedule: z
@@ -28,6 +29,7 @@ export const scheduleFields = z
       })
       .optional(),
     mode: z.enum(['dry-run', 'apply'], { error: 'must be "apply" or "dry-run"' }).optional(),
+    heartbeatUrl: heartbeatUrlField,
   })
   .strict();
 
@@ -71,6 +73,8 @@ const configSchema = z
     /** An apply chosen as a deadlock victim is rolled back and tried again this many times. */
     deadlockRetries: z.number().int().nonnegative().max(5).default(1),
     jobs: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+    /** E-mail and webhook targets, and the heartbeat: see src/notify/. */
+    notify: notifySection.optional(),
   })
   .strict();
 

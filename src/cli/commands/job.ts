@@ -5,6 +5,7 @@ import { usingDatabase } from '../../db/connect.js';
 import { UsageError } from '../../errors.js';
 import type { AnyJob } from '../../runner/job-definition.js';
 import { reportFormatOf, writeReport, type ReportRow } from '../../report/report-file.js';
+import { createNotifier } from '../../notify/notifier.js';
 import { runJob } from '../../runner/run-job.js';
 import { parseCount } from '../args.js';
 import { askToApply } from '../confirm.js';
@@ -87,6 +88,7 @@ async function runJobCommand(job: AnyJob, options: JobOptions, flags: FlagValues
         log: ctx.log,
         confirm: mode === 'apply' && !options.yes ? (plan) => askToApply(job, plan, handle.label, io) : undefined,
         report,
+        notify: createNotifier({ config, handle, log: ctx.log, env: io.env })?.afterRun,
       });
       io.stdout.write(`${options.json ? jsonReport(result) : textReport(job, result, handle.label)}\n`);
       if (result.refusal) io.stderr.write(`${[`cw-maint: ${result.refusal.message}`, ...result.refusal.problems.map((p) => `  - ${p}`)].join('\n')}\n`);
