@@ -3,7 +3,7 @@ import type { ConfigFile } from '../config/config-file.js';
 import type { ConnectionSpec } from '../config/connection-spec.js';
 import type { DatabaseHandle } from '../db/connect.js';
 import type { Logger } from '../log.js';
-import type { FinishedRun, RunEnd } from '../runner/run-log.js';
+import { describe, type FinishedRun, type RunEnd } from '../runner/run-log.js';
 import { withRunLock } from '../runner/run-lock.js';
 import { closeInterruptedRuns } from '../runner/run-record.js';
 import { deliver, heartbeat, secretsOf, type Delivery } from './deliver.js';
@@ -21,7 +21,9 @@ export interface Notifier {
 
 export interface NotifierInput {
   config: ConfigFile;
-  handle: DatabaseHandle;
+  spec: ConnectionSpec;
+  /** Absent when the database could not be reached: nothing is recorded then. */
+  handle?: DatabaseHandle;
   log: Logger;
   env: NodeJS.ProcessEnv;
 }
@@ -29,7 +31,7 @@ export interface NotifierInput {
 const FAILURES = new Set(['failed', 'refused', 'interrupted']);
 
 /** The notifier the config asks for, or undefined when it asks for none (then nothing is sent or recorded). */
-export function createNotifier({ config, handle, log, env }: NotifierInput): Notifier | undefined {
+export function createNotifier({ config, spec, handle, log, env }: NotifierInput): Notifier | undefined {
   const section = config.notify;
   const jobBeats = new Map(
     Object.entries(config.jobs).flatMap(([job, entry]) => (typeof entry.heartbeatUrl === 'string' ? [[job, entry.heartbeatUrl] as const] : [])),
@@ -38,8 +40,8 @@ export function createNotifier({ config, handle, log, env }: NotifierInput): Not
   if (!targets.length && !section?.heartbeatUrl && !jobBeats.size) return undefined;
   const timeoutMs = (section?.timeoutSeconds ?? 10) * 1000;
   const schema = config.journalSchema;
-  const secrets = secretsOf(targets, env, [section?.heartbeatUrl, ...jobBeats.values(), databasePassword(handle.spec)]);
-  const where = whereOf(handle.spec);
+  const secrets = secretsOf(targets, env, [section?.heartbeatUrl, ...jobBeats.values(), databasePassword(spec)]);
+  const where = whereOf(spec);
 
   const tell = async (run: FinishedRun, at: MessageContext): Promise<void> => {
     const clean = { ...run, ...(run.reason ? { reason: scrub(run.reason, secrets) } : {}) };
@@ -49,7 +51,7 @@ export function createNotifier({ config, handle, log, env }: NotifierInput): Not
     const sent = (await Promise.all([deliver(targetsFor(targets, run), message, env, timeoutMs, secrets), Promise.all(pinged)])).flat();
     if (!sent.length) return;
     logDeliveries(log, run, sent);
-    if (run.runId === null) return;
+    if (run.runId === null || !handle) return;
     const failures = sent.filter((d) => !d.ok).map((d) => `${d.target}: ${d.error}`);
     await recordNotified(handle.db, schema, run.runId, failures.length ? failures.join('; ') : null).catch((error: unknown) =>
       log.warn({ event: 'notify.not_recorded', runId: run.runId, error: String((error as Error)?.message ?? error) }, 'could not record the notification on the run'),
@@ -57,6 +59,7 @@ export function createNotifier({ config, handle, log, env }: NotifierInput): Not
   };
 
   const tellInterrupted = async () => {
+    if (!handle) return;
     const runs = await claimInterruptedRuns(handle.db, schema);
     for (const r of runs) {
       const mode = r.mode;
@@ -76,10 +79,16 @@ export function createNotifier({ config, handle, log, env }: NotifierInput): Not
       if (run.runId !== null) await tellInterrupted().catch(quietly('look for interrupted runs'));
     },
     async atStart() {
+      if (!handle) return;
       await withRunLock(handle, schema, (conn) => closeInterruptedRuns(conn, schema)).catch(quietly('close runs left running (the run lock is held?)'));
       await tellInterrupted().catch(quietly('look for interrupted runs'));
     },
   };
+}
+
+/** A run that never reached the database (cron at 2 a.m., server down): no run is recorded, but it failed. */
+export async function notifyUnreachable(input: Omit<NotifierInput, 'handle'>, run: Pick<FinishedRun, 'job' | 'mode'>, error: unknown): Promise<void> {
+  await createNotifier(input)?.afterRun({ ...run, trigger: 'manual', runId: null, outcome: 'failed', reason: describe(error) });
 }
 
 /** The targets that asked for this outcome ("succeeded-with-changes": a success that changed rows, or for a dry run would). */

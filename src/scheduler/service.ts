@@ -35,7 +35,7 @@ export async function runSchedulerService(input: ServiceInput): Promise<void> {
   const signals = input.stop ? undefined : shutdownSignals(log);
   try {
     await checkEntriesAgainstDatabase(handle, input.entries, settings.journalSchema);
-    const notifier = createNotifier({ config, handle, log, env: input.env ?? process.env });
+    const notifier = createNotifier({ config, spec: input.spec, handle, log, env: input.env ?? process.env });
     // A run killed with the previous scheduler (kill -9, a power cut) is told about now, once.
     await notifier?.atStart();
     const scheduler = startScheduler(handle, input.entries, settings, log, input.hooks, notifier?.afterRun);

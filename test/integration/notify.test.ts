@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, inject, it } from 'vitest';
 import { JOBS } from '../../jobs/index.js';
@@ -86,7 +87,7 @@ for (const engine of inject('engines')) {
 
       servers.mails.length = 0;
       servers.requests.length = 0;
-      const notify = createNotifier({ config: loadConfigFile(config, JOBS).config, handle: tdb, log: silentLog, env })!.afterRun;
+      const notify = createNotifier({ config: loadConfigFile(config, JOBS).config, spec: tdb.spec, handle: tdb, log: silentLog, env })!.afterRun;
       const failed = await runNamedJob(tdb, 'revoke-inactive', REVOKE, 'apply', {
         notify,
         hooks: {
@@ -241,6 +242,8 @@ for (const engine of inject('engines')) {
       expect(run.notify_error).toContain('ECONNREFUSED');
       expect(run.notify_error).toContain('HTTP 500');
       expect(`${run.notify_error} ${applied.stderr} ${refused.stderr}`).not.toContain('secret-');
+      const shown = await runCliInProcess(['show', String(run.run_id), '--limit', '0'], env);
+      expect(shown.stdout).toMatch(/^notify error +.*timed out after 1 s/m);
     });
   });
 }
@@ -286,6 +289,28 @@ describe('notify without a database', () => {
     const ok = await runCliInProcess(['notify', '--test', '--json', '--config', writeConfig({ notify: { targets: [webhook('json', 'json', ['failed'])] } })]);
     expect(ok.code, ok.stderr).toBe(0);
     expect(JSON.parse(ok.stdout).deliveries).toEqual([expect.objectContaining({ ok: true })]);
+  });
+
+  it('a run that cannot reach the database notifies "failed" and pings /fail; the exit code stays 1', async () => {
+    const config = writeConfig({
+      jobs: { 'revoke-inactive': { ...REVOKE, heartbeatUrl: `${servers.http}/beat/secret-beat-token` } },
+      notify: { targets: [webhook('json', 'json', ['failed']), webhook('slack', 'slack', ['succeeded'])] },
+    });
+    const r = await runCliInProcess([...REVOKE_ARGS, '--yes', '--config', config], { CW_DB_URL: `postgres://cw:db-Secret-99@127.0.0.1:${servers.closedPort}/cw` });
+    expect(r.code).toBe(1);
+    expect(arrived()).toEqual(['GET beat/fail', 'POST json']);
+    expect(bodies('json')[0]).toMatchObject({ job: 'revoke-inactive', runId: null, outcome: 'failed', mode: 'apply', show: null, database: 'cw' });
+    expect(bodies('json')[0]!.reason).toContain('Cannot connect');
+    expect(everything()).not.toContain('db-Secret-99');
+  });
+
+  it("the README's notify example is a valid config", () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const example = /## Notifications[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)?.[1];
+    expect(example).toBeDefined();
+    const { config } = loadConfigFile(writeConfig(JSON.parse(example!)), JOBS);
+    expect(config.notify?.targets.map((t) => t.type)).toEqual(['email', 'webhook', 'webhook']);
+    expect(config.notify?.targets[0]!.events).toEqual(['failed', 'refused', 'interrupted']);
   });
 
   it('a bad notify section is refused with every problem at once (exit 2); notify without --test is a usage error', async () => {

@@ -31,8 +31,9 @@ export function undoCommand(deps: CliDeps): Command {
       }
       const { config } = ctx.loaded;
       const report = reportSink(options.report, io);
+      const spec = ctx.connection();
       const result = await usingDatabase(
-        ctx.connection(),
+        spec,
         (handle) =>
           undoRun(handle, {
             runId,
@@ -43,7 +44,7 @@ export function undoCommand(deps: CliDeps): Command {
             log: ctx.log,
             confirm: mode === 'apply' && !options.yes ? (plan) => askToUndo(plan, handle.label, io) : undefined,
             report,
-            notify: createNotifier({ config, handle, log: ctx.log, env: io.env })?.afterRun,
+            notify: createNotifier({ config, spec, handle, log: ctx.log, env: io.env })?.afterRun,
           }),
         { limits: sessionLimitsFrom(config) },
       );
