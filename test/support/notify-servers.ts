@@ -3,6 +3,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { SMTPServer } from 'smtp-server';
+import { afterAll, beforeAll, beforeEach } from 'vitest';
 
 export const SMTP_USER = 'alerts';
 export const SMTP_PASSWORD = 'smtp-Secret-4711';
@@ -31,7 +32,25 @@ export interface NotifyServers {
   requests: ReceivedRequest[];
   /** A loopback port where nothing listens. */
   closedPort: number;
+  /** What arrived, one word each, sorted: "mail", "POST json" (/hook/json/...), "GET beat", "GET beat/fail". */
+  arrived(): string[];
+  /** Every message any receiver got (the URLs' own paths aside), to look for secrets in. */
+  everything(): string;
+  /** A webhook target whose URL carries a secret-looking token, as real ones do. */
+  webhook(kind: string, format: string, events: string[]): Record<string, unknown>;
+  /** The JSON bodies POSTed to /hook/<kind>/. */
+  bodies(kind: string): Array<Record<string, any>>;
+  reset(): void;
   close(): Promise<void>;
+}
+
+/** One set of servers for a test file, emptied before each test. */
+export function useNotifyServers(): NotifyServers {
+  const servers = {} as NotifyServers;
+  beforeAll(async () => void Object.assign(servers, await startNotifyServers()));
+  afterAll(() => servers.close());
+  beforeEach(() => servers.reset());
+  return servers;
 }
 
 export async function startNotifyServers(): Promise<NotifyServers> {
@@ -88,12 +107,25 @@ export async function startNotifyServers(): Promise<NotifyServers> {
   const closedPort = await listen(spare);
   await new Promise((resolve) => spare.close(resolve));
 
+  const base = `http://127.0.0.1:${httpPort}`;
+  const bodies = (kind: string) => requests.filter((r) => r.path.startsWith(`/hook/${kind}/`)).map((r) => r.json as Record<string, any>);
   return {
     smtpPort,
     mails,
-    http: `http://127.0.0.1:${httpPort}`,
+    http: base,
     requests,
     closedPort,
+    arrived() {
+      const words = requests.map((r) => `${r.method} ${r.path.split('/')[r.path.startsWith('/hook/') ? 2 : 1]}${r.path.endsWith('/fail') ? '/fail' : ''}`);
+      return [...mails.map(() => 'mail'), ...words].sort();
+    },
+    everything: () => [...mails.map((m) => m.raw), ...requests.map((r) => r.body)].join('\n'),
+    webhook: (kind, format, events) => ({ type: 'webhook', url: `${base}/hook/${kind}/secret-${kind}-token`, format, events }),
+    bodies,
+    reset() {
+      mails.length = 0;
+      requests.length = 0;
+    },
     async close() {
       for (const res of hanging) res.destroy();
       http.closeAllConnections();
