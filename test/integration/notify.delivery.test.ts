@@ -106,6 +106,14 @@ for (const engine of inject('engines')) {
       expect(s.arrived()).toEqual(['GET beat', 'POST json']);
       seen.push(s.everything());
 
+      // An undo is a run too; it pings no job's heartbeat.
+      s.reset();
+      const undone = await runCliInProcess(['undo', String(runId), '--yes', '--config', config], env);
+      expect(undone.code, undone.stderr).toBe(0);
+      expect(s.arrived()).toEqual(['POST json', 'POST teams']);
+      expect(s.bodies('json')[0]).toMatchObject({ job: 'undo', undoOf: runId, mode: 'undo', outcome: 'succeeded', changed });
+      seen.push(s.everything());
+
       for (const text of seen) {
         expect(text).not.toContain(SMTP_PASSWORD);
         expect(text).not.toContain(dbPassword());
