@@ -3,6 +3,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { JOBS } from '../../jobs/index.js';
 import { loadConfigFile } from '../../src/config/config-file.js';
 import { parseConnectionSpec } from '../../src/config/connection-spec.js';
+import { createMigrator } from '../../src/journal/migrator.js';
 import { createNotifier } from '../../src/notify/notifier.js';
 import { scheduleEntries } from '../../src/scheduler/schedule-entries.js';
 import { runSchedulerService } from '../../src/scheduler/service.js';
@@ -178,6 +179,22 @@ for (const engine of inject('engines')) {
       s.requests.length = 0;
       await runSchedulerService({ spec: parseConnectionSpec(tdb.url), config, entries: [], log: silentLog, stop: Promise.resolve(), env: {} });
       expect(s.bodies('json')).toHaveLength(0);
+    });
+
+    it('upgrading (migration 004) does not announce runs interrupted before notifications existed', async () => {
+      const tdb = await seededDatabase(engine, { layout: 'legacy', migrate: false });
+      open.push(tdb);
+      expect((await createMigrator(tdb.db, tdb.adapter, 'cw_maint').migrateTo('2026-11-26-003-complete-journal')).error).toBeUndefined();
+      await tdb.db
+        .insertInto('cw_maint.run')
+        .values({ job: 'revoke-inactive', mode: 'apply', status: 'interrupted', trigger: 'manual', params: '{}', started_at: new Date(Date.now() - 86_400_000), host: 'old', os_user: 'old' })
+        .execute();
+      expect((await createMigrator(tdb.db, tdb.adapter, 'cw_maint').migrateToLatest()).error).toBeUndefined();
+      expect((await runRows(tdb))[0]!.notified_at).not.toBeNull();
+      const config = writeConfig({ jobs: { 'revoke-inactive': REVOKE }, notify: { targets: [s.webhook('json', 'json', ['interrupted', 'succeeded'])] } });
+      const applied = await runCliInProcess([...REVOKE_ARGS, '--yes', '--config', config], { CW_DB_URL: tdb.url });
+      expect(applied.code, applied.stderr).toBe(0);
+      expect(s.bodies('json').map((b) => b.outcome)).toEqual(['succeeded']);
     });
 
     it('targets that are down or hang do not hold the run past the timeout, nor change its exit code; the failure is logged and recorded', async () => {
