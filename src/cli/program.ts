@@ -4,6 +4,7 @@ import { historyCommand } from './commands/history.js';
 import { jobCommand } from './commands/job.js';
 import { migrateCommand } from './commands/migrate.js';
 import { migrationsCheckCommand } from './commands/migrations-check.js';
+import { notifyCommand } from './commands/notify.js';
 import { initCommand } from './commands/init.js';
 import { listCommand } from './commands/list.js';
 import { lookupCommand } from './commands/lookup.js';
@@ -36,6 +37,7 @@ export function buildProgram(deps: CliDeps): Command {
   program.addCommand(migrateCommand(deps));
   program.addCommand(migrationsCheckCommand(deps));
   program.addCommand(scheduleCommand(deps));
+  program.addCommand(notifyCommand(deps));
   // Sub-commands inherit these only when set before they are added; set them on each.
   const output = { writeOut: (s: string) => void deps.io.stdout.write(s), writeErr: (s: string) => void deps.io.stderr.write(s) };
   for (const command of [program, ...program.commands]) command.exitOverride().configureOutput(output);

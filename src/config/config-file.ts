@@ -6,11 +6,12 @@ import { DEFAULT_BATCH_SIZE } from '../db/adapters/journaled-batch.js';
 import { UsageError } from '../errors.js';
 import type { AnyJob } from '../runner/job-definition.js';
 import { DEFAULT_JOURNAL_SCHEMA, SCHEMA_NAME_PATTERN } from '../journal/tables.js';
+import { heartbeatUrlField, notifySection } from '../notify/notify-config.js';
 
 export const DEFAULT_CONFIG_FILE = 'cw-maint.config.json';
 export const DEFAULT_MAX_CHANGES = 1000;
 
-/** Scheduler settings that may sit beside a job's parameters in its config entry. */
+/** Scheduler settings (and the job's heartbeat) that may sit beside a job's parameters in its config entry. */
 export const scheduleFields = z
   .object({
     schedule: z
@@ -29,6 +30,7 @@ export const scheduleFields = z
       })
       .optional(),
     mode: z.enum(['dry-run', 'apply'], { error: 'must be "apply" or "dry-run"' }).optional(),
+    heartbeatUrl: heartbeatUrlField,
   })
   .strict();
 
@@ -74,6 +76,8 @@ const configSchema = z
     /** Rows an apply updates per statement, all in one transaction: below 5,000, SQL Server's lock-escalation threshold, so ConnectWise is not blocked by a table lock. */
     batchSize: z.number().int().min(1).max(1_000_000).default(DEFAULT_BATCH_SIZE),
     jobs: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+    /** E-mail and webhook targets, and the heartbeat: see src/notify/. */
+    notify: notifySection.optional(),
   })
   .strict();
 

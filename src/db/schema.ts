@@ -70,6 +70,10 @@ export interface RunTable {
   ticket: ColumnType<string | null, string | null | undefined, string | null>;
   /** 2: the journal holds the audit columns too (runs from before that: null). */
   journal_version: ColumnType<number | null, number | null | undefined, number | null>;
+  /** When the run's notifications were sent (or claimed, for an interrupted run); null: not yet, or none configured. */
+  notified_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
+  /** Why a notification failed (targets named, no secrets); the run's outcome is unaffected. */
+  notify_error: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Before-value of every row a run changed, written in the same transaction as the change. */

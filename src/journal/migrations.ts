@@ -98,5 +98,16 @@ export function cwMaintMigrations(adapter: EngineAdapter, schema: string): Recor
         await run.addColumn('journal_version', 'integer').execute();
       },
     },
+    '2026-11-26-004-run-notified': {
+      // Notifications (src/notify): when a run's were handled, and why one failed. Nullable
+      // columns added with ALTER TABLE ... ADD, which Babelfish takes as SQL Server does. Runs
+      // already closed as interrupted count as handled: an upgrade must not announce old news.
+      async up(db: Kysely<any>) {
+        const run = db.schema.withSchema(schema).alterTable('run');
+        await run.addColumn('notified_at', t.timestamp).execute();
+        await run.addColumn('notify_error', t.text).execute();
+        await db.updateTable(`${schema}.run`).set({ notified_at: new Date() }).where('status', '=', 'interrupted').execute();
+      },
+    },
   };
 }

@@ -5,7 +5,7 @@ import type { Database } from '../db/schema.js';
 import { hasObject } from '../../migrations-check/inspect.js';
 import type { Layout } from '../db/layout.js';
 import { CwMaintError, RunFailedError } from '../errors.js';
-import { describe, loggedRun } from './run-log.js';
+import { describe, loggedRun, type FinishedRun } from './run-log.js';
 import type { ReportRow } from '../report/report-file.js';
 import { journaledRows, plannedRows } from '../report/report-rows.js';
 import type { Logger } from '../log.js';
@@ -59,6 +59,8 @@ export interface RunRequest {
   signal?: AbortSignal;
   /** --report: receives every row planned (dry run) or changed (apply, from the journal after commit), streamed. */
   report?: (rows: AsyncIterable<ReportRow>) => Promise<unknown>;
+  /** Told once the outcome is recorded (src/notify); bounded by its own timeout, it never changes the outcome. */
+  notify?: (run: FinishedRun) => Promise<void>;
 }
 
 export type RunOutcome = 'succeeded' | 'refused' | 'declined';
@@ -99,6 +101,7 @@ export async function runJob(handle: DatabaseHandle, request: RunRequest): Promi
       ...(result.refusal ? { reason: describe(result.refusal) } : {}),
       message: result.mode === 'dry-run' ? `dry run: ${result.plan.changed} rows would change` : `run ${result.outcome}: ${result.changed} rows changed`,
     }),
+    request.notify && ((end) => request.notify!({ ...end, job: request.job.name, mode: request.mode, trigger: request.trigger })),
   );
 }
 
@@ -115,7 +118,7 @@ async function runLogged(handle: DatabaseHandle, request: RunRequest, log: Logge
   } catch (error) {
     // A refused run is part of the audit trail too, wherever cw-maint's tables exist to hold it.
     if (error instanceof CwMaintError && writable) {
-      await recordRun(db, adapter, settings.journalSchema, start, { status: 'refused', error: describe(error) }).catch(() => undefined);
+      seen.runId = await recordRun(db, adapter, settings.journalSchema, start, { status: 'refused', error: describe(error) }).catch(() => null);
     }
     throw error;
   }

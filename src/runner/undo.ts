@@ -11,7 +11,7 @@ import type { Logger } from '../log.js';
 import { recordAuditAfter } from './journal-audit.js';
 import { assertCanRun, preflight } from './preflight.js';
 import type { RunSettings } from './run-job.js';
-import { describe, loggedRun } from './run-log.js';
+import { describe, loggedRun, type FinishedRun } from './run-log.js';
 import { withRunLock } from './run-lock.js';
 import { inTransaction } from './transaction.js';
 import { closeInterruptedRuns, finishRun, recordRun, startRun, type RunStart } from './run-record.js';
@@ -30,6 +30,8 @@ export interface UndoRequest {
   confirm?: (plan: UndoPlan) => Promise<boolean>;
   /** --report: the rows restored (or, dry run, that would be) and the conflicts, streamed. */
   report?: (rows: AsyncIterable<ReportRow>) => Promise<unknown>;
+  /** Told once the outcome is recorded (src/notify). */
+  notify?: (run: FinishedRun) => Promise<void>;
 }
 
 export interface UndoRow {
@@ -91,6 +93,8 @@ export async function undoRun(handle: DatabaseHandle, request: UndoRequest): Pro
       unchanged: r.plan.journaled - (r.mode === 'apply' ? r.restored : r.plan.toRestore),
       message: r.mode === 'dry-run' ? `undo dry run: ${r.plan.toRestore} rows would be restored` : `undo ${r.outcome}: ${r.restored} rows restored`,
     }),
+    request.notify &&
+      ((end) => request.notify!({ ...end, job: 'undo', mode: request.mode === 'apply' ? 'undo' : 'dry-run', trigger: request.trigger, undoOf: request.runId })),
   );
 }
 

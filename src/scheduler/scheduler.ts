@@ -2,7 +2,7 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { DatabaseHandle } from '../db/connect.js';
 import { LockHeldError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { runJob, type RunHooks, type RunSettings } from '../runner/run-job.js';
+import { runJob, type RunHooks, type RunRequest, type RunSettings } from '../runner/run-job.js';
 import type { ScheduleEntry } from './schedule-entries.js';
 
 export interface Scheduler {
@@ -21,6 +21,7 @@ export function startScheduler(
   settings: RunSettings,
   log: Logger,
   hooks?: RunHooks,
+  notify?: RunRequest['notify'],
 ): Scheduler {
   const inFlight = new Map<Promise<void>, string>();
   const abort = new AbortController();
@@ -39,6 +40,7 @@ export function startScheduler(
             log,
             hooks,
             signal: abort.signal,
+            notify,
           });
           if (result.refusal) {
             const reason = [result.refusal.message, ...result.refusal.problems].join(' ');

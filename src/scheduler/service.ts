@@ -6,12 +6,15 @@ import { SchemaCheckError, UsageError } from '../errors.js';
 import { checkParamValues } from '../runner/param-values.js';
 import { preflight, reasonsNotToRun } from '../runner/preflight.js';
 import type { Logger } from '../log.js';
+import { createNotifier } from '../notify/notifier.js';
 import type { RunHooks } from '../runner/run-job.js';
 import type { ScheduleEntry } from './schedule-entries.js';
 import { startScheduler } from './scheduler.js';
 import { shutdownSignals } from './signals.js';
 
 export interface ServiceInput {
+  /** Where notify's e-mail passwords are read (the process's environment by default). */
+  env?: NodeJS.ProcessEnv;
   spec: ConnectionSpec;
   config: ConfigFile;
   entries: ScheduleEntry[];
@@ -32,7 +35,10 @@ export async function runSchedulerService(input: ServiceInput): Promise<void> {
   const signals = input.stop ? undefined : shutdownSignals(log);
   try {
     await checkEntriesAgainstDatabase(handle, input.entries, settings.journalSchema);
-    const scheduler = startScheduler(handle, input.entries, settings, log, input.hooks);
+    const notifier = createNotifier({ config, spec: input.spec, handle, log, env: input.env ?? process.env });
+    // A run killed with the previous scheduler (kill -9, a power cut) is told about now, once.
+    await notifier?.atStart();
+    const scheduler = startScheduler(handle, input.entries, settings, log, input.hooks, notifier?.afterRun);
     log.info({ event: 'scheduler.started', jobs: input.entries.length, target: handle.label }, 'scheduler started');
     await (input.stop ?? signals!.received);
     const { abandoned } = await scheduler.stop(config.shutdownGraceSeconds * 1000);

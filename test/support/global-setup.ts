@@ -41,9 +41,10 @@ export default async function setup(project: TestProject) {
     throw new Error('CI must run the suite on PostgreSQL (PG_TEST_URL), which .ci/run starts.');
   }
   project.provide('engines', engines);
-  project.provide('runTag', Date.now().toString(36));
+  const runTag = Date.now().toString(36);
+  project.provide('runTag', runTag);
   return async () => {
-    for (const engine of engines) if (engine.engine === 'postgres') await dropTemplates(engine.adminUrl);
+    for (const engine of engines) if (engine.engine === 'postgres') await dropTemplates(engine.adminUrl, runTag);
     for (const stop of stops) await stop();
   };
 }
@@ -87,12 +88,19 @@ function redact(url: string): string {
   return url.replace(/:\/\/([^:@/]+):[^@]*@/, '://$1:***@');
 }
 
-/** The template databases the tests filled (test-database.ts), dropped at the end of the run. */
-async function dropTemplates(adminUrl: string) {
+/**
+ * The template databases this run filled (test-database.ts), dropped at its end, and those a
+ * crashed run left over an hour ago; never a template another run on the same server still uses.
+ */
+async function dropTemplates(adminUrl: string, runTag: string) {
   const admin = await openDatabase(parseConnectionSpec(adminUrl, 'PG_TEST_URL'), { poolSize: 1 });
   try {
     const { rows } = await sql<{ datname: string }>`SELECT datname FROM pg_database WHERE datname LIKE ${'cwm_tpl_%'}`.execute(admin.db);
-    for (const { datname } of rows) await sql`DROP DATABASE IF EXISTS ${sql.id(datname)} WITH (FORCE)`.execute(admin.db).catch(() => undefined);
+    const tagOf = (name: string) => name.slice('cwm_tpl_'.length).split('_')[0]!;
+    const stale = (name: string) => tagOf(name) === runTag || Date.now() - Number.parseInt(tagOf(name), 36) > 3_600_000;
+    for (const { datname } of rows.filter((r) => stale(r.datname))) {
+      await sql`DROP DATABASE IF EXISTS ${sql.id(datname)} WITH (FORCE)`.execute(admin.db).catch(() => undefined);
+    }
   } finally {
     await admin.db.destroy();
   }

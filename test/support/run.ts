@@ -1,3 +1,6 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { sql } from 'kysely';
 import pino from 'pino';
 import { JOBS } from '../../jobs/index.js';
@@ -46,4 +49,15 @@ export function gate() {
   let open!: () => void;
   const opened = new Promise<void>((resolve) => (open = resolve));
   return { open, opened };
+}
+
+/** revoke-inactive's parameters on the fixture, as config values and as flags. */
+export const REVOKE = { companyTypes: [1, 9], companyStatuses: [2, 7] };
+export const REVOKE_ARGS = ['revoke-inactive', '--types', '1,9', '--statuses', '2,7'];
+
+/** A config file of its own in a temporary folder; returns its path. */
+export function writeConfig(config: unknown): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'cwm-')), 'cw-maint.config.json');
+  writeFileSync(file, JSON.stringify(config));
+  return file;
 }

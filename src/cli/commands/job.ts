@@ -5,6 +5,7 @@ import { usingDatabase } from '../../db/connect.js';
 import { UsageError } from '../../errors.js';
 import type { AnyJob } from '../../runner/job-definition.js';
 import { reportFormatOf, writeReport, type ReportRow } from '../../report/report-file.js';
+import { createNotifier, notifyUnreachable } from '../../notify/notifier.js';
 import { runJob } from '../../runner/run-job.js';
 import { parseCount } from '../args.js';
 import { askToApply } from '../confirm.js';
@@ -75,9 +76,11 @@ async function runJobCommand(job: AnyJob, options: JobOptions, flags: FlagValues
     throw new UsageError(`An apply needs --yes when stdin is not a terminal (cron, Task Scheduler, a pipe). Check it first with: npm run job -- ${job.name} --dry-run`);
   }
   const showSql = options.showSql ? (text: string) => void io.stderr.write(text) : undefined;
+  let connected = false;
   return usingDatabase(
     spec,
     async (handle) => {
+      connected = true;
       const result = await runJob(handle, {
         job,
         params,
@@ -87,13 +90,18 @@ async function runJobCommand(job: AnyJob, options: JobOptions, flags: FlagValues
         log: ctx.log,
         confirm: mode === 'apply' && !options.yes ? (plan) => askToApply(job, plan, handle.label, io) : undefined,
         report,
+        notify: createNotifier({ config, spec, handle, log: ctx.log, env: io.env })?.afterRun,
       });
       io.stdout.write(`${options.json ? jsonReport(result, handle.statementsSent()) : textReport(job, result, handle.label)}\n`);
       if (result.refusal) io.stderr.write(`${[`cw-maint: ${result.refusal.message}`, ...result.refusal.problems.map((p) => `  - ${p}`)].join('\n')}\n`);
       return exitCodeOf(result);
     },
     { showSql, limits: sessionLimitsFrom(config) },
-  );
+  ).catch(async (error: unknown) => {
+    // Never connected, so no run was recorded or told about; a cron run that cannot reach the server still failed.
+    if (!connected) await notifyUnreachable({ config, spec, log: ctx.log, env: io.env }, { job: job.name, mode }, error);
+    throw error;
+  });
 }
 
 /** The one-run overrides of the config's limits (the intended way through a large first run). */

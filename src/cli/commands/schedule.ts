@@ -11,6 +11,6 @@ export function scheduleCommand(deps: CliDeps): Command {
   ).action(async (options: CommonOptions) => {
     const ctx = cliContext(options, deps);
     const entries = scheduleEntries(ctx.loaded.config, deps.jobs);
-    await runSchedulerService({ spec: ctx.connection(), config: ctx.loaded.config, entries, log: ctx.log });
+    await runSchedulerService({ spec: ctx.connection(), config: ctx.loaded.config, entries, log: ctx.log, env: deps.io.env });
   });
 }

@@ -43,6 +43,7 @@ export function showCommand(deps: CliDeps): Command {
             ['ticket', run.ticket ?? ''],
             ['host / user', `${run.host} / ${run.os_user}`],
             ['error', run.error ?? ''],
+            ['notify error', run.notify_error ?? ''],
           ];
           for (const [name, value] of fields) if (value !== '') out.write(`${name.padEnd(30)} ${String(value)}\n`);
           out.write(`\n${['Contact_RecID', 'Name', 'Company_ID', 'Column', 'Old', 'New', 'Now'].join('\t')}\n`);

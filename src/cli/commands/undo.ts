@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { runSettingsFrom, sessionLimitsFrom } from '../../config/run-settings.js';
 import { usingDatabase } from '../../db/connect.js';
 import { UsageError } from '../../errors.js';
+import { createNotifier } from '../../notify/notifier.js';
 import { undoRun } from '../../runner/undo.js';
 import { parseCount } from '../args.js';
 import { askToUndo } from '../confirm.js';
@@ -30,8 +31,9 @@ export function undoCommand(deps: CliDeps): Command {
       }
       const { config } = ctx.loaded;
       const report = reportSink(options.report, io);
+      const spec = ctx.connection();
       const result = await usingDatabase(
-        ctx.connection(),
+        spec,
         (handle) =>
           undoRun(handle, {
             runId,
@@ -42,6 +44,7 @@ export function undoCommand(deps: CliDeps): Command {
             log: ctx.log,
             confirm: mode === 'apply' && !options.yes ? (plan) => askToUndo(plan, handle.label, io) : undefined,
             report,
+            notify: createNotifier({ config, spec, handle, log: ctx.log, env: io.env })?.afterRun,
           }),
         { limits: sessionLimitsFrom(config) },
       );

@@ -1,0 +1,126 @@
+import { hostname } from 'node:os';
+import type { ConfigFile } from '../config/config-file.js';
+import type { ConnectionSpec } from '../config/connection-spec.js';
+import type { DatabaseHandle } from '../db/connect.js';
+import type { Logger } from '../log.js';
+import { describe, type FinishedRun, type RunEnd } from '../runner/run-log.js';
+import { withRunLock } from '../runner/run-lock.js';
+import { closeInterruptedRuns } from '../runner/run-record.js';
+import { deliver, heartbeat, secretsOf, type Delivery } from './deliver.js';
+import type { NotifyEvent, NotifyTarget } from './notify-config.js';
+import { claimInterruptedRuns, recordNotified } from './notify-record.js';
+import { scrub } from './redact.js';
+import { runMessage, type MessageContext } from './run-message.js';
+
+export interface Notifier {
+  /** A run's outcome is recorded: tell the targets that asked, ping the heartbeat, then any interrupted run nobody was told about. */
+  afterRun(run: FinishedRun): Promise<void>;
+  /** Scheduler start-up: closes runs a killed process left running (when the run lock is free) and tells about them. */
+  atStart(): Promise<void>;
+}
+
+export interface NotifierInput {
+  config: ConfigFile;
+  spec: ConnectionSpec;
+  /** Absent when the database could not be reached: nothing is recorded then. */
+  handle?: DatabaseHandle;
+  log: Logger;
+  env: NodeJS.ProcessEnv;
+}
+
+const FAILURES = new Set(['failed', 'refused', 'interrupted']);
+
+/** The notifier the config asks for, or undefined when it asks for none (then nothing is sent or recorded). */
+export function createNotifier({ config, spec, handle, log, env }: NotifierInput): Notifier | undefined {
+  const section = config.notify;
+  const jobBeats = new Map(
+    Object.entries(config.jobs).flatMap(([job, entry]) => (typeof entry.heartbeatUrl === 'string' ? [[job, entry.heartbeatUrl] as const] : [])),
+  );
+  const targets = section?.targets ?? [];
+  if (!targets.length && !section?.heartbeatUrl && !jobBeats.size) return undefined;
+  const timeoutMs = (section?.timeoutSeconds ?? 10) * 1000;
+  const schema = config.journalSchema;
+  const secrets = secretsOf(targets, env, [section?.heartbeatUrl, ...jobBeats.values(), databasePassword(spec)]);
+  const where = whereOf(spec);
+
+  const tell = async (run: FinishedRun, at: MessageContext): Promise<void> => {
+    const clean = { ...run, ...(run.reason ? { reason: scrub(run.reason, secrets) } : {}) };
+    const message = runMessage(clean, at, new Date());
+    const beat = run.undoOf === undefined ? (jobBeats.get(run.job) ?? section?.heartbeatUrl) : undefined;
+    const pinged = beat && (run.outcome === 'succeeded' || FAILURES.has(run.outcome)) ? [heartbeat(beat, FAILURES.has(run.outcome), timeoutMs, secrets)] : [];
+    const sent = (await Promise.all([deliver(targetsFor(targets, run), message, env, timeoutMs, secrets), Promise.all(pinged)])).flat();
+    if (!sent.length) return;
+    logDeliveries(log, run, sent);
+    if (run.runId === null || !handle) return;
+    const failures = sent.filter((d) => !d.ok).map((d) => `${d.target}: ${d.error}`);
+    await recordNotified(handle.db, schema, run.runId, failures.length ? failures.join('; ') : null).catch((error: unknown) =>
+      log.warn({ event: 'notify.not_recorded', runId: run.runId, error: String((error as Error)?.message ?? error) }, 'could not record the notification on the run'),
+    );
+  };
+
+  const tellInterrupted = async () => {
+    if (!handle) return;
+    const runs = await claimInterruptedRuns(handle.db, schema);
+    for (const r of runs) {
+      const mode = r.mode;
+      await tell(
+        { runId: Number(r.run_id), outcome: 'interrupted', reason: r.error ?? undefined, job: r.job, mode, trigger: r.trigger, ...(r.undo_of_run_id === null ? {} : { undoOf: r.undo_of_run_id }) },
+        { ...where, host: r.host },
+      );
+    }
+  };
+  const quietly = (what: string) => (error: unknown) =>
+    log.warn({ event: 'notify.skipped', what, error: scrub(String((error as Error)?.message ?? error), secrets) }, `could not ${what}`);
+
+  return {
+    async afterRun(run) {
+      await tell(run, where);
+      // A recorded run means cw-maint's tables are there and current.
+      if (run.runId !== null) await tellInterrupted().catch(quietly('look for interrupted runs'));
+    },
+    async atStart() {
+      if (!handle) return;
+      await withRunLock(handle, schema, (conn) => closeInterruptedRuns(conn, schema)).catch(quietly('close runs left running (the run lock is held?)'));
+      await tellInterrupted().catch(quietly('look for interrupted runs'));
+    },
+  };
+}
+
+/** A run that never reached the database (cron at 2 a.m., server down): no run is recorded, but it failed. */
+export async function notifyUnreachable(input: Omit<NotifierInput, 'handle'>, run: Pick<FinishedRun, 'job' | 'mode'>, error: unknown): Promise<void> {
+  await createNotifier(input)?.afterRun({ ...run, trigger: 'manual', runId: null, outcome: 'failed', reason: describe(error) });
+}
+
+/** The targets that asked for this outcome ("succeeded-with-changes": a success that changed rows, or for a dry run would). */
+export function targetsFor(targets: readonly NotifyTarget[], run: RunEnd): NotifyTarget[] {
+  const events: NotifyEvent[] =
+    run.outcome === 'succeeded' ? ['succeeded', ...((run.changed ?? 0) > 0 ? (['succeeded-with-changes'] as const) : [])] : FAILURES.has(run.outcome) ? [run.outcome as NotifyEvent] : [];
+  return targets.filter((t) => t.events.some((e) => events.includes(e)));
+}
+
+function logDeliveries(log: Logger, run: FinishedRun, sent: Delivery[]) {
+  for (const d of sent) {
+    if (d.ok) log.info({ event: 'notify.sent', runId: run.runId, outcome: run.outcome, target: d.target, ms: d.ms }, `notified ${d.target}`);
+    else log.warn({ event: 'notify.failed', runId: run.runId, outcome: run.outcome, target: d.target, error: d.error, ms: d.ms }, `could not notify ${d.target}`);
+  }
+}
+
+/** Server (engine, host, instance, port) and database: enough to tell production from a restored copy, no credentials. */
+export function whereOf(spec: ConnectionSpec | undefined): MessageContext {
+  const host = hostname();
+  if (!spec) return { server: '(CW_DB_URL not set)', database: '(none)', host };
+  if ('embedded' in spec) return { server: `pglite:${spec.dataDir ?? 'memory'}`, database: spec.database, host };
+  if (spec.engine === 'postgres') return { server: `postgres://${spec.host}:${spec.port}`, database: spec.database, host };
+  const server = spec.instanceName ? `${spec.server}\\${spec.instanceName}` : spec.server;
+  return { server: `mssql://${server}${spec.port ? `:${spec.port}` : ''}`, database: spec.database, host };
+}
+
+function databasePassword(spec: ConnectionSpec): string | undefined {
+  if ('embedded' in spec) return undefined;
+  if (spec.engine === 'mssql') return spec.password;
+  try {
+    return decodeURIComponent(new URL(spec.connectionString).password) || undefined;
+  } catch {
+    return undefined;
+  }
+}
