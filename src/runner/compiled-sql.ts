@@ -34,6 +34,7 @@ export function renderCompiledSql(job: AnyJob, params: Record<string, unknown> =
     parts.push(
       `-- ==================== layout: ${layout} ====================`,
       formatStatement('dry run and apply: the counts (all contacts, matched, changed) and the first rows that would change, in one pass', s.plan),
+      formatStatement('dry run with --report: every row that would change, streamed to the file', s.report),
       formatStatement(
         `apply, in one transaction, each batch in one round trip: update up to ${DEFAULT_BATCH_SIZE} rows after the last Contact_RecID (under SQL Server's 5,000-lock escalation) and journal their before-values (run id from the run table); repeated until a batch comes back short. The journaled rows must add up to the planned count, each holding the new value, else all is rolled back`,
         s.batch,

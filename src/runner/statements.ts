@@ -5,11 +5,13 @@ import { BEFORE_FIRST_RECID, DEFAULT_BATCH_SIZE } from '../db/adapters/journaled
 import { journaledBatchStatement } from './apply.js';
 import { changeFor } from './change.js';
 import type { AnyJob, TargetContext } from './job-definition.js';
-import { planQuery } from './plan.js';
+import { changingRowsQuery, planQuery } from './plan.js';
 
 export interface JobStatements {
   /** The counts and the preview, in one statement. */
   plan: CompiledQuery;
+  /** --report of a dry run: every row that would change, streamed. */
+  report: CompiledQuery;
   /** One batch of the apply: update and journal (repeated from the last Contact_RecID until a batch comes back short). */
   batch: CompiledQuery;
 }
@@ -30,6 +32,7 @@ export function compileJobStatements(
   const input = { job, params, change, context, runId: 0, ...settings };
   return {
     plan: planQuery(db, job, params, change, context).compile(),
+    report: changingRowsQuery(db, job, params, change, context).compile(),
     batch: journaledBatchStatement(adapter, input, BEFORE_FIRST_RECID, DEFAULT_BATCH_SIZE).compile(db),
   };
 }
