@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { AnyJob } from '../runner/job-definition.js';
+import { grantsCommand } from './commands/grants.js';
 import { historyCommand } from './commands/history.js';
 import { jobCommand } from './commands/job.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -35,6 +36,7 @@ export function buildProgram(deps: CliDeps): Command {
   program.addCommand(undoCommand(deps));
   program.addCommand(migrateCommand(deps));
   program.addCommand(migrationsCheckCommand(deps));
+  program.addCommand(grantsCommand(deps));
   program.addCommand(scheduleCommand(deps));
   // Sub-commands inherit these only when set before they are added; set them on each.
   const output = { writeOut: (s: string) => void deps.io.stdout.write(s), writeErr: (s: string) => void deps.io.stderr.write(s) };
