@@ -133,6 +133,23 @@ for (const engine of inject('engines')) {
       expect(await dboChecksum(tdb.db)).toBe(before);
     });
 
+    it('a hidden table is not an absent one: no legacy layout for a hidden Company_Company_Type, no pass for a hidden foreign table in the journal schema', async () => {
+      const tdb = await seededDatabase(engine, { layout: 'many-to-many' });
+      const service = await serviceLoginFromGrants(tdb);
+      open.push(tdb, service);
+      const q = (name: string) => (engine.engine === 'mssql' ? `[${name}]` : `"${name}"`);
+      // An upgraded database that kept the old column: with the link table hidden it would look legacy.
+      await sql.raw(`ALTER TABLE dbo.${q('Company')} ADD ${engine.engine === 'postgres' ? 'COLUMN ' : ''}${q('Company_Type_RecID')} int`).execute(tdb.db);
+      await sql.raw(`REVOKE SELECT ON dbo.${q('Company_Company_Type')} FROM ${q(`${service.login}_role`)}`).execute(tdb.db);
+      await sql.raw(`CREATE TABLE cw_maint.${q('not_ours')} (x int)`).execute(tdb.db);
+      const r = await runCliInProcess(['migrations-check', '--json'], { CW_DB_URL: service.url });
+      expect(r.code).toBe(3);
+      expect(JSON.parse(r.stdout).layout).toBe('many-to-many');
+      expect(r.stderr).toContain('no SELECT permission on dbo.Company_Company_Type');
+      expect(r.stderr).toContain('cannot be checked: dbo.Company_Company_Type exists but this login has no permission on it');
+      expect(r.stderr).toMatch(/holds tables that are not cw-maint's \(not_ours\)/);
+    }, 120_000);
+
     it('an administrator login gets a warning in the report (sysadmin, db_owner, superuser, owner)', async () => {
       const tdb = await seededDatabase(engine, { layout: 'many-to-many' });
       open.push(tdb);
