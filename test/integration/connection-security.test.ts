@@ -87,3 +87,38 @@ for (const engine of inject('engines').filter((e) => e.flavor === 'babelfish')) 
     });
   });
 }
+
+/**
+ * A TDS server with a self-signed certificate: MSSQL_TLS_TEST_URL (an admin login, no TLS options)
+ * and MSSQL_TLS_TEST_CERT (that certificate, PEM). Not in CI; named when absent.
+ */
+const tls = { url: process.env.MSSQL_TLS_TEST_URL, cert: process.env.MSSQL_TLS_TEST_CERT };
+describe('a server with a self-signed certificate', () => {
+  it.skipIf(!tls.url || !tls.cert)('is refused without trust; with serverCertificate it connects, encrypted (needs MSSQL_TLS_TEST_URL and MSSQL_TLS_TEST_CERT)', async () => {
+    const refused = await runCliInProcess(['migrations-check'], { CW_DB_URL: tls.url });
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toContain("the server's TLS certificate is not trusted");
+
+    const trusted = new URL(tls.url!);
+    trusted.searchParams.set('serverCertificate', tls.cert!);
+    const ok = await runCliInProcess(['migrations-check'], { CW_DB_URL: trusted.toString() });
+    expect(ok.stdout).toContain('Schema check of');
+    expect(ok.stderr).not.toContain('WARN');
+    // The server's own view agrees (the admin login may read it).
+    const { openDatabase } = await import('../../src/db/connect.js');
+    const { parseConnectionSpec } = await import('../../src/config/connection-spec.js');
+    const handle = await openDatabase(parseConnectionSpec(trusted.toString(), 'test'), { poolSize: 1 });
+    try {
+      const { rows } = await sql<{ encrypted: string }>`SELECT encrypt_option AS encrypted FROM sys.dm_exec_connections WHERE session_id = @@SPID`.execute(handle.db);
+      expect(String(rows[0]?.encrypted).toUpperCase()).toBe('TRUE');
+    } finally {
+      await handle.db.destroy();
+    }
+
+    const anyCert = new URL(tls.url!);
+    anyCert.searchParams.set('trustServerCertificate', 'true');
+    const warned = await runCliInProcess(['migrations-check'], { CW_DB_URL: anyCert.toString() });
+    expect(warned.stdout).toContain('Schema check of');
+    expect(warned.stderr).toContain('trustServerCertificate=true');
+  });
+});

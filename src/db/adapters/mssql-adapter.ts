@@ -156,6 +156,9 @@ export const mssqlAdapter: EngineAdapter = {
   describeConnectError(error: unknown) {
     const e = error as { code?: string; message?: string };
     if (e?.code === 'ELOGIN') return `login failed (${e.message ?? 'check the user name and password'})`;
+    if (e?.code === 'ESOCKET' && /certificate/i.test(e.message ?? '')) {
+      return `the server's TLS certificate is not trusted (${e.message}); give that certificate, or the CA that signed it, with serverCertificate=/path/cert.pem`;
+    }
     if (e?.code === 'ESOCKET') return `cannot reach the server (${e.message ?? 'socket error'})`;
     if (e?.code === 'ETIMEOUT') return `timed out connecting (${e.message ?? ''})`;
     if (e?.code === 'EINSTLOOKUP') return `cannot find the named instance (${e.message ?? ''})`;
