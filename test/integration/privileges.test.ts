@@ -133,6 +133,16 @@ for (const engine of inject('engines')) {
       expect(await dboChecksum(tdb.db)).toBe(before);
     });
 
+    it('the script printed without a database (--engine) grants only what the database has, and that is enough', async () => {
+      const tdb = await seededDatabase(engine, { layout: 'legacy' });
+      const service = await serviceLoginFromGrants(tdb, { offline: true });
+      open.push(tdb, service);
+      expect(service.script).toContain('Company_Company_Type');
+      const r = await runCliInProcess(['migrations-check'], { CW_DB_URL: service.url });
+      expect(r.stdout).toContain('All jobs can run');
+      expect(r.code, r.stderr).toBe(0);
+    }, 120_000);
+
     it('a hidden table is not an absent one: no legacy layout for a hidden Company_Company_Type, no pass for a hidden foreign table in the journal schema', async () => {
       const tdb = await seededDatabase(engine, { layout: 'many-to-many' });
       const service = await serviceLoginFromGrants(tdb);

@@ -20,10 +20,13 @@ export interface ServiceLogin {
  * prints the script, the placeholder password is replaced, and the admin runs it. Logins and
  * roles are server-wide on both engines, so each test makes its own and drops it after its database.
  */
-export async function serviceLoginFromGrants(tdb: TestDatabase): Promise<ServiceLogin> {
+export async function serviceLoginFromGrants(tdb: TestDatabase, options: { offline?: boolean } = {}): Promise<ServiceLogin> {
   const login = `cwm_svc_${randomBytes(4).toString('hex')}`;
   const password = `Svc_${randomBytes(6).toString('hex')}_9x`;
-  const printed = await runCliInProcess(['grants', '--login', login], { CW_DB_URL: tdb.url });
+  // offline: the script printed without a database (--engine), which checks the layout itself when run.
+  const printed = options.offline
+    ? await runCliInProcess(['grants', '--login', login, '--engine', tdb.engineInfo.engine])
+    : await runCliInProcess(['grants', '--login', login], { CW_DB_URL: tdb.url });
   if (printed.code !== 0) throw new Error(`grants failed: ${printed.stderr}`);
   const script = printed.stdout.replaceAll(PASSWORD_PLACEHOLDER, password);
   await sql.raw(script).execute(tdb.db);
