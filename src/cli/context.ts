@@ -32,7 +32,9 @@ export function cliContext(options: CommonOptions, deps: CliDeps): CliContext {
   dotenv.config({ quiet: true, processEnv: env as Record<string, string> });
   const log = createLogger({ verbose: options.verbose, env, stream: stderr });
   const loaded = loadConfigFile(options.config, deps.jobs, env);
-  for (const warning of readableByOthers([resolve('.env'), loaded.path])) log.warn({ event: 'secrets.readable' }, warning);
+  // The embedded demo database has no password to protect.
+  const embedded = /^\s*pglite:/i.test(env.CW_DB_URL ?? '');
+  for (const warning of embedded ? [] : readableByOthers([resolve('.env'), loaded.path])) log.warn({ event: 'secrets.readable' }, warning);
   const connection = () => {
     const spec = parseConnectionSpec(env.CW_DB_URL);
     for (const warning of connectionWarnings(spec)) log.warn({ event: 'connection.weak' }, warning);
