@@ -1,4 +1,5 @@
 import type { Kysely } from 'kysely';
+import type { ConnectionSpec } from '../config/connection-spec.js';
 import type { EngineAdapter } from '../db/adapters/index.js';
 import type { Database } from '../db/schema.js';
 import { SchemaCheckError } from '../errors.js';
@@ -31,7 +32,7 @@ export interface PreflightReport {
  * throws nothing.
  */
 export async function preflight(
-  handle: { db: Kysely<Database>; adapter: EngineAdapter },
+  handle: { db: Kysely<Database>; adapter: EngineAdapter; spec?: ConnectionSpec },
   jobs: readonly AnyJob[],
   journalSchema: string,
 ): Promise<PreflightReport> {
@@ -39,7 +40,9 @@ export async function preflight(
   const granted = await probePrivileges(handle.db, handle.adapter.engine, askedPrivileges(jobs, journalSchema), journalSchema);
   const schema = checkSchema(catalog, requirementsOf(jobs), undefined, hiddenConnectWiseTables(granted, catalog));
   const needs = privilegeNeeds({ jobs, layout: schema.layout, auditColumns: schema.auditColumns, journalSchema });
-  const privileges = checkPrivileges(granted, needs, (table, column) => hasObject(catalog, `${table}.${column}`));
+  // The embedded demo database has one user, a superuser, and no logins to make: no warning there.
+  const embedded = handle.spec !== undefined && 'embedded' in handle.spec;
+  const privileges = checkPrivileges(embedded ? { ...granted, elevated: [] } : granted, needs, (table, column) => hasObject(catalog, `${table}.${column}`));
   const migrations = await migrationStatusFrom(catalog, handle.db, handle.adapter, journalSchema);
 
   const blocksEveryRun: string[] = [];

@@ -6,6 +6,9 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import { JOBS } from '../../jobs/index.js';
 import { openDatabase } from '../../src/db/connect.js';
 import { parseConnectionSpec } from '../../src/config/connection-spec.js';
+import { checkPrivileges } from '../../src/privileges/check.js';
+import { probePrivileges } from '../../src/privileges/probe.js';
+import { preflight } from '../../src/runner/preflight.js';
 import { runCliInProcess } from '../support/cli.js';
 import { serviceLoginFromGrants, type ServiceLogin } from '../support/service-login.js';
 import { dboChecksum, seededDatabase, type TestDatabase } from '../support/test-database.js';
@@ -171,10 +174,17 @@ for (const engine of inject('engines')) {
   });
 }
 
-describe('least privilege on the embedded database', () => {
-  it('a superuser login (PGlite runs as one) gets the warning', async () => {
-    const r = await runCliInProcess(['migrations-check'], { CW_DB_URL: 'pglite:memory' });
-    expect(r.stdout).toContain('WARNING: the login is superuser');
+describe('a superuser login', () => {
+  it('is found by the permission query (PGlite, a real PostgreSQL, runs as one) and warned about; the embedded demo database itself is not warned about', async () => {
+    const handle = await openDatabase(parseConnectionSpec('pglite:memory', 'test'));
+    try {
+      const snapshot = await probePrivileges(handle.db, 'postgres', [], 'cw_maint');
+      expect(snapshot.elevated).toContain('superuser');
+      expect(checkPrivileges(snapshot, [], () => true).warnings).toEqual([expect.stringContaining('the login is superuser: far more than cw-maint needs')]);
+      expect((await preflight(handle, JOBS, 'cw_maint')).privileges.warnings).toEqual([]);
+    } finally {
+      await handle.db.destroy();
+    }
   });
 });
 
