@@ -3,6 +3,7 @@ import { JOBS } from '../../jobs/index.js';
 import { RUN_OUTCOME_COLUMNS, JOURNAL_STAMP_COLUMNS } from '../../src/privileges/declared-needs.js';
 import { grantsScript } from '../../src/privileges/grants-script.js';
 import { grantsWithoutDatabase } from '../../src/privileges/grants.js';
+import { runCliInProcess } from '../support/cli.js';
 import { privilegeNeeds } from '../../src/privileges/needs.js';
 
 const request = { jobs: JOBS, login: 'cw_maint', journalSchema: 'cw_maint' };
@@ -56,5 +57,23 @@ describe('the grants script', () => {
     const script = grantsWithoutDatabase('mssql', { ...request, login: 'CORP\\cw_maint' });
     expect(script).toContain('CREATE LOGIN [CORP\\cw_maint] FROM WINDOWS;');
     expect(script).not.toContain('PASSWORD');
+  });
+});
+
+describe('grants and migrate --print-sql on the command line', () => {
+  it('bad input exits 2 with one clear line and prints no script', async () => {
+    const cases: Array<[string[], string]> = [
+      [['grants'], 'grants needs CW_DB_URL'],
+      [['grants', '--engine', 'mssql', '--login', 'x;drop'], 'is not a login name'],
+      [['grants', '--engine', 'postgres', '--login', 'CORP\\x'], 'PostgreSQL has none'],
+      [['grants', '--engine', 'oracle'], 'Allowed choices are mssql, postgres'],
+      [['migrate', '--print-sql'], 'needs --engine mssql|postgres'],
+    ];
+    for (const [args, message] of cases) {
+      const r = await runCliInProcess(args);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(message);
+      expect(r.stdout).toBe('');
+    }
   });
 });

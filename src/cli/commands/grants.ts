@@ -22,6 +22,9 @@ export function grantsCommand(deps: CliDeps): Command {
         throw new UsageError(`--login "${options.login}" is not a login name cw-maint will write into a script (letters, digits, _; or DOMAIN\\user).`);
       }
       if (options.login.includes('\\') && options.engine === 'postgres') throw new UsageError('--login DOMAIN\\user is a SQL Server Windows login; PostgreSQL has none.');
+      if (!options.engine && !deps.io.env.CW_DB_URL?.trim()) {
+        throw new UsageError('grants needs CW_DB_URL, to detect the layout and audit columns, or --engine mssql|postgres, for a script that checks them itself when it runs.');
+      }
       const request = { jobs: deps.jobs, login: options.login, journalSchema: ctx.loaded.config.journalSchema };
       const script = options.engine ? grantsWithoutDatabase(options.engine, request) : await grantsForDatabase(ctx.connection(), request);
       deps.io.stdout.write(script);

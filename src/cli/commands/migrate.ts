@@ -1,6 +1,7 @@
 import { Command, Option } from 'commander';
 import { adapterFor } from '../../db/adapters/index.js';
 import { usingDatabase } from '../../db/connect.js';
+import { UsageError } from '../../errors.js';
 import { migrateOwnSchema } from '../../journal/migrate-own-schema.js';
 import { completeMigrationScript } from '../../journal/print-sql.js';
 import { cliContext, withCommonOptions, type CommonOptions } from '../context.js';
@@ -15,6 +16,9 @@ export function migrateCommand(deps: CliDeps): Command {
     .action(async (options: CommonOptions & { dryRun?: boolean; printSql?: boolean; engine?: 'mssql' | 'postgres' }) => {
       const ctx = cliContext(options, deps);
       const schema = ctx.loaded.config.journalSchema;
+      if (options.printSql && !options.engine && !deps.io.env.CW_DB_URL?.trim()) {
+        throw new UsageError('migrate --print-sql needs --engine mssql|postgres (or CW_DB_URL, whose engine it then uses; it connects to nothing).');
+      }
       if (options.printSql) {
         deps.io.stdout.write(await completeMigrationScript(adapterFor(options.engine ?? ctx.connection().engine), schema));
         return;
