@@ -110,5 +110,3 @@ export const OWN_SCHEMA_NEEDS: readonly OwnSchemaNeed[] = [
     onlyWithAuditColumns: true,
   },
 ];
-
-export type DeclaredNeed = CommandReads | OwnSchemaNeed;

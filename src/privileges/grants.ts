@@ -33,16 +33,7 @@ export async function grantsForDatabase(spec: ConnectionSpec, request: GrantsReq
 
 /** Without a database: every layout's needs, each ConnectWise grant guarded by the existence of its table or column. */
 export function grantsWithoutDatabase(engine: Engine, request: GrantsRequest): string {
-  const needs = mergeNeeds(askedPrivileges(request.jobs, request.journalSchema));
+  const needs = askedPrivileges(request.jobs, request.journalSchema);
   return grantsScript({ ...request, jobNames: request.jobs.map((j) => j.name), engine, needs, conditional: true, source: 'no database connected' });
 }
 
-function mergeNeeds(needs: ReturnType<typeof privilegeNeeds>) {
-  const byKey = new Map<string, (typeof needs)[number]>();
-  for (const need of needs) {
-    const key = `${need.table}|${need.column ?? ''}|${need.privilege}`.toLowerCase();
-    const known = byKey.get(key);
-    byKey.set(key, known ? { ...known, neededBy: [...new Set([...known.neededBy, ...need.neededBy])] } : need);
-  }
-  return [...byKey.values()];
-}

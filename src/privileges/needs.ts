@@ -2,7 +2,7 @@ import { splitColumnRef, type Layout } from '../db/layout.js';
 import { AUDIT_COLUMNS } from '../db/schema.js';
 import type { AnyJob } from '../runner/job-definition.js';
 import { jobColumns } from '../runner/required-columns.js';
-import { COMMAND_NEEDS, OWN_SCHEMA_NEEDS, type DeclaredNeed } from './declared-needs.js';
+import { COMMAND_NEEDS, OWN_SCHEMA_NEEDS } from './declared-needs.js';
 
 export type Privilege = 'SELECT' | 'INSERT' | 'UPDATE';
 
@@ -64,6 +64,13 @@ export function privilegeNeeds(input: NeedsInput): PrivilegeNeed[] {
   return needs.list();
 }
 
+/** The same needs merged by table, column and privilege (the union of who needs each). */
+export function mergeNeeds(needs: readonly PrivilegeNeed[]): PrivilegeNeed[] {
+  const merged = new Needs();
+  for (const need of needs) merged.add(need);
+  return merged.list();
+}
+
 /** Needs merged by (table, column, privilege): who needs it is the union, `when` the widest. */
 class Needs {
   readonly #byKey = new Map<string, PrivilegeNeed>();
@@ -85,4 +92,3 @@ class Needs {
   }
 }
 
-export type { DeclaredNeed };

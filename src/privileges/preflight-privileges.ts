@@ -2,7 +2,7 @@ import { CONNECTWISE_TABLES, LAYOUTS } from '../db/layout.js';
 import { AUDIT_COLUMNS } from '../db/schema.js';
 import type { AnyJob } from '../runner/job-definition.js';
 import { hasObject, type SchemaSnapshot } from '../../migrations-check/inspect.js';
-import { privilegeNeeds, type PrivilegeNeed } from './needs.js';
+import { mergeNeeds, privilegeNeeds, type PrivilegeNeed } from './needs.js';
 import type { PrivilegeSnapshot } from './probe.js';
 
 /**
@@ -10,7 +10,7 @@ import type { PrivilegeSnapshot } from './probe.js';
  * audit column. The one permission query asks these; the check then uses the layout's own.
  */
 export function askedPrivileges(jobs: readonly AnyJob[], journalSchema: string): PrivilegeNeed[] {
-  return LAYOUTS.flatMap((layout) => privilegeNeeds({ jobs, layout, auditColumns: AUDIT_COLUMNS, journalSchema }));
+  return mergeNeeds(LAYOUTS.flatMap((layout) => privilegeNeeds({ jobs, layout, auditColumns: AUDIT_COLUMNS, journalSchema })));
 }
 
 /** ConnectWise tables that exist but that the catalog does not show this login. */
