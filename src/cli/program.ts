@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import type { AnyJob } from '../runner/job-definition.js';
+import { grantsCommand } from './commands/grants.js';
 import { historyCommand } from './commands/history.js';
 import { jobCommand } from './commands/job.js';
 import { migrateCommand } from './commands/migrate.js';
@@ -36,6 +37,7 @@ export function buildProgram(deps: CliDeps): Command {
   program.addCommand(undoCommand(deps));
   program.addCommand(migrateCommand(deps));
   program.addCommand(migrationsCheckCommand(deps));
+  program.addCommand(grantsCommand(deps));
   program.addCommand(scheduleCommand(deps));
   program.addCommand(notifyCommand(deps));
   // Sub-commands inherit these only when set before they are added; set them on each.

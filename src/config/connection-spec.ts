@@ -1,5 +1,6 @@
 import { parse as parseAdoString } from '@tediousjs/connection-string';
 import { UsageError } from '../errors.js';
+import { certificateParam, refuseIntegratedSecurity, splitWindowsUser, timeoutParam, type MssqlSecurityOptions } from './connection-options.js';
 
 /**
  * Where to connect, parsed from CW_DB_URL. The password never leaves this object except
@@ -7,7 +8,7 @@ import { UsageError } from '../errors.js';
  */
 export type ConnectionSpec = MssqlConnectionSpec | PostgresConnectionSpec | EmbeddedConnectionSpec;
 
-export interface MssqlConnectionSpec {
+export interface MssqlConnectionSpec extends MssqlSecurityOptions {
   engine: 'mssql';
   server: string;
   port: number | undefined;
@@ -27,6 +28,8 @@ export interface PostgresConnectionSpec {
   port: number;
   database: string;
   user: string;
+  /** connect_timeout (seconds, as libpq names it), in ms. */
+  connectTimeoutMs: number | undefined;
 }
 
 /**
@@ -78,13 +81,19 @@ function parseMssqlUrl(value: string, envName: string): MssqlConnectionSpec {
   // A named instance: ?instanceName=CW (a backslash is not allowed in a URL host; %5C is accepted).
   const [server, hostInstance] = decodeURIComponent(url.hostname).split('\\') as [string, string | undefined];
   const instanceName = url.searchParams.get('instanceName') || hostInstance || undefined;
+  const windows = splitWindowsUser(user, url.searchParams.get('domain') ?? undefined, envName);
+  const certificate = certificateParam(url.searchParams.get('serverCertificate'), 'serverCertificate', envName);
   return {
     engine: 'mssql',
     server,
     instanceName,
     port: url.port ? parsePort(url.port, envName) : instanceName ? undefined : 1433,
     database,
-    user,
+    user: windows.user,
+    domain: windows.domain,
+    serverCertificate: certificate?.pem,
+    serverCertificatePath: certificate?.path,
+    connectTimeoutMs: timeoutParam(url.searchParams.get('connectTimeout'), 'connectTimeout', envName),
     password: decodeURIComponent(url.password),
     encrypt: encryptParam(url.searchParams.get('encrypt'), 'encrypt', envName),
     trustServerCertificate: boolParam(
@@ -107,22 +116,29 @@ function parseAdo(value: string, envName: string): MssqlConnectionSpec {
   const rawServer = pick('server', 'data source', 'address', 'addr', 'network address');
   const database = pick('database', 'initial catalog');
   const user = pick('user id', 'uid', 'user');
+  refuseIntegratedSecurity(pick('integrated security', 'trusted_connection'), envName);
   const problems: string[] = [];
   if (!rawServer) problems.push('no Server=');
   if (!database) problems.push('no Database=');
-  if (!user) problems.push('no User Id= (cw-maint uses SQL authentication)');
+  if (!user) problems.push('no User Id= (a SQL login, or DOMAIN\\user for a Windows login)');
   if (problems.length) throw new UsageError(`${envName} is incomplete: ${problems.join('; ')}.`);
   // "tcp:host,1433" or "host\INSTANCE"
   const serverPart = rawServer!.replace(/^tcp:/i, '');
   const [hostAndInstance, portText] = serverPart.split(',') as [string, string | undefined];
   const [server, instanceName] = hostAndInstance.split('\\') as [string, string | undefined];
+  const windows = splitWindowsUser(user!, undefined, envName);
+  const certificate = certificateParam(pick('server certificate', 'servercertificate'), 'Server Certificate', envName);
   return {
     engine: 'mssql',
     server: server.trim(),
     instanceName: instanceName?.trim() || undefined,
     port: portText ? parsePort(portText.trim(), envName) : instanceName ? undefined : 1433,
     database: database!,
-    user: user!,
+    user: windows.user,
+    domain: windows.domain,
+    serverCertificate: certificate?.pem,
+    serverCertificatePath: certificate?.path,
+    connectTimeoutMs: timeoutParam(pick('connect timeout', 'connection timeout', 'timeout'), 'Connect Timeout', envName),
     password: pick('password', 'pwd') ?? '',
     encrypt: encryptParam(pick('encrypt') ?? null, 'Encrypt', envName),
     trustServerCertificate: boolParam(
@@ -147,6 +163,7 @@ function parsePostgresUrl(value: string, envName: string): PostgresConnectionSpe
     port: url.port ? parsePort(url.port, envName) : 5432,
     database,
     user: decodeURIComponent(url.username),
+    connectTimeoutMs: timeoutParam(url.searchParams.get('connect_timeout'), 'connect_timeout', envName),
   };
 }
 
@@ -157,7 +174,7 @@ export function describeConnection(spec: ConnectionSpec): string {
     return `postgres://${spec.user ? `${spec.user}@` : ''}${spec.host}:${spec.port}/${spec.database}`;
   }
   const host = spec.instanceName ? `${spec.server}\\${spec.instanceName}` : spec.server;
-  return `mssql://${spec.user}@${host}${spec.port ? `:${spec.port}` : ''}/${spec.database}`;
+  return `mssql://${spec.domain ? `${spec.domain}\\` : ''}${spec.user}@${host}${spec.port ? `:${spec.port}` : ''}/${spec.database}`;
 }
 
 function tryUrl(value: string, envName: string): URL {

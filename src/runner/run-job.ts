@@ -111,6 +111,7 @@ async function runLogged(handle: DatabaseHandle, request: RunRequest, log: Logge
   const start: RunStart = { job: job.name, mode, trigger: request.trigger, params, ticket: settings.ticket };
 
   const report = await preflight(handle, [job], settings.journalSchema);
+  for (const warning of report.privileges.warnings) log.warn({ event: 'privileges.excess' }, warning);
   const writable = historyWritable(report);
   try {
     assertCanRun(report, job.name, mode);

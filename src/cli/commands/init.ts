@@ -23,7 +23,7 @@ export function initCommand(deps: CliDeps): Command {
       // Checked first: an existing file is never replaced, and nothing is read from the database.
       if (existsSync(path)) throw new UsageError(`${path} already exists; init never overwrites a config file. Move it away, or edit it by hand.`);
       const proposed = await usingDatabase(parseConnectionSpec(io.env.CW_DB_URL), (handle) => proposeConfig(handle, options.journalSchema));
-      writeFileSync(path, `${JSON.stringify(proposed, null, 2)}\n`, { flag: 'wx' });
+      writeFileSync(path, `${JSON.stringify(proposed, null, 2)}\n`, { flag: 'wx', mode: 0o600 });
       io.stdout.write(
         [`Wrote ${path}:`, ...proposed.notes.map((n) => `  - ${n}`), '', `Next: npm run job -- plan${options.config ? ` --config ${options.config}` : ''}`].join('\n') + '\n',
       );

@@ -4,6 +4,7 @@ import { SchemaCheckError } from '../../errors.js';
 import { preflight, reasonsNotToRun, type PreflightReport } from '../../runner/preflight.js';
 import { cliContext, withCommonOptions, type CommonOptions } from '../context.js';
 import type { CliDeps } from '../io.js';
+import { privilegeJson, privilegeLines } from '../privilege-report.js';
 
 /** `migrations-check [--json]`: the preflight every run makes, as a report. Exit 0 when every job can apply, 3 otherwise. */
 export function migrationsCheckCommand(deps: CliDeps): Command {
@@ -22,7 +23,8 @@ export function migrationsCheckCommand(deps: CliDeps): Command {
       const problems = [...new Set(deps.jobs.flatMap((job) => reasonsNotToRun(report, job.name, 'apply')))];
       const { io } = deps;
       io.stdout.write(
-        `${options.json ? JSON.stringify({ target: label, ...report.schema, migrations: report.migrations, readCommittedSnapshot: rcsi, ok: problems.length === 0 }) : textReport(report, label, schema, problems, rcsi)}\n`,
+        `${options.json ? JSON.stringify({ target: label, ...report.schema, migrations: report.migrations, privileges: privilegeJson(report), readCommittedSnapshot: rcsi, ok: problems.length === 0 }) : textReport(report, label, schema, problems, rcsi)}
+`,
       );
       if (problems.length) throw new SchemaCheckError('Some jobs cannot apply against this database:', problems);
     });
@@ -33,8 +35,8 @@ function textReport(report: PreflightReport, label: string, journalSchema: strin
   const lines = [`Schema check of ${label}`];
   lines.push(schema.layout ? `Layout: ${schema.layout} (${schema.layoutDescription})` : 'Layout: UNKNOWN');
   for (const c of schema.required) {
-    const tag = { ok: 'OK     ', missing: 'MISSING', 'wrong-type': 'WRONG  ', 'not-in-contract': 'UNKNOWN' }[c.status];
-    const found = c.status === 'missing' ? 'not found' : c.status === 'wrong-type' ? `is ${c.found}` : c.found;
+    const tag = { ok: 'OK     ', missing: 'MISSING', 'wrong-type': 'WRONG  ', 'not-in-contract': 'UNKNOWN', 'not-visible': 'HIDDEN ' }[c.status];
+    const found = c.status === 'missing' ? 'not found' : c.status === 'wrong-type' ? `is ${c.found}` : c.status === 'not-visible' ? 'no permission to see it' : c.found;
     lines.push(`  ${tag} ${c.table}.${c.column} (${c.expected ?? 'not in the contract'}: ${found})  used by ${c.requiredBy.join(', ')}`);
   }
   for (const o of schema.optional) {
@@ -52,6 +54,7 @@ function textReport(report: PreflightReport, label: string, journalSchema: strin
       ? 'Readers see row versions (READ_COMMITTED_SNAPSHOT on, or PostgreSQL): ConnectWise reads do not wait for an apply.'
       : 'READ_COMMITTED_SNAPSHOT is off: ConnectWise sessions reading a row an apply has changed wait until it commits.',
   );
+  lines.push(...privilegeLines(report));
   lines.push(problems.length ? 'Applies are blocked (below).' : 'All jobs can run.');
   return lines.join('\n');
 }

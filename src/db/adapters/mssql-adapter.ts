@@ -6,7 +6,8 @@ import {
   MssqlQueryCompiler,
   sql, type ColumnDefinitionBuilder, type Kysely, type Insertable } from 'kysely';
 import type * as TediousTypes from 'tedious';
-import type { ConnectionSpec } from '../../config/connection-spec.js';
+import type { ConnectionSpec, MssqlConnectionSpec } from '../../config/connection-spec.js';
+import { notEncryptedError, sessionEncrypted, tediousConfig } from '../tedious-config.js';
 import type { RunTable } from '../schema.js';
 import { mssqlJournaledBatch } from './mssql-journaled-batch.js';
 import type { EngineAdapter, LockOutcome, SessionLimits } from './engine-adapter.js';
@@ -29,10 +30,24 @@ async function limitedConnectionClass() {
   const Tedious = await import('tedious');
   return class LimitedConnection extends Tedious.Connection {
     readonly #limits: SessionLimits | undefined;
+    readonly #spec: MssqlConnectionSpec;
 
-    constructor(limits: SessionLimits | undefined, config: TediousTypes.ConnectionConfiguration) {
-      super(config);
+    constructor(limits: SessionLimits | undefined, spec: MssqlConnectionSpec) {
+      super(tediousConfig(spec, limits));
       this.#limits = limits;
+      this.#spec = spec;
+    }
+
+    /** Unless the URL says encrypt=false, a session that is not encrypted is closed and refused. */
+    override connect(callback?: (error?: Error) => void): void {
+      super.connect((error) => {
+        if (!error && this.#spec.encrypt !== false && !sessionEncrypted(this)) {
+          this.close();
+          callback?.(notEncryptedError(this.#spec));
+          return;
+        }
+        callback?.(error);
+      });
     }
 
     override getInitialSql(): string {
@@ -52,26 +67,7 @@ export const mssqlAdapter: EngineAdapter = {
       tarn: { ...Tarn, options: { min: 0, max: poolSize, propagateCreateError: true } },
       tedious: {
         ...Tedious,
-        connectionFactory: () =>
-          new LimitedConnection(limits, {
-            server: spec.server,
-            authentication: { type: 'default', options: { userName: spec.user, password: spec.password } },
-            options: {
-              database: spec.database,
-              // tedious rejects port and instanceName together; the instance is resolved through SQL Browser.
-              ...(spec.instanceName ? { instanceName: spec.instanceName } : { port: spec.port ?? 1433 }),
-              encrypt: spec.encrypt,
-              trustServerCertificate: spec.trustServerCertificate,
-              appName: 'cw-maint',
-              connectTimeout: 15_000,
-              // The statement timeout (statementTimeoutSeconds; 0: none). A timed-out request is
-              // cancelled; the runner then rolls its transaction back.
-              requestTimeout: limits?.statementTimeoutMs ?? 0,
-              // XACT_ABORT: without it a lock timeout (1222) or a cancelled request ends only the
-              // statement and leaves the transaction open.
-              abortTransactionOnError: true,
-            },
-          }),
+        connectionFactory: () => new LimitedConnection(limits, spec),
       },
     });
   },
@@ -167,9 +163,13 @@ export const mssqlAdapter: EngineAdapter = {
   describeConnectError(error: unknown) {
     const e = error as { code?: string; message?: string };
     if (e?.code === 'ELOGIN') return `login failed (${e.message ?? 'check the user name and password'})`;
+    if (e?.code === 'ESOCKET' && /certificate/i.test(e.message ?? '')) {
+      return `the server's TLS certificate is not trusted (${e.message}); give that certificate, or the CA that signed it, with serverCertificate=/path/cert.pem`;
+    }
     if (e?.code === 'ESOCKET') return `cannot reach the server (${e.message ?? 'socket error'})`;
     if (e?.code === 'ETIMEOUT') return `timed out connecting (${e.message ?? ''})`;
     if (e?.code === 'EINSTLOOKUP') return `cannot find the named instance (${e.message ?? ''})`;
+    if (e?.code === 'ENOTENCRYPTED') return `not encrypted: ${e.message}`;
     return undefined;
   },
 

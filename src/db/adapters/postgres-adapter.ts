@@ -48,7 +48,7 @@ export const postgresAdapter: EngineAdapter = {
     const pool = new pg.Pool({
       connectionString: spec.connectionString,
       max: poolSize,
-      connectionTimeoutMillis: 15_000,
+      connectionTimeoutMillis: spec.connectTimeoutMs ?? 15_000,
       application_name: 'cw-maint',
       // Session settings sent at connect. A session left idle inside a transaction (a hung
       // process) is ended by the server, which rolls it back.

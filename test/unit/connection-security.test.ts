@@ -1,0 +1,88 @@
+import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { describeConnection, parseConnectionSpec, type MssqlConnectionSpec } from '../../src/config/connection-spec.js';
+import { connectionWarnings, readableByOthers } from '../../src/config/connection-warnings.js';
+import { sessionEncrypted, tediousConfig } from '../../src/db/tedious-config.js';
+
+const mssql = (raw: string) => parseConnectionSpec(raw) as MssqlConnectionSpec;
+const dir = mkdtempSync(join(tmpdir(), 'cwm-sec-'));
+const PEM = '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n';
+
+describe('Windows (NTLM) logins', () => {
+  it('DOMAIN\\user in the URL (percent-encoded backslash) or with domain=, and in the ADO form, becomes an NTLM login', () => {
+    for (const raw of [
+      'mssql://CORP%5Cjdoe:s3cret@sql01/cw',
+      'mssql://jdoe:s3cret@sql01/cw?domain=CORP',
+      'Server=sql01;Database=cw;User Id=CORP\\jdoe;Password=s3cret',
+    ]) {
+      const spec = mssql(raw);
+      expect(spec, raw).toMatchObject({ user: 'jdoe', domain: 'CORP', password: 's3cret' });
+      expect(tediousConfig(spec, undefined).authentication).toEqual({ type: 'ntlm', options: { userName: 'jdoe', password: 's3cret', domain: 'CORP' } });
+      expect(describeConnection(spec)).toBe('mssql://CORP\\jdoe@sql01:1433/cw');
+    }
+  });
+
+  it('a SQL login stays a SQL login', () => {
+    expect(tediousConfig(mssql('mssql://cw_maint:pw@h/db'), undefined).authentication).toEqual({ type: 'default', options: { userName: 'cw_maint', password: 'pw' } });
+  });
+
+  it('integrated (SSPI) and Kerberos logins are refused with a clear line; so are half-written Windows logins', () => {
+    expect(() => parseConnectionSpec('Server=h;Database=db;Integrated Security=SSPI')).toThrow(/integrated \(SSPI\) and Kerberos logins are not supported/);
+    expect(() => parseConnectionSpec('Server=h;Database=db;Trusted_Connection=yes')).toThrow(/not supported/);
+    expect(() => parseConnectionSpec('mssql://%5Cjdoe:p@h/db')).toThrow(/without a domain or user name/);
+    expect(() => parseConnectionSpec('mssql://CORP%5Cjdoe:p@h/db?domain=OTHER')).toThrow(/two domains/);
+  });
+});
+
+describe('timeouts', () => {
+  it('connectTimeout (URL), Connect Timeout (ADO) and connect_timeout (PostgreSQL) are seconds, validated', () => {
+    expect(mssql('mssql://u:p@h/db?connectTimeout=30').connectTimeoutMs).toBe(30_000);
+    expect(mssql('Server=h;Database=db;User Id=u;Password=p;Connect Timeout=5').connectTimeoutMs).toBe(5_000);
+    expect(parseConnectionSpec('postgres://u:p@h/db?connect_timeout=7')).toMatchObject({ connectTimeoutMs: 7_000 });
+    expect(tediousConfig(mssql('mssql://u:p@h/db?connectTimeout=30'), { lockTimeoutMs: 1, statementTimeoutMs: 9_000 }).options).toMatchObject({ connectTimeout: 30_000, requestTimeout: 9_000 });
+    expect(tediousConfig(mssql('mssql://u:p@h/db'), undefined).options?.connectTimeout).toBe(15_000);
+    for (const bad of ['0', '-1', '1.5', 'ten', '3601']) {
+      expect(() => parseConnectionSpec(`mssql://u:p@h/db?connectTimeout=${bad}`)).toThrow(`connectTimeout=${bad}; use a whole number of seconds from 1 to 3600`);
+    }
+  });
+});
+
+describe('encryption', () => {
+  it('serverCertificate trusts exactly that certificate (given to TLS as its CA); a missing or non-PEM file is a usage error', () => {
+    const cert = join(dir, 'server.pem');
+    writeFileSync(cert, PEM);
+    const spec = mssql(`mssql://u:p@h/db?serverCertificate=${encodeURIComponent(cert)}`);
+    expect(tediousConfig(spec, undefined).options).toMatchObject({ encrypt: true, trustServerCertificate: false, cryptoCredentialsDetails: { ca: PEM } });
+    expect(mssql(`Server=h;Database=db;User Id=u;Password=p;Server Certificate=${cert}`).serverCertificate).toBe(PEM);
+    expect(() => parseConnectionSpec(`mssql://u:p@h/db?serverCertificate=${dir}/nope.pem`)).toThrow(/cannot be read \(ENOENT\)/);
+    writeFileSync(join(dir, 'key.txt'), 'not a certificate');
+    expect(() => parseConnectionSpec(`mssql://u:p@h/db?serverCertificate=${dir}/key.txt`)).toThrow(/not a PEM certificate/);
+  });
+
+  it('encrypt=false and trustServerCertificate=true are warned about; the default is not', () => {
+    expect(connectionWarnings(mssql('mssql://u:p@h/db'))).toEqual([]);
+    expect(connectionWarnings(mssql('mssql://u:p@h/db?encrypt=false')).join()).toContain('not encrypted');
+    expect(connectionWarnings(mssql('mssql://u:p@h/db?trustServerCertificate=true')).join()).toContain('serverCertificate=');
+  });
+
+  it('a session counts as encrypted only when TLS was negotiated (TDS 7: message IO; TDS 8: a TLS socket)', () => {
+    expect(sessionEncrypted({ messageIo: { tlsNegotiationComplete: true } })).toBe(true);
+    expect(sessionEncrypted({ socket: { encrypted: true }, messageIo: { tlsNegotiationComplete: false } })).toBe(true);
+    expect(sessionEncrypted({ socket: {}, messageIo: { tlsNegotiationComplete: false } })).toBe(false);
+    expect(sessionEncrypted({})).toBe(false);
+  });
+});
+
+describe('secrets on disk', () => {
+  it('.env or a config file readable by group or others is warned about (POSIX mode bits; never on Windows)', () => {
+    const env = join(dir, '.env');
+    writeFileSync(env, 'CW_DB_URL=mssql://u:p@h/db\n');
+    chmodSync(env, 0o644);
+    expect(readableByOthers([env, join(dir, 'absent.json'), undefined], 'linux')).toEqual([expect.stringContaining(`${env} can be read by other users`)]);
+    expect(readableByOthers([env], 'win32')).toEqual([]);
+    chmodSync(env, 0o600);
+    expect(readableByOthers([env], 'linux')).toEqual([]);
+  });
+});
