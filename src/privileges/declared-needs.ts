@@ -48,8 +48,11 @@ function perLayout(tables: (link: ConnectWiseTable[]) => ConnectWiseTable[]): Re
   return { legacy: tables(COMPANY_TYPE_LINK.legacy), 'many-to-many': tables(COMPANY_TYPE_LINK['many-to-many']) };
 }
 
-/** The run table's columns written when a run ends (finishRun, closeInterruptedRuns): the only ones it may UPDATE. */
-export const RUN_OUTCOME_COLUMNS = ['status', 'finished_at', 'matched', 'changed', 'unchanged', 'error'] as const satisfies readonly (keyof RunTable)[];
+/**
+ * The run table's columns written when a run ends (finishRun, closeInterruptedRuns) and when its
+ * notifications are sent (notified_at, notify_error): the only ones it may UPDATE.
+ */
+export const RUN_OUTCOME_COLUMNS = ['status', 'finished_at', 'matched', 'changed', 'unchanged', 'error', 'notified_at', 'notify_error'] as const satisfies readonly (keyof RunTable)[];
 
 /** The journal's after-stamps: the audit columns as they stand right after the change (a trigger's own stamp included). */
 export const JOURNAL_STAMP_COLUMNS = AUDIT_COLUMNS.map((c) => journalAuditColumn(c).after);
@@ -95,7 +98,7 @@ export const OWN_SCHEMA_NEEDS: readonly OwnSchemaNeed[] = [
     privilege: 'SELECT',
     neededBy: 'every-job',
     commands: ['show', 'undo'],
-    why: 'an apply updates exactly the journaled rows and verifies them; show and undo read the journal; restore-reactivated reads it',
+    why: "an apply's --report reads what it journaled; show and undo read the journal; restore-reactivated reads it",
     when: 'always',
   },
   { table: 'journal', privilege: 'INSERT', neededBy: 'every-job', commands: ['undo'], why: 'the before-value of every changed row is journaled (INSERT only: history cannot be rewritten)', when: 'apply' },
@@ -103,9 +106,9 @@ export const OWN_SCHEMA_NEEDS: readonly OwnSchemaNeed[] = [
     table: 'journal',
     columns: JOURNAL_STAMP_COLUMNS,
     privilege: 'UPDATE',
-    neededBy: 'every-job',
+    neededBy: 'commands',
     commands: ['undo'],
-    why: "the audit columns as they stand right after the change (a trigger's stamp included) are added to the run's own rows in its transaction; before-values and changes cannot be updated",
+    why: "undo adds the audit columns as they stand right after its change (a trigger's stamp included) to its own rows, in its transaction (a job's apply writes them with the row: INSERT only); before-values and changes cannot be updated",
     when: 'apply',
     onlyWithAuditColumns: true,
   },
