@@ -85,9 +85,22 @@ export function undoJournalInsert(t: UndoTarget, undoRunId: number, force: boole
     WHERE ${ofTheRun(t)} AND ${restorable(t, force)}`;
 }
 
-/** Gives each journaled row of the undo run its value back, and stamps the audit columns as an apply does. */
-export function undoUpdate(t: UndoTarget, undoRunId: number, adapter: EngineAdapter, presentAudit: readonly AuditColumn[], updatedBy: string) {
-  const mine = sql`SELECT u.${sql.ref('contact_recid')} FROM ${journalTable(t.journalSchema)} u WHERE u.${sql.ref('run_id')} = ${undoRunId}`;
+/**
+ * Gives each journaled row of the undo run its value back, and stamps the audit columns as an apply
+ * does; with `range`, only the rows with Contact_RecID in (after, last] (one batch on SQL Server).
+ */
+export function undoUpdate(
+  t: UndoTarget,
+  undoRunId: number,
+  adapter: EngineAdapter,
+  presentAudit: readonly AuditColumn[],
+  updatedBy: string,
+  range?: { after: number; last: number },
+) {
+  const inRange = range
+    ? sql` AND u.${sql.ref('contact_recid')} > ${range.after} AND u.${sql.ref('contact_recid')} <= ${range.last}`
+    : sql``;
+  const mine = sql`SELECT u.${sql.ref('contact_recid')} FROM ${journalTable(t.journalSchema)} u WHERE u.${sql.ref('run_id')} = ${undoRunId}${inRange}`;
   const value = sql`(SELECT u.${sql.ref('new_value')} FROM ${journalTable(t.journalSchema)} u
     WHERE u.${sql.ref('run_id')} = ${undoRunId} AND u.${sql.ref('column_name')} = ${t.column} AND u.${sql.ref('contact_recid')} = ${sql.ref('dbo.Contact.Contact_RecID')})`;
   const sets = [sql`${sql.ref(t.column)} = ${typedValue(t.column, adapter, value)}`];
@@ -110,3 +123,13 @@ export function typedValue(column: ChangeableColumn, adapter: EngineAdapter, val
   return sql`cast(${value} as ${typeof bool === 'string' ? sql.raw(bool) : (bool as RawBuilder<unknown>)})`;
 }
 
+
+/** The next batch of an undo: how many of its journaled rows follow Contact_RecID `after` (at most `size`), and the last of them. */
+export function undoBatchBounds(journalSchema: string, undoRunId: number, after: number, size: number) {
+  return sql<{ picked: number; last: number | null }>`
+    SELECT cast(count(*) as int) AS picked, max(b.id) AS last FROM (
+      SELECT u.${sql.ref('contact_recid')} AS id FROM ${journalTable(journalSchema)} u
+      WHERE u.${sql.ref('run_id')} = ${undoRunId} AND u.${sql.ref('contact_recid')} > ${after}
+      ORDER BY u.${sql.ref('contact_recid')} OFFSET 0 ROWS FETCH NEXT ${sql.raw(String(size))} ROWS ONLY
+    ) b`;
+}

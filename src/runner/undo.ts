@@ -15,7 +15,8 @@ import { describe, loggedRun, type FinishedRun } from './run-log.js';
 import { withRunLock } from './run-lock.js';
 import { inTransaction } from './transaction.js';
 import { closeInterruptedRuns, finishRun, recordRun, startRun, type RunStart } from './run-record.js';
-import { undoCountQuery, undoJournalInsert, undoRowsQuery, undoUpdate, undoVerifyQuery, type UndoTarget } from './undo-statements.js';
+import { undoBatchBounds, undoCountQuery, undoJournalInsert, undoRowsQuery, undoUpdate, undoVerifyQuery, type UndoTarget } from './undo-statements.js';
+import { BEFORE_FIRST_RECID, DEFAULT_BATCH_SIZE } from '../db/adapters/journaled-batch.js';
 
 export const UNDO_PREVIEW_ROWS = 20;
 
@@ -140,7 +141,20 @@ async function undoLogged(handle: DatabaseHandle, request: UndoRequest, seen: { 
         if (inserted !== plan.toRestore) {
           throw new RunFailedError(`The data changed between plan and undo (planned ${plan.toRestore} rows, found ${inserted}); nothing was restored. Run again.`);
         }
-        await undoUpdate(t, runId, adapter, audit, updatedBy).execute(trx);
+        // On SQL Server in batches by Contact_RecID, each under the 5,000 row locks that would escalate
+        // to a table lock and block ConnectWise (as an apply's batches); PostgreSQL in one statement.
+        if (adapter.escalatesRowLocks) {
+          const size = settings.batchSize ?? DEFAULT_BATCH_SIZE;
+          for (let after = BEFORE_FIRST_RECID; ; ) {
+            const { picked, last } = (await undoBatchBounds(settings.journalSchema, runId, after, size).execute(trx)).rows[0]!;
+            if (last === null) break;
+            await undoUpdate(t, runId, adapter, audit, updatedBy, { after, last: Number(last) }).execute(trx);
+            if (Number(picked) < size) break;
+            after = Number(last);
+          }
+        } else {
+          await undoUpdate(t, runId, adapter, audit, updatedBy).execute(trx);
+        }
         await recordAuditAfter(trx, settings.journalSchema, runId, audit);
         const { rows } = await undoVerifyQuery(t, runId).execute(trx);
         if (Number(rows[0]?.n) !== inserted) {

@@ -72,6 +72,23 @@ for (const engine of inject('engines')) {
       ]);
     });
 
+    it('undo where row locks escalate (SQL Server) restores in batches of batchSize, two round trips each, with the same result as one batch', async () => {
+      const whole = await fresh();
+      const batched = await fresh();
+      const [a, b] = [await runNamedJob(whole, 'revoke-inactive', REVOKE, 'apply'), await runNamedJob(batched, 'revoke-inactive', REVOKE, 'apply')];
+      const sentBefore = [whole.statementsSent(), batched.statementsSent()];
+      const one = await undo(whole, a.runId!);
+      const many = await undo(batched, b.runId!, { settings: { ...TEST_SETTINGS, batchSize: 3 } });
+      const sent = [whole.statementsSent() - sentBefore[0]!, batched.statementsSent() - sentBefore[1]!];
+      expect(one.restored).toBeGreaterThan(3);
+      expect(many.restored).toBe(one.restored);
+      expect(await contactRows(batched.db)).toEqual(await contactRows(whole.db));
+      // Each batch: its bounds, then its UPDATE; a count that divides evenly ends on an empty bounds query.
+      const n = one.restored;
+      const batchedStatements = n % 3 === 0 ? 2 * (n / 3) + 1 : 2 * Math.ceil(n / 3);
+      expect(sent[1]! - sent[0]!).toBe(engine.engine === 'mssql' ? batchedStatements - 2 : 0);
+    });
+
     it('a row someone changed since (any column, with its audit stamp) is a conflict: left alone and listed, unless --force', async () => {
       const tdb = await fresh();
       const start = await contactRows(tdb.db);
