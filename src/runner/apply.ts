@@ -29,13 +29,12 @@ export interface ApplyInput {
 }
 
 /**
- * One transaction: in batches of `batchSize` rows where the engine escalates row locks (SQL Server),
- * else all at once, lowest Contact_RecID first, update the rows and
- * journal their before-values, one round trip per batch (see EngineAdapter.journaledBatch; no bare
- * OUTPUT clause, which SQL Server rejects on tables with enabled triggers). Each batch also counts
- * its rows that hold the new value; the journal must hold exactly the planned rows, all of them
- * holding it. Any error rolls
- * all of it back, so the journal and Contact always agree.
+ * One transaction: update the rows and journal their before-values, lowest Contact_RecID first,
+ * one round trip per batch of `batchSize` rows where the engine escalates row locks (SQL Server),
+ * else all in one statement (see EngineAdapter.journaledBatch; no bare OUTPUT clause, which SQL
+ * Server rejects on tables with enabled triggers). Each batch counts its rows that hold the new
+ * value; the journal must hold exactly the planned rows, all holding it. Any error rolls all of it
+ * back, so the journal and Contact always agree.
  */
 export async function applyJournaled(
   db: Kysely<Database>,
