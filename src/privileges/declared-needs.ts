@@ -1,7 +1,6 @@
 import type { ConnectWiseTable, Layout } from '../db/layout.js';
-import { AUDIT_COLUMNS, type RunTable } from '../db/schema.js';
+import type { RunTable } from '../db/schema.js';
 import { MIGRATION_TABLE } from '../journal/migration-status.js';
-import { journalAuditColumn } from '../runner/journal-audit.js';
 
 /**
  * What cw-maint's commands read besides the jobs (whose reads and writes their own files declare),
@@ -54,9 +53,6 @@ function perLayout(tables: (link: ConnectWiseTable[]) => ConnectWiseTable[]): Re
  */
 export const RUN_OUTCOME_COLUMNS = ['status', 'finished_at', 'matched', 'changed', 'unchanged', 'error', 'notified_at', 'notify_error'] as const satisfies readonly (keyof RunTable)[];
 
-/** The journal's after-stamps: the audit columns as they stand right after the change (a trigger's own stamp included). */
-export const JOURNAL_STAMP_COLUMNS = AUDIT_COLUMNS.map((c) => journalAuditColumn(c).after);
-
 export interface OwnSchemaNeed {
   /** A table of cw-maint's schema (its name there). */
   table: string;
@@ -101,15 +97,5 @@ export const OWN_SCHEMA_NEEDS: readonly OwnSchemaNeed[] = [
     why: "an apply's --report reads what it journaled; show and undo read the journal; restore-reactivated reads it",
     when: 'always',
   },
-  { table: 'journal', privilege: 'INSERT', neededBy: 'every-job', commands: ['undo'], why: 'the before-value of every changed row is journaled (INSERT only: history cannot be rewritten)', when: 'apply' },
-  {
-    table: 'journal',
-    columns: JOURNAL_STAMP_COLUMNS,
-    privilege: 'UPDATE',
-    neededBy: 'commands',
-    commands: ['undo'],
-    why: "undo adds the audit columns as they stand right after its change (a trigger's stamp included) to its own rows, in its transaction (a job's apply writes them with the row: INSERT only); before-values and changes cannot be updated",
-    when: 'apply',
-    onlyWithAuditColumns: true,
-  },
+  { table: 'journal', privilege: 'INSERT', neededBy: 'every-job', commands: ['undo'], why: 'every changed row is journaled with its before-value and its audit columns right after, in the statement that changes it (INSERT only: history cannot be rewritten)', when: 'apply' },
 ];

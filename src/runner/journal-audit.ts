@@ -1,6 +1,4 @@
-import { sql, type Kysely } from 'kysely';
-import type { AuditColumn, Database } from '../db/schema.js';
-import { cwMaintTables } from '../journal/tables.js';
+import type { AuditColumn } from '../db/schema.js';
 
 /**
  * The audit columns in the journal: their values before a change (read with the before-value)
@@ -20,25 +18,6 @@ export const JOURNAL_AUDIT_BEFORE = AUDIT.map((c) => JOURNAL_COLUMN[c].before) a
 /** Every audit column's journal columns, and whether dbo.Contact has it (an apply's batches fill them). */
 export function journalAuditColumns(present: readonly string[]) {
   return AUDIT.map((column) => ({ column, ...JOURNAL_COLUMN[column], present: present.includes(column) }));
-}
-
-/** Copies the audit columns as they now stand into this run's journal rows (one statement). */
-export async function recordAuditAfter(db: Kysely<Database>, journalSchema: string, runId: number, present: readonly string[]): Promise<void> {
-  const columns = AUDIT.filter((c) => present.includes(c));
-  if (!columns.length) return;
-  const journal = cwMaintTables(journalSchema).journal;
-  await db
-    .updateTable(journal)
-    .set(
-      Object.fromEntries(
-        columns.map((column) => [
-          JOURNAL_COLUMN[column].after,
-          sql`(SELECT ${sql.ref(`c.${column}`)} FROM ${sql.table('dbo.Contact')} c WHERE c.${sql.ref('Contact_RecID')} = ${sql.ref(`${journal}.contact_recid`)})`,
-        ]),
-      ),
-    )
-    .where('run_id', '=', runId)
-    .execute();
 }
 
 /** Journal column names of the audit columns, for the undo's conflict check. */

@@ -2,7 +2,7 @@ import { sql, type RawBuilder } from 'kysely';
 import type { EngineAdapter } from '../db/adapters/index.js';
 import type { AuditColumn, ChangeableColumn } from '../db/schema.js';
 import { CHANGEABLE_COLUMN_KIND } from '../db/schema.js';
-import { journalAuditColumn, JOURNAL_AUDIT_BEFORE } from './journal-audit.js';
+import { journalAuditColumn, journalAuditColumns } from './journal-audit.js';
 import { differs, same } from './null-safe.js';
 
 /**
@@ -74,40 +74,37 @@ export function undoRowsQuery(t: UndoTarget, kind: 'restore' | 'conflict', limit
     ORDER BY j.${sql.ref('contact_recid')}${limit === undefined ? sql`` : sql` OFFSET 0 ROWS FETCH NEXT ${sql.raw(String(limit))} ROWS ONLY`}`;
 }
 
-/** Journal the undo run: each restored row's value now (as its old value) and the value it gets back (its new value). */
-export function undoJournalInsert(t: UndoTarget, undoRunId: number, force: boolean, presentAudit: readonly AuditColumn[]) {
-  const columns = ['run_id', 'contact_recid', 'column_name', 'old_value', 'new_value', ...JOURNAL_AUDIT_BEFORE];
-  const auditNow = (['Last_Update', 'Last_Update_UTC', 'Updated_By'] as const).map((a) => (presentAudit.includes(a) ? sql.ref(`c.${a}`) : sql`NULL`));
-  return sql`
-    INSERT INTO ${journalTable(t.journalSchema)} (${sql.join(columns.map((c) => sql.ref(c)))})
-    SELECT cast(${undoRunId} as int), j.${sql.ref('contact_recid')}, j.${sql.ref('column_name')}, ${valueNow(t.column)}, j.${sql.ref('old_value')}, ${sql.join(auditNow)}
-    FROM ${journalTable(t.journalSchema)} j INNER JOIN ${sql.table('dbo.Contact')} c ON c.${sql.ref('Contact_RecID')} = j.${sql.ref('contact_recid')}
-    WHERE ${ofTheRun(t)} AND ${restorable(t, force)}`;
-}
-
 /**
- * Gives each journaled row of the undo run its value back, and stamps the audit columns as an apply
- * does; with `range`, only the rows with Contact_RecID in (after, last] (one batch on SQL Server).
+ * Gives each restorable row its value back and journals it (its value now as the old value, the
+ * value it gets back as the new one, the audit columns before and right after), in one round trip;
+ * with `range`, only the rows with Contact_RecID in (after, last] (one batch on SQL Server).
  */
-export function undoUpdate(
+export function undoRestore(
   t: UndoTarget,
   undoRunId: number,
+  force: boolean,
   adapter: EngineAdapter,
   presentAudit: readonly AuditColumn[],
   updatedBy: string,
   range?: { after: number; last: number },
 ) {
   const inRange = range
-    ? sql` AND u.${sql.ref('contact_recid')} > ${range.after} AND u.${sql.ref('contact_recid')} <= ${range.last}`
+    ? sql` AND j.${sql.ref('contact_recid')} > ${range.after} AND j.${sql.ref('contact_recid')} <= ${range.last}`
     : sql``;
-  const mine = sql`SELECT u.${sql.ref('contact_recid')} FROM ${journalTable(t.journalSchema)} u WHERE u.${sql.ref('run_id')} = ${undoRunId}${inRange}`;
-  const value = sql`(SELECT u.${sql.ref('new_value')} FROM ${journalTable(t.journalSchema)} u
-    WHERE u.${sql.ref('run_id')} = ${undoRunId} AND u.${sql.ref('column_name')} = ${t.column} AND u.${sql.ref('contact_recid')} = ${sql.ref('dbo.Contact.Contact_RecID')})`;
-  const sets = [sql`${sql.ref(t.column)} = ${typedValue(t.column, adapter, value)}`];
-  if (presentAudit.includes('Last_Update')) sets.push(sql`${sql.ref('Last_Update')} = ${adapter.localNow()}`);
-  if (presentAudit.includes('Last_Update_UTC')) sets.push(sql`${sql.ref('Last_Update_UTC')} = ${adapter.utcNow()}`);
-  if (presentAudit.includes('Updated_By')) sets.push(sql`${sql.ref('Updated_By')} = ${updatedBy}`);
-  return sql`UPDATE ${sql.table('dbo.Contact')} SET ${sql.join(sets)} WHERE ${sql.ref('dbo.Contact.Contact_RecID')} IN (${mine})`;
+  const set: Array<readonly [string, unknown]> = [];
+  if (presentAudit.includes('Last_Update')) set.push(['Last_Update', adapter.localNow()]);
+  if (presentAudit.includes('Last_Update_UTC')) set.push(['Last_Update_UTC', adapter.utcNow()]);
+  if (presentAudit.includes('Updated_By')) set.push(['Updated_By', updatedBy]);
+  return adapter.journaledRestore({
+    where: sql<boolean>`${ofTheRun(t)} AND ${restorable(t, force)}${inRange}`,
+    typed: (value) => typedValue(t.column, adapter, value),
+    set,
+    column: t.column,
+    audit: journalAuditColumns(presentAudit),
+    journalTable: `${t.journalSchema}.journal`,
+    runId: undoRunId,
+    undoneRunId: t.runId,
+  });
 }
 
 /** The undo run's journaled rows whose Contact row now holds the restored value. */
@@ -124,12 +121,12 @@ export function typedValue(column: ChangeableColumn, adapter: EngineAdapter, val
 }
 
 
-/** The next batch of an undo: how many of its journaled rows follow Contact_RecID `after` (at most `size`), and the last of them. */
-export function undoBatchBounds(journalSchema: string, undoRunId: number, after: number, size: number) {
+/** The next batch of an undo: how many of the undone run's journaled rows follow Contact_RecID `after` (at most `size`), and the last of them. */
+export function undoBatchBounds(journalSchema: string, undoneRunId: number, after: number, size: number) {
   return sql<{ picked: number; last: number | null }>`
     SELECT cast(count(*) as int) AS picked, max(b.id) AS last FROM (
       SELECT u.${sql.ref('contact_recid')} AS id FROM ${journalTable(journalSchema)} u
-      WHERE u.${sql.ref('run_id')} = ${undoRunId} AND u.${sql.ref('contact_recid')} > ${after}
+      WHERE u.${sql.ref('run_id')} = ${undoneRunId} AND u.${sql.ref('contact_recid')} > ${after}
       ORDER BY u.${sql.ref('contact_recid')} OFFSET 0 ROWS FETCH NEXT ${sql.raw(String(size))} ROWS ONLY
     ) b`;
 }

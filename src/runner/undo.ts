@@ -8,14 +8,13 @@ import { CwMaintError, RunFailedError, UsageError } from '../errors.js';
 import { findRun } from '../journal/show.js';
 import { cwMaintTables } from '../journal/tables.js';
 import type { Logger } from '../log.js';
-import { recordAuditAfter } from './journal-audit.js';
 import { assertCanRun, preflight } from './preflight.js';
 import type { RunSettings } from './run-job.js';
 import { describe, loggedRun, type FinishedRun } from './run-log.js';
 import { withRunLock } from './run-lock.js';
 import { inTransaction } from './transaction.js';
 import { closeInterruptedRuns, finishRun, recordRun, startRun, type RunStart } from './run-record.js';
-import { undoBatchBounds, undoCountQuery, undoJournalInsert, undoRowsQuery, undoUpdate, undoVerifyQuery, type UndoTarget } from './undo-statements.js';
+import { undoBatchBounds, undoCountQuery, undoRestore, undoRowsQuery, undoVerifyQuery, type UndoTarget } from './undo-statements.js';
 import { BEFORE_FIRST_RECID, DEFAULT_BATCH_SIZE } from '../db/adapters/journaled-batch.js';
 
 export const UNDO_PREVIEW_ROWS = 20;
@@ -137,25 +136,25 @@ async function undoLogged(handle: DatabaseHandle, request: UndoRequest, seen: { 
       }
       const updatedBy = `${settings.updatedBy}:undo ${target.run_id}`.slice(0, 30);
       const restored = await inTransaction(conn, async (trx) => {
-        const inserted = Number((await undoJournalInsert(t, runId, request.force, audit).execute(trx)).numAffectedRows ?? 0n);
-        if (inserted !== plan.toRestore) {
-          throw new RunFailedError(`The data changed between plan and undo (planned ${plan.toRestore} rows, found ${inserted}); nothing was restored. Run again.`);
-        }
         // On SQL Server in batches by Contact_RecID, each under the 5,000 row locks that would escalate
         // to a table lock and block ConnectWise (as an apply's batches); PostgreSQL in one statement.
+        let inserted = 0;
+        const restore = (range?: { after: number; last: number }) => undoRestore(t, runId, request.force, adapter, audit, updatedBy, range).execute(trx);
         if (adapter.escalatesRowLocks) {
           const size = settings.batchSize ?? DEFAULT_BATCH_SIZE;
           for (let after = BEFORE_FIRST_RECID; ; ) {
-            const { picked, last } = (await undoBatchBounds(settings.journalSchema, runId, after, size).execute(trx)).rows[0]!;
+            const { picked, last } = (await undoBatchBounds(settings.journalSchema, t.runId, after, size).execute(trx)).rows[0]!;
             if (last === null) break;
-            await undoUpdate(t, runId, adapter, audit, updatedBy, { after, last: Number(last) }).execute(trx);
+            inserted += Number((await restore({ after, last: Number(last) })).rows[0]!.written);
             if (Number(picked) < size) break;
             after = Number(last);
           }
         } else {
-          await undoUpdate(t, runId, adapter, audit, updatedBy).execute(trx);
+          inserted = Number((await restore()).rows[0]!.written);
         }
-        await recordAuditAfter(trx, settings.journalSchema, runId, audit);
+        if (inserted !== plan.toRestore) {
+          throw new RunFailedError(`The data changed between plan and undo (planned ${plan.toRestore} rows, found ${inserted}); rolled back, nothing was restored. Run again.`);
+        }
         const { rows } = await undoVerifyQuery(t, runId).execute(trx);
         if (Number(rows[0]?.n) !== inserted) {
           throw new RunFailedError(`Restored ${Number(rows[0]?.n)} of the ${inserted} journaled rows (the data moved during the undo); rolled back.`);

@@ -8,7 +8,7 @@ import type {
 } from 'kysely';
 import type { ConnectionSpec } from '../../config/connection-spec.js';
 import type { RunTable } from '../schema.js';
-import type { JournaledBatch, JournaledBatchStatement } from './journaled-batch.js';
+import type { JournaledBatch, JournaledBatchStatement, JournaledRestore } from './journaled-batch.js';
 
 /** A column type as Kysely's schema builder takes it ('integer', sql`bit`, ...). */
 export type DataTypeExpression = Parameters<CreateTableBuilder<string, never>['addColumn']>[1];
@@ -72,6 +72,8 @@ export interface EngineAdapter {
   readCommittedSnapshot(db: Kysely<any>): Promise<boolean>;
   /** One batch of an apply: update and journal up to `batch.size` rows in one round trip. */
   journaledBatch(batch: JournaledBatch): JournaledBatchStatement;
+  /** An undo's restore (or one batch of it): update and journal in one round trip, the journal INSERT-only. */
+  journaledRestore(restore: JournaledRestore): RawBuilder<{ written: number }>;
 
   /** Inserts a run row and returns its generated run_id (OUTPUT on SQL Server, RETURNING on PostgreSQL). */
   insertRunReturningId(db: Kysely<any>, runTable: string, values: Insertable<RunTable>): Promise<number>;

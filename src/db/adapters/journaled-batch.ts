@@ -45,3 +45,24 @@ export const BEFORE_FIRST_RECID = -2147483648;
 
 /** Rows per batch: below the 5,000 row locks at which SQL Server escalates to a table lock. */
 export const DEFAULT_BATCH_SIZE = 4000;
+
+/**
+ * An undo's restore, as the runner hands it to an engine: give each row `where` selects (over the
+ * undone run's journal `j` joined to its Contact row `c`) its journaled old value back, and journal
+ * the undo's own rows (before-values, and the audit columns right after) in the same round trip:
+ * the journal is only ever INSERTed into.
+ */
+export interface JournaledRestore {
+  /** Over `j` (the undone run's journal rows) and `c` (dbo.Contact). */
+  where: Expression<SqlBool>;
+  /** The restored column's value from a journaled int (a flag is cast to the engine's bit/boolean). */
+  typed: (value: RawBuilder<unknown>) => RawBuilder<unknown>;
+  /** The audit columns' SET list (the restored column comes from `typed`). */
+  set: ReadonlyArray<readonly [column: string, value: unknown]>;
+  column: string;
+  audit: JournaledBatch['audit'];
+  journalTable: string;
+  /** The undo's own run id, and the run it undoes. */
+  runId: number;
+  undoneRunId: number;
+}

@@ -10,6 +10,7 @@ import type { ConnectionSpec, MssqlConnectionSpec } from '../../config/connectio
 import { notEncryptedError, sessionEncrypted, tediousConfig } from '../tedious-config.js';
 import type { RunTable } from '../schema.js';
 import { mssqlJournaledBatch } from './mssql-journaled-batch.js';
+import { mssqlJournaledRestore } from './mssql-journaled-restore.js';
 import type { EngineAdapter, LockOutcome, SessionLimits } from './engine-adapter.js';
 
 /** sp_getapplock return codes (documented by Microsoft): >= 0 granted, -1 timeout, -2 cancelled, -3 deadlock, -999 bad call. */
@@ -84,6 +85,7 @@ export const mssqlAdapter: EngineAdapter = {
     const { rows } = await sql<{ on: boolean | number | null }>`SELECT is_read_committed_snapshot_on AS ${sql.ref('on')} FROM sys.databases WHERE database_id = DB_ID()`.execute(db);
     return Boolean(rows[0]?.on);
   },
+  journaledRestore: mssqlJournaledRestore,
   journaledBatch: mssqlJournaledBatch,
   localNow: () => sql<Date>`GETDATE()`,
   utcNow: () => sql<Date>`GETUTCDATE()`,

@@ -8,6 +8,7 @@ import {
 import type { ConnectionSpec } from '../../config/connection-spec.js';
 import type { RunTable } from '../schema.js';
 import { postgresJournaledBatch } from './postgres-journaled-batch.js';
+import { postgresJournaledRestore } from './postgres-journaled-restore.js';
 import type { EngineAdapter, LockOutcome, SessionLimits } from './engine-adapter.js';
 
 /** First key of every cw-maint advisory lock ('cwmt'), so our locks never collide with another app's. */
@@ -80,6 +81,7 @@ export const postgresAdapter: EngineAdapter = {
   escalatesRowLocks: false,
   // MVCC: a reader never waits on a writer at READ COMMITTED.
   readCommittedSnapshot: async () => true,
+  journaledRestore: postgresJournaledRestore,
   journaledBatch: postgresJournaledBatch,
   localNow: () => sql<Date>`localtimestamp`,
   utcNow: () => sql<Date>`(now() at time zone 'utc')`,
