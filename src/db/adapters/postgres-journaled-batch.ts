@@ -3,9 +3,8 @@ import type { JournaledBatch, JournaledBatchResult, JournaledBatchStatement } fr
 
 const contact = sql.table('dbo.Contact');
 const recId = sql.ref('dbo.Contact.Contact_RecID');
-// The journal's own column types, for audit columns dbo.Contact does not have (a bare NULL in a CTE is text).
-const NULL_OF: Record<string, string> = { old_updated_by: 'varchar(128)', new_updated_by: 'varchar(128)' };
-const nullAs = (name: string) => sql`cast(NULL as ${sql.raw(NULL_OF[name] ?? 'timestamp')}) AS ${sql.ref(name)}`;
+/** A journal audit column dbo.Contact does not have, typed as the journal's own (a bare NULL in a CTE is text). */
+export const nullAs = (name: string) => sql`cast(NULL as ${sql.raw(name.endsWith('_by') ? 'varchar(128)' : 'timestamp')}) AS ${sql.ref(name)}`;
 
 /**
  * PostgreSQL: one statement. The sub-select `pick` locks the batch's rows (FOR UPDATE re-checks

@@ -1,7 +1,6 @@
 import { sql } from 'kysely';
 import type { JournaledRestore } from './journaled-batch.js';
-
-const nullAs = (name: string) => sql`cast(NULL as ${sql.raw(name.endsWith('_by') ? 'varchar(128)' : 'timestamp')}) AS ${sql.ref(name)}`;
+import { nullAs } from './postgres-journaled-batch.js';
 
 /** PostgreSQL: the undo in one statement, shaped as an apply's batch (see postgres-journaled-batch.ts). */
 export function postgresJournaledRestore(r: JournaledRestore) {
