@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { auditAfterFromContact, changedAuditColumns, journalAuditNames, outputAuditBefore, setClause } from './journaled-sql.js';
 import type { JournaledBatch, JournaledBatchResult, JournaledBatchStatement } from './journaled-batch.js';
 
 const contact = sql.table('dbo.Contact');
@@ -18,21 +19,17 @@ const recId = sql.ref('dbo.Contact.Contact_RecID');
  * report no row counts.
  */
 export function mssqlJournaledBatch(b: JournaledBatch): JournaledBatchStatement {
-  const set = sql.join(b.set.map(([column, value]) => sql`${sql.ref(column)} = ${value}`));
-  const journalColumns = ['run_id', 'contact_recid', 'column_name', 'old_value', 'new_value', ...b.audit.map((a) => a.before), ...b.audit.map((a) => a.after)];
-  const changedColumns = b.audit.map((a) => sql`${sql.ref(a.before)} ${sql.raw(a.before.endsWith('_by') ? 'nvarchar(128)' : 'datetime2')} NULL`);
-  const outputBefore = b.audit.map((a) => (a.present ? sql`deleted.${sql.ref(a.column)}` : sql`NULL`));
-  const after = b.audit.map((a) => (a.present ? sql`c.${sql.ref(a.column)}` : sql`NULL`));
-  return sql<JournaledBatchResult>`DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, ${sql.join(changedColumns)});
+  const journalColumns = ['run_id', 'contact_recid', 'column_name', 'old_value', 'new_value', ...journalAuditNames(b.audit)];
+  return sql<JournaledBatchResult>`DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, ${changedAuditColumns(b.audit)});
 DECLARE @hi int, @picked int;
 SELECT @hi = MAX(t.id), @picked = COUNT(*) FROM (
   SELECT TOP (${b.size}) ${recId} AS id FROM ${contact} WHERE ${b.where} AND ${recId} > ${b.after} ORDER BY ${recId}
 ) t;
-UPDATE ${contact} SET ${set}
-OUTPUT deleted.Contact_RecID, deleted.${sql.ref(b.column)}, ${sql.join(outputBefore)} INTO @changed
+UPDATE ${contact} SET ${setClause(b.set)}
+OUTPUT deleted.Contact_RecID, deleted.${sql.ref(b.column)}, ${outputAuditBefore(b.audit)} INTO @changed
 WHERE ${recId} > ${b.after} AND ${recId} <= @hi AND ${b.where};
 INSERT INTO ${sql.table(b.journalTable)} (${sql.join(journalColumns.map((c) => sql.ref(c)))})
-SELECT ${b.runId}, ch.id, ${b.column}, ch.old_value, ${b.journalValue}, ${sql.join(b.audit.map((a) => sql`ch.${sql.ref(a.before)}`))}, ${sql.join(after)}
+SELECT ${b.runId}, ch.id, ${b.column}, ch.old_value, ${b.journalValue}, ${sql.join(b.audit.map((a) => sql`ch.${sql.ref(a.before)}`))}, ${auditAfterFromContact(b.audit)}
 FROM @changed ch JOIN ${contact} c ON c.Contact_RecID = ch.id;
 SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
   (SELECT COUNT(*) FROM @changed ch JOIN ${contact} c ON c.Contact_RecID = ch.id WHERE c.${sql.ref(b.column)} = ${b.value}) AS holding, @hi AS last;`;

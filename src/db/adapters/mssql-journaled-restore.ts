@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { auditAfterFromContact, changedAuditColumns, journalAuditNames, outputAuditBefore, setClause } from './journaled-sql.js';
 import type { JournaledRestore } from './journaled-batch.js';
 
 /**
@@ -10,19 +11,16 @@ import type { JournaledRestore } from './journaled-batch.js';
 export function mssqlJournaledRestore(r: JournaledRestore) {
   const journal = sql.table(r.journalTable);
   const restoreTo = sql`(SELECT u.${sql.ref('old_value')} FROM ${journal} u WHERE u.${sql.ref('run_id')} = ${r.undoneRunId} AND u.${sql.ref('column_name')} = ${r.column} AND u.${sql.ref('contact_recid')} = ${sql.ref('dbo.Contact.Contact_RecID')})`;
-  const set = sql.join([sql`${sql.ref(r.column)} = ${r.typed(restoreTo)}`, ...r.set.map(([column, value]) => sql`${sql.ref(column)} = ${value}`)]);
-  const journalColumns = ['run_id', 'contact_recid', 'column_name', 'old_value', 'new_value', ...r.audit.map((a) => a.before), ...r.audit.map((a) => a.after)];
-  const changedColumns = r.audit.map((a) => sql`${sql.ref(a.before)} ${sql.raw(a.before.endsWith('_by') ? 'nvarchar(128)' : 'datetime2')} NULL`);
-  const outputBefore = r.audit.map((a) => (a.present ? sql`deleted.${sql.ref(a.column)}` : sql`NULL`));
-  const after = r.audit.map((a) => (a.present ? sql`c.${sql.ref(a.column)}` : sql`NULL`));
-  return sql<{ written: number }>`DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, ${sql.join(changedColumns)});
+  const set = setClause([[r.column, r.typed(restoreTo)], ...r.set]);
+  const journalColumns = ['run_id', 'contact_recid', 'column_name', 'old_value', 'new_value', ...journalAuditNames(r.audit)];
+  return sql<{ written: number }>`DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, ${changedAuditColumns(r.audit)});
 UPDATE ${sql.table('dbo.Contact')} SET ${set}
-OUTPUT deleted.Contact_RecID, deleted.${sql.ref(r.column)}, ${sql.join(outputBefore)} INTO @changed
+OUTPUT deleted.Contact_RecID, deleted.${sql.ref(r.column)}, ${outputAuditBefore(r.audit)} INTO @changed
 WHERE ${sql.ref('dbo.Contact.Contact_RecID')} IN (
   SELECT j.${sql.ref('contact_recid')} FROM ${journal} j JOIN ${sql.table('dbo.Contact')} c ON c.${sql.ref('Contact_RecID')} = j.${sql.ref('contact_recid')} WHERE ${r.where}
 );
 INSERT INTO ${sql.table(r.journalTable)} (${sql.join(journalColumns.map((c) => sql.ref(c)))})
-SELECT ${r.runId}, ch.id, ${r.column}, ch.old_value, j.${sql.ref('old_value')}, ${sql.join(r.audit.map((a) => sql`ch.${sql.ref(a.before)}`))}, ${sql.join(after)}
+SELECT ${r.runId}, ch.id, ${r.column}, ch.old_value, j.${sql.ref('old_value')}, ${sql.join(r.audit.map((a) => sql`ch.${sql.ref(a.before)}`))}, ${auditAfterFromContact(r.audit)}
 FROM @changed ch JOIN ${sql.table('dbo.Contact')} c ON c.Contact_RecID = ch.id
   JOIN ${sql.table(r.journalTable)} j ON j.${sql.ref('run_id')} = ${r.undoneRunId} AND j.${sql.ref('column_name')} = ${r.column} AND j.${sql.ref('contact_recid')} = ch.id;
 SELECT (SELECT COUNT(*) FROM @changed) AS written;`;

@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { journalAuditNames, setClause } from './journaled-sql.js';
 import type { JournaledBatch, JournaledBatchResult, JournaledBatchStatement } from './journaled-batch.js';
 
 const contact = sql.table('dbo.Contact');
@@ -15,8 +16,8 @@ export const nullAs = (name: string) => sql`cast(NULL as ${sql.raw(name.endsWith
 export function postgresJournaledBatch(b: JournaledBatch): JournaledBatchStatement {
   const oldAudit = b.audit.map((a) => (a.present ? sql`${sql.ref(`dbo.Contact.${a.column}`)} AS ${sql.ref(a.before)}` : nullAs(a.before)));
   const newAudit = b.audit.map((a) => (a.present ? sql`${sql.ref(`dbo.Contact.${a.column}`)} AS ${sql.ref(a.after)}` : nullAs(a.after)));
-  const set = sql.join(b.set.map(([column, value]) => sql`${sql.ref(column)} = ${value}`));
-  const audit = [...b.audit.map((a) => a.before), ...b.audit.map((a) => a.after)];
+  const set = setClause(b.set);
+  const audit = journalAuditNames(b.audit);
   const column = sql.ref(`dbo.Contact.${b.column}`);
   return sql<JournaledBatchResult>`WITH upd AS (
   UPDATE ${contact} SET ${set}

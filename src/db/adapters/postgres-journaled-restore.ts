@@ -1,4 +1,5 @@
 import { sql } from 'kysely';
+import { journalAuditNames, setClause } from './journaled-sql.js';
 import type { JournaledRestore } from './journaled-batch.js';
 import { nullAs } from './postgres-journaled-batch.js';
 
@@ -6,8 +7,8 @@ import { nullAs } from './postgres-journaled-batch.js';
 export function postgresJournaledRestore(r: JournaledRestore) {
   const oldAudit = r.audit.map((a) => (a.present ? sql`c.${sql.ref(a.column)} AS ${sql.ref(a.before)}` : nullAs(a.before)));
   const newAudit = r.audit.map((a) => (a.present ? sql`${sql.ref(`dbo.Contact.${a.column}`)} AS ${sql.ref(a.after)}` : nullAs(a.after)));
-  const set = sql.join([sql`${sql.ref(r.column)} = ${r.typed(sql.ref('pick.restore_to'))}`, ...r.set.map(([column, value]) => sql`${sql.ref(column)} = ${value}`)]);
-  const audit = [...r.audit.map((a) => a.before), ...r.audit.map((a) => a.after)];
+  const set = setClause([[r.column, r.typed(sql.ref('pick.restore_to'))], ...r.set]);
+  const audit = journalAuditNames(r.audit);
   return sql<{ written: number }>`WITH upd AS (
   UPDATE ${sql.table('dbo.Contact')} SET ${set}
   FROM (
