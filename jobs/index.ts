@@ -1,4 +1,4 @@
-import type { AnyJob } from '../src/runner/job-definition.js';
+import type { AnyJob } from '../src/vocabulary/job-definition.js';
 import restoreReactivated from './restore-reactivated.js';
 import revokeInactive from './revoke-inactive.js';
 import revokeInactiveContacts from './revoke-inactive-contacts.js';

@@ -1,8 +1,8 @@
-import { atCompaniesMatching, readsWithScriptJoins } from '../src/runner/contact-filters.js';
-import { defineJob } from '../src/runner/job-definition.js';
-import { lastChangedByCwMaintApply } from '../src/runner/journal-filters.js';
-import { companyStatuses, companyTypes } from '../src/runner/params.js';
-import { statusesMustBe } from '../src/runner/status-guard.js';
+import { atCompaniesMatching, readsWithScriptJoins } from '../src/vocabulary/contact-filters.js';
+import { defineJob } from '../src/vocabulary/job-definition.js';
+import { lastChangedByCwMaintApply } from '../src/vocabulary/journal-filters.js';
+import { companyStatuses, companyTypes } from '../src/vocabulary/params.js';
+import { statusesMustBe } from '../src/vocabulary/status-guard.js';
 
 // A job of cw-maint's own (no published script): it re-enables portal login only where cw-maint
 // itself disabled it, nobody has touched the contact since, and the client is active again. A

@@ -1,6 +1,6 @@
-import { atCompaniesMatching, contactFlagSet, readsWithScriptJoins } from '../src/runner/contact-filters.js';
-import { defineJob } from '../src/runner/job-definition.js';
-import { companyTypes, optionalCompanyStatuses } from '../src/runner/params.js';
+import { atCompaniesMatching, contactFlagSet, readsWithScriptJoins } from '../src/vocabulary/contact-filters.js';
+import { defineJob } from '../src/vocabulary/job-definition.js';
+import { companyTypes, optionalCompanyStatuses } from '../src/vocabulary/params.js';
 
 // A job of cw-maint's own (no published script). The published revoke script disables everyone at
 // a client that left, but never the ex-employees of a client that stays: ConnectWise marks those

@@ -1,7 +1,7 @@
-import { atCompaniesMatching, readsWithScriptJoins } from '../src/runner/contact-filters.js';
-import { defineJob } from '../src/runner/job-definition.js';
-import { companyStatuses, companyTypes } from '../src/runner/params.js';
-import { statusesMustBe } from '../src/runner/status-guard.js';
+import { atCompaniesMatching, readsWithScriptJoins } from '../src/vocabulary/contact-filters.js';
+import { defineJob } from '../src/vocabulary/job-definition.js';
+import { companyStatuses, companyTypes } from '../src/vocabulary/params.js';
+import { statusesMustBe } from '../src/vocabulary/status-guard.js';
 
 export default defineJob({
   name: 'revoke-inactive',

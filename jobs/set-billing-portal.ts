@@ -1,7 +1,7 @@
-import { atCompaniesMatching, contactFlagSet, contactNotInactive, portalLevelUnset, readsWithScriptJoins } from '../src/runner/contact-filters.js';
-import { defineJob } from '../src/runner/job-definition.js';
-import { companyStatuses, companyTypes, onlyUnset, portalLevel, skipInactiveContacts } from '../src/runner/params.js';
-import { statusesMustBe } from '../src/runner/status-guard.js';
+import { atCompaniesMatching, contactFlagSet, contactNotInactive, portalLevelUnset, readsWithScriptJoins } from '../src/vocabulary/contact-filters.js';
+import { defineJob } from '../src/vocabulary/job-definition.js';
+import { companyStatuses, companyTypes, onlyUnset, portalLevel, skipInactiveContacts } from '../src/vocabulary/params.js';
+import { statusesMustBe } from '../src/vocabulary/status-guard.js';
 
 // The published script filters on Company.Default_Billing_Flag, which ConnectWise's Company table
 // does not have: the billing flag is the contact's. This job uses Contact.Default_Billing_Flag,

@@ -1,6 +1,6 @@
-import { atCompaniesMatching, contactNotInactive, portalLevelUnset, readsWithScriptJoins } from '../src/runner/contact-filters.js';
-import { defineJob } from '../src/runner/job-definition.js';
-import { companyId, onlyUnset, portalLevel, skipInactiveContacts } from '../src/runner/params.js';
+import { atCompaniesMatching, contactNotInactive, portalLevelUnset, readsWithScriptJoins } from '../src/vocabulary/contact-filters.js';
+import { defineJob } from '../src/vocabulary/job-definition.js';
+import { companyId, onlyUnset, portalLevel, skipInactiveContacts } from '../src/vocabulary/params.js';
 
 export default defineJob({
   name: 'set-company-portal',

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { sql, type Kysely } from 'kysely';
 import { JOBS } from '../../jobs/index.js';
-import type { AnyJob } from '../../src/runner/job-definition.js';
+import type { AnyJob } from '../../src/vocabulary/job-definition.js';
 import type { BenchOptions } from './args.js';
 import { open, type BenchDatabases, type BenchEngine } from './engine.js';
 import { BENCH_PARAMS } from './script-sql.js';

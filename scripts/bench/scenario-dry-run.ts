@@ -4,9 +4,9 @@
 // a new session's first statements pay for catalog and plan caches (seconds on Babelfish), which
 // is start-up, not the statement.
 import { performance } from 'node:perf_hooks';
-import { changeFor } from '../../src/runner/change.js';
-import { buildPlan } from '../../src/runner/plan.js';
-import { preflight } from '../../src/runner/preflight.js';
+import { changeFor } from '../../src/vocabulary/change.js';
+import { buildPlan } from '../../src/run/plan.js';
+import { preflight } from '../../src/preflight/preflight.js';
 import { timeOn, type BenchContext } from './context.js';
 import { JOURNAL_SCHEMA, type ShapedData, type SizeData } from './data.js';
 import { open } from './engine.js';

@@ -1,5 +1,5 @@
 import { Command } from 'commander';
-import type { AnyJob } from '../runner/job-definition.js';
+import type { AnyJob } from '../vocabulary/job-definition.js';
 import { grantsCommand } from './commands/grants.js';
 import { historyCommand } from './commands/history.js';
 import { jobCommand } from './commands/job.js';

@@ -2,11 +2,11 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
-import { DEFAULT_BATCH_SIZE } from '../db/adapters/journaled-batch.js';
+import { DEFAULT_BATCH_SIZE } from '../db/engine/journaled-statements.js';
 import { UsageError } from '../errors.js';
-import type { AnyJob } from '../runner/job-definition.js';
+import type { AnyJob } from '../vocabulary/job-definition.js';
 import { DEFAULT_JOURNAL_SCHEMA, SCHEMA_NAME_PATTERN } from '../journal/tables.js';
-import { heartbeatUrlField, notifySection } from '../notify/notify-config.js';
+import { heartbeatUrlField, notifySection } from './notify-section.js';
 
 export const DEFAULT_CONFIG_FILE = 'cw-maint.config.json';
 export const DEFAULT_MAX_CHANGES = 1000;

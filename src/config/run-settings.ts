@@ -1,4 +1,4 @@
-import type { RunSettings } from '../runner/run-job.js';
+import type { RunSettings } from '../run/run-job.js';
 import type { ConfigFile } from './config-file.js';
 
 /** The runner's settings from the config file, with one run's command-line overrides. */

@@ -1,7 +1,7 @@
 import { Kysely, type LogEvent } from 'kysely';
 import { describeConnection, type ConnectionSpec } from '../config/connection-spec.js';
 import { ConnectionError } from '../errors.js';
-import { adapterFor, type EngineAdapter, type SessionLimits } from './adapters/index.js';
+import { adapterFor, type EngineAdapter, type SessionLimits } from './engine/index.js';
 import type { Database } from './schema.js';
 
 export interface DatabaseHandle {

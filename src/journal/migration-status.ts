@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { EngineAdapter } from '../db/adapters/index.js';
-import { hasObject, type SchemaSnapshot } from '../../migrations-check/inspect.js';
+import type { EngineAdapter } from '../db/engine/index.js';
+import { hasObject, type SchemaSnapshot } from '../db/catalog.js';
 import { cwMaintMigrations } from './migrations.js';
 
 export const MIGRATION_TABLE = 'cw_maint_migration';

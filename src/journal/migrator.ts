@@ -1,6 +1,6 @@
 import { Kysely, Migrator, type CompiledQuery, type MigrationResultSet } from 'kysely';
-import type { EngineAdapter } from '../db/adapters/index.js';
-import { readCatalog } from '../../migrations-check/inspect.js';
+import type { EngineAdapter } from '../db/engine/index.js';
+import { readCatalog } from '../db/catalog.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, migrationStatusFrom, type MigrationStatus } from './migration-status.js';
 import { cwMaintMigrations } from './migrations.js';
 

@@ -1,5 +1,5 @@
 import { Kysely, type CompiledQuery } from 'kysely';
-import type { EngineAdapter } from '../db/adapters/index.js';
+import type { EngineAdapter } from '../db/engine/index.js';
 import { createMigrator } from './migrator.js';
 
 /**

@@ -3,7 +3,7 @@ import type { DatabaseHandle } from '../db/connect.js';
 import type { Layout } from '../db/layout.js';
 import type { Database } from '../db/schema.js';
 import { SchemaCheckError } from '../errors.js';
-import { assertCanRun, preflight } from '../runner/preflight.js';
+import { assertCanRun, preflight } from '../preflight/preflight.js';
 
 export interface StatusRow {
   recId: number;

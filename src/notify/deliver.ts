@@ -1,4 +1,4 @@
-import type { NotifyTarget } from './notify-config.js';
+import type { NotifyTarget } from '../config/notify-section.js';
 import { webhookBody } from './payloads.js';
 import { redactUrl, scrub, withTimeout } from './redact.js';
 import type { NotifyMessage } from './run-message.js';

@@ -1,4 +1,4 @@
-import type { WebhookTarget } from './notify-config.js';
+import type { WebhookTarget } from '../config/notify-section.js';
 import { plainText, type NotifyMessage } from './run-message.js';
 
 /** The body a webhook target receives, in its format. */

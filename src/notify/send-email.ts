@@ -1,4 +1,4 @@
-import type { EmailTarget } from './notify-config.js';
+import type { EmailTarget } from '../config/notify-section.js';
 import { withTimeout } from './redact.js';
 import { plainText, type NotifyMessage } from './run-message.js';
 

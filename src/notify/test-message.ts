@@ -1,4 +1,4 @@
-import type { NotifySection } from './notify-config.js';
+import type { NotifySection } from '../config/notify-section.js';
 import type { ConnectionSpec } from '../config/connection-spec.js';
 import { deliver, secretsOf, type Delivery } from './deliver.js';
 import { redactUrl } from './redact.js';

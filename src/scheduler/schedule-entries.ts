@@ -1,8 +1,8 @@
 import cron from 'node-cron';
 import type { ConfigFile } from '../config/config-file.js';
-import { resolveJobParams } from '../config/job-params.js';
+import { resolveJobParams } from '../vocabulary/job-params.js';
 import { CwMaintError, UsageError } from '../errors.js';
-import type { AnyJob } from '../runner/job-definition.js';
+import type { AnyJob } from '../vocabulary/job-definition.js';
 
 export interface ScheduleEntry {
   job: AnyJob;

@@ -1,8 +1,8 @@
 import { sql } from 'kysely';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { migrateToLatest, migrationStatus } from '../../src/journal/migrator.js';
-import { readCatalog } from '../../migrations-check/inspect.js';
-import { preflight } from '../../src/runner/preflight.js';
+import { readCatalog } from '../../src/db/catalog.js';
+import { preflight } from '../../src/preflight/preflight.js';
 import { runCliInProcess } from '../support/cli.js';
 import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
 

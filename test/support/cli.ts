@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { JOBS } from '../../jobs/index.js';
 import type { CliIo } from '../../src/cli/io.js';
 import { main } from '../../src/cli/program.js';
-import type { AnyJob } from '../../src/runner/job-definition.js';
+import type { AnyJob } from '../../src/vocabulary/job-definition.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 

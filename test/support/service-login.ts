@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { sql } from 'kysely';
-import { PASSWORD_PLACEHOLDER } from '../../src/privileges/grants-script.js';
+import { PASSWORD_PLACEHOLDER } from '../../src/preflight/privileges/grants-script.js';
 import { openDatabase } from '../../src/db/connect.js';
 import { parseConnectionSpec } from '../../src/config/connection-spec.js';
 import { runCliInProcess } from './cli.js';

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { JOBS } from '../../jobs/index.js';
-import { renderCompiledSql } from '../../src/runner/compiled-sql.js';
+import { renderCompiledSql } from '../../src/compiled-sql/render-compiled-sql.js';
 
 /** Statement text without the comment lines (which show the example parameters). */
 function statementsOf(text: string): string {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { describeConnection, parseConnectionSpec, type MssqlConnectionSpec } from '../../src/config/connection-spec.js';
 import { connectionWarnings, readableByOthers } from '../../src/config/connection-warnings.js';
-import { sessionEncrypted, tediousConfig } from '../../src/db/tedious-config.js';
+import { sessionEncrypted, tediousConfig } from '../../src/db/mssql/tedious-config.js';
 
 const mssql = (raw: string) => parseConnectionSpec(raw) as MssqlConnectionSpec;
 const dir = mkdtempSync(join(tmpdir(), 'cwm-sec-'));

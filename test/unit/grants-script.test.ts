@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { JOBS } from '../../jobs/index.js';
-import { RUN_OUTCOME_COLUMNS } from '../../src/privileges/declared-needs.js';
-import { grantsScript } from '../../src/privileges/grants-script.js';
-import { grantsWithoutDatabase } from '../../src/privileges/grants.js';
+import { RUN_OUTCOME_COLUMNS } from '../../src/preflight/privileges/declared-needs.js';
+import { grantsScript } from '../../src/preflight/privileges/grants-script.js';
+import { grantsWithoutDatabase } from '../../src/preflight/privileges/grants.js';
 import { runCliInProcess } from '../support/cli.js';
-import { privilegeNeeds } from '../../src/privileges/needs.js';
+import { privilegeNeeds } from '../../src/preflight/privileges/needs.js';
 
 const request = { jobs: JOBS, login: 'cw_maint', journalSchema: 'cw_maint' };
 

@@ -1,15 +1,15 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { JOBS } from '../../jobs/index.js';
-import { checkSchema } from '../../migrations-check/check.js';
-import { loadLayouts } from '../../migrations-check/contract.js';
-import { snapshotFromRows } from '../../migrations-check/inspect.js';
+import { checkSchema } from '../../src/preflight/schema-check.js';
+import { loadLayouts } from '../../src/preflight/schema-contract.js';
+import { snapshotFromRows } from '../../src/db/catalog.js';
 import { LAYOUTS } from '../../src/db/layout.js';
-import { atCompaniesMatching, readsWithScriptJoins } from '../../src/runner/contact-filters.js';
-import { defineJob } from '../../src/runner/job-definition.js';
-import { companyStatuses, companyTypes } from '../../src/runner/params.js';
-import { jobColumns, requirementsOf, RUNNER_READS } from '../../src/runner/required-columns.js';
-import { renderCompiledSql } from '../../src/runner/compiled-sql.js';
+import { atCompaniesMatching, readsWithScriptJoins } from '../../src/vocabulary/contact-filters.js';
+import { defineJob } from '../../src/vocabulary/job-definition.js';
+import { companyStatuses, companyTypes } from '../../src/vocabulary/params.js';
+import { jobColumns, requirementsOf, RUNNER_READS } from '../../src/vocabulary/required-columns.js';
+import { renderCompiledSql } from '../../src/compiled-sql/render-compiled-sql.js';
 import { runCliInProcess } from '../support/cli.js';
 
 /**

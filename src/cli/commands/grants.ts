@@ -1,6 +1,6 @@
 import { Command, Option } from 'commander';
 import { UsageError } from '../../errors.js';
-import { grantsForDatabase, grantsWithoutDatabase } from '../../privileges/grants.js';
+import { grantsForDatabase, grantsWithoutDatabase } from '../../preflight/privileges/grants.js';
 import { cliContext, withCommonOptions, type CommonOptions } from '../context.js';
 import type { CliDeps } from '../io.js';
 

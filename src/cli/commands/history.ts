@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { usingDatabase } from '../../db/connect.js';
 import { listRuns, type RunRow } from '../../journal/history.js';
-import { assertCanRun, preflight } from '../../runner/preflight.js';
+import { assertCanRun, preflight } from '../../preflight/preflight.js';
 import { UsageError } from '../../errors.js';
 import { parseCount } from '../args.js';
 import { cliContext, withCommonOptions, type CommonOptions } from '../context.js';

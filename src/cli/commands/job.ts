@@ -1,12 +1,12 @@
 import { Command, Option } from 'commander';
-import { resolveJobParams, type FlagValues } from '../../config/job-params.js';
+import { resolveJobParams, type FlagValues } from '../../vocabulary/job-params.js';
 import { runSettingsFrom, sessionLimitsFrom } from '../../config/run-settings.js';
 import { usingDatabase } from '../../db/connect.js';
 import { UsageError } from '../../errors.js';
-import type { AnyJob } from '../../runner/job-definition.js';
+import type { AnyJob } from '../../vocabulary/job-definition.js';
 import { reportFormatOf, writeReport, type ReportRow } from '../../report/report-file.js';
 import { createNotifier, notifyUnreachable } from '../../notify/notifier.js';
-import { runJob } from '../../runner/run-job.js';
+import { runJob } from '../../run/run-job.js';
 import { parseCount } from '../args.js';
 import { askToApply } from '../confirm.js';
 import { cliContext, withCommonOptions, type CommonOptions } from '../context.js';

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import cron from 'node-cron';
-import { resolveJobParams } from '../../config/job-params.js';
+import { resolveJobParams } from '../../vocabulary/job-params.js';
 import { UsageError } from '../../errors.js';
 import { cliContext, withCommonOptions, type CommonOptions } from '../context.js';
 import type { CliDeps } from '../io.js';

@@ -1,5 +1,5 @@
 import { Command, Option } from 'commander';
-import { adapterFor } from '../../db/adapters/index.js';
+import { adapterFor } from '../../db/engine/index.js';
 import { usingDatabase } from '../../db/connect.js';
 import { UsageError } from '../../errors.js';
 import { migrateOwnSchema } from '../../journal/migrate-own-schema.js';

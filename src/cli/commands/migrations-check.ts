@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { usingDatabase } from '../../db/connect.js';
 import { SchemaCheckError } from '../../errors.js';
-import { preflight, reasonsNotToRun, type PreflightReport } from '../../runner/preflight.js';
+import { preflight, reasonsNotToRun, type PreflightReport } from '../../preflight/preflight.js';
 import { cliContext, withCommonOptions, type CommonOptions } from '../context.js';
 import type { CliDeps } from '../io.js';
 import { privilegeJson, privilegeLines } from '../privilege-report.js';

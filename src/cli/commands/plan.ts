@@ -1,9 +1,9 @@
 import { Command } from 'commander';
-import { resolveJobParams } from '../../config/job-params.js';
+import { resolveJobParams } from '../../vocabulary/job-params.js';
 import { runSettingsFrom, sessionLimitsFrom } from '../../config/run-settings.js';
 import { usingDatabase } from '../../db/connect.js';
 import { UsageError } from '../../errors.js';
-import { planEveryJob, type EveryJobPlan } from '../../runner/plan-every-job.js';
+import { planEveryJob, type EveryJobPlan } from '../../run/plan-every-job.js';
 import { cliContext, withCommonOptions, type CommonOptions } from '../context.js';
 import type { CliDeps } from '../io.js';
 import { textTable } from '../text-table.js';

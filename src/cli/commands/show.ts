@@ -2,7 +2,7 @@ import { Command } from 'commander';
 import { usingDatabase } from '../../db/connect.js';
 import { UsageError } from '../../errors.js';
 import { findRun, journalRowsOf } from '../../journal/show.js';
-import { assertCanRun, preflight } from '../../runner/preflight.js';
+import { assertCanRun, preflight } from '../../preflight/preflight.js';
 import { parseCount } from '../args.js';
 import { cliContext, withCommonOptions, type CommonOptions } from '../context.js';
 import type { CliDeps } from '../io.js';

@@ -1,0 +1,103 @@
+import type {
+  ColumnDefinitionBuilder,
+  CreateTableBuilder,
+  Dialect,
+  Insertable,
+  Kysely,
+  RawBuilder,
+} from 'kysely';
+import type { ConnectionSpec } from '../../config/connection-spec.js';
+import type { RunTable } from '../schema.js';
+import type { JournaledBatch, JournaledBatchStatement, JournaledRestore } from './journaled-statements.js';
+
+/** A column type as Kysely's schema builder takes it ('integer', sql`bit`, ...). */
+export type DataTypeExpression = Parameters<CreateTableBuilder<string, never>['addColumn']>[1];
+
+export type Engine = ConnectionSpec['engine'];
+
+export interface SessionLimits {
+  lockTimeoutMs: number;
+  /** 0: no limit. */
+  statementTimeoutMs: number;
+}
+
+export type LockOutcome = { acquired: true } | { acquired: false; reason: 'held' | 'error'; detail: string };
+
+/**
+ * Everything that differs between SQL Server and PostgreSQL, in one place per engine.
+ * Jobs, the runner and the journal never branch on the engine; they ask the adapter.
+ */
+export interface EngineAdapter {
+  readonly engine: Engine;
+  /**
+   * A dialect whose every session waits at most `limits.lockTimeoutMs` for a lock held by
+   * someone else (a technician editing a contact) and runs no statement longer than
+   * `limits.statementTimeoutMs` (0: no limit). Set when each connection is made: pooled sessions
+   * are not reset between uses, and SQL Server undoes a SET made inside sp_executesql (which is
+   * how the driver sends every statement) when that statement ends.
+   */
+  createDialect(spec: ConnectionSpec, poolSize: number, limits?: SessionLimits): Promise<Dialect>;
+  /** The same SQL, compiled but never sent (DummyDriver): for migrate --dry-run and sql/compiled/. */
+  compileOnlyDialect(): Dialect;
+
+  /** The server's local time and UTC time, as the engine's timestamp type (for audit columns). */
+  localNow(): RawBuilder<Date>;
+  utcNow(): RawBuilder<Date>;
+
+  /** Column types for cw-maint's own DDL. */
+  readonly types: {
+    readonly bool: DataTypeExpression;
+    readonly text: DataTypeExpression;
+    readonly timestamp: DataTypeExpression;
+    shortText(length: number): DataTypeExpression;
+  };
+  /** Widens a NOT NULL text column to `length` characters, keeping it NOT NULL (SQL Server must restate it). */
+  widenTextColumn(db: Kysely<any>, table: string, column: string, length: number): Promise<void>;
+  /** Renames a table within its schema. */
+  renameTable(db: Kysely<any>, schema: string, from: string, to: string): Promise<void>;
+  /** Makes an integer column an identity (auto-number) column. */
+  identity(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
+
+  /**
+   * SQL Server escalates one statement's 5,000th row lock on a table to a table lock, which would
+   * block ConnectWise for the rest of the apply; an apply there updates in batches. PostgreSQL never
+   * escalates, so its apply is one statement (batches would only repeat the search).
+   */
+  readonly escalatesRowLocks: boolean;
+  /**
+   * Whether reads under READ COMMITTED see row versions instead of waiting on writers' locks
+   * (SQL Server's READ_COMMITTED_SNAPSHOT database option; PostgreSQL always does: true).
+   * Reported by migrations-check; an apply never uses SNAPSHOT isolation either way.
+   */
+  readCommittedSnapshot(db: Kysely<any>): Promise<boolean>;
+  /** One batch of an apply: update and journal up to `batch.size` rows in one round trip. */
+  journaledBatch(batch: JournaledBatch): JournaledBatchStatement;
+  /** An undo's restore (or one batch of it): update and journal in one round trip, the journal INSERT-only. */
+  journaledRestore(restore: JournaledRestore): RawBuilder<{ written: number }>;
+
+  /** Inserts a run row and returns its generated run_id (OUTPUT on SQL Server, RETURNING on PostgreSQL). */
+  insertRunReturningId(db: Kysely<any>, runTable: string, values: Insertable<RunTable>): Promise<number>;
+
+  /**
+   * Takes a session-scoped, non-waiting application lock on `connection`, which must be a
+   * single connection (db.connection()). A session lock is released by the server when the
+   * session ends, so a killed process never leaves it behind.
+   */
+  tryLock(connection: Kysely<any>, resource: string): Promise<LockOutcome>;
+  unlock(connection: Kysely<any>, resource: string): Promise<void>;
+
+  /** CREATE SCHEMA when it does not exist yet (SQL Server has no IF NOT EXISTS for it). */
+  createSchemaIfMissing(db: Kysely<any>, schema: string): Promise<void>;
+
+  /** Runs `fn` on one connection with explicit values allowed in `table`'s identity column (fixtures only). */
+  withIdentityInsert<T>(db: Kysely<any>, table: string, fn: (connection: Kysely<any>) => Promise<T>): Promise<T>;
+
+  /** What kind of failure a statement error is, where it matters to the runner. */
+  classifyError(error: unknown): 'lock-timeout' | 'statement-timeout' | 'deadlock' | undefined;
+
+  /** Turns a driver error at connect time into one line for the operator, or undefined when it is not one. */
+  describeConnectError(error: unknown): string | undefined;
+
+  /** Message of a failed statement, without driver noise. */
+  describeStatementError(error: unknown): string;
+}

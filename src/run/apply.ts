@@ -1,0 +1,95 @@
+import { expressionBuilder, type Kysely } from 'kysely';
+import type { EngineAdapter } from '../db/engine/index.js';
+import type { Database } from '../db/schema.js';
+import { RunFailedError } from '../errors.js';
+import { inTransaction } from './transaction.js';
+import { cwMaintTables } from '../journal/tables.js';
+import { BEFORE_FIRST_RECID, DEFAULT_BATCH_SIZE } from '../db/engine/journaled-statements.js';
+import { differs, setList, type Change } from '../vocabulary/change.js';
+import { journalAuditColumns } from '../journal/journal-audit.js';
+import type { AnyJob, TargetContext } from '../vocabulary/job-definition.js';
+
+export interface ApplyInput {
+  job: AnyJob;
+  params: Record<string, unknown>;
+  change: Change;
+  context: TargetContext;
+  runId: number;
+  journalSchema: string;
+  auditColumns: readonly string[];
+  updatedBy: string;
+  /** The plan's `changed`: the journal must hold exactly this many rows, or the data moved under us. */
+  expectedChanges: number;
+  /** Rows per batch (default DEFAULT_BATCH_SIZE). */
+  batchSize?: number;
+  /** Test-only: called inside the transaction after the first batch is written (failure injection, pauses). */
+  afterJournal?: (signal?: AbortSignal) => Promise<void>;
+  /** Aborted by a shutdown that ran out of grace: the transaction rolls back at the next step. */
+  signal?: AbortSignal;
+}
+
+/**
+ * One transaction: update the rows and journal their before-values, lowest Contact_RecID first,
+ * one round trip per batch of `batchSize` rows where the engine escalates row locks (SQL Server),
+ * else all in one statement (see EngineAdapter.journaledBatch; no bare OUTPUT clause, which SQL
+ * Server rejects on tables with enabled triggers). Each batch counts its rows that hold the new
+ * value; the journal must hold exactly the planned rows, all holding it. Any error rolls all of it
+ * back, so the journal and Contact always agree.
+ */
+export async function applyJournaled(
+  db: Kysely<Database>,
+  adapter: EngineAdapter,
+  input: ApplyInput,
+): Promise<{ changed: number }> {
+  const checkpoint = () => {
+    if (input.signal?.aborted) throw new RunFailedError('Cancelled by shutdown before commit; rolled back.');
+  };
+  const size = adapter.escalatesRowLocks ? (input.batchSize ?? DEFAULT_BATCH_SIZE) : null;
+  return inTransaction(db, async (trx) => {
+    checkpoint();
+    let journaled = 0;
+    let holding = 0;
+    for (let after = BEFORE_FIRST_RECID, first = true; ; first = false) {
+      const batch = (await journaledBatchStatement(adapter, input, after, size).execute(trx)).rows[0]!;
+      journaled += Number(batch.written);
+      holding += Number(batch.holding);
+      if (first) await input.afterJournal?.(input.signal);
+      checkpoint();
+      if (size === null || Number(batch.picked) < size || batch.last === null) break;
+      after = Number(batch.last);
+    }
+    if (journaled !== input.expectedChanges) {
+      throw new RunFailedError(
+        `The data changed between plan and apply (planned ${input.expectedChanges} changes, found ${journaled}); rolled back, nothing was applied. Run again.`,
+      );
+    }
+    // Each journaled row must hold the new value after its UPDATE. The driver's affected-row
+    // count is no proof: a trigger's own statements add to it on SQL Server, and a trigger may
+    // undo the change.
+    if (holding !== journaled) {
+      throw new RunFailedError(`Updated ${holding} of the ${journaled} journaled rows (the data moved during the run); rolled back.`);
+    }
+    checkpoint();
+    return { changed: holding };
+  });
+}
+
+export type StatementInput = Omit<ApplyInput, 'expectedChanges' | 'afterJournal' | 'signal'>;
+
+/** One batch: the rows after Contact_RecID `after`, at most `size` of them, updated and journaled. */
+export function journaledBatchStatement(adapter: EngineAdapter, input: StatementInput, after: number, size: number | null) {
+  const { job, params, change, context } = input;
+  const eb = expressionBuilder<Database, 'dbo.Contact'>();
+  return adapter.journaledBatch({
+    where: eb.and([job.target(eb, params, context), differs(eb, change)]),
+    set: Object.entries(setList(change, input.auditColumns, input.updatedBy, adapter)),
+    column: change.column,
+    value: change.value,
+    journalValue: change.journalValue,
+    audit: journalAuditColumns(input.auditColumns),
+    journalTable: cwMaintTables(input.journalSchema).journal,
+    runId: input.runId,
+    after,
+    size,
+  });
+}

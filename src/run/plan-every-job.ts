@@ -1,0 +1,132 @@
+import { sql, type Kysely } from 'kysely';
+import type { DatabaseHandle } from '../db/connect.js';
+import type { ColumnRef, Layout } from '../db/layout.js';
+import type { Database } from '../db/schema.js';
+import { hasObject } from '../db/catalog.js';
+import type { ReportRow } from '../report/report-file.js';
+import { concat, plannedRows } from './report-rows.js';
+import { changeFor, differs } from '../vocabulary/change.js';
+import { checkGuards, type Refusal } from './guards.js';
+import type { AnyJob, TargetContext } from '../vocabulary/job-definition.js';
+import { checkParamValues } from '../vocabulary/param-values.js';
+import { buildPlan, type Plan } from './plan.js';
+import { assertCanRun, preflight } from '../preflight/preflight.js';
+import type { RunSettings } from './run-job.js';
+
+export const OVERLAP_ROWS = 50;
+
+export interface JobPlan {
+  job: string;
+  params: Record<string, unknown>;
+  column: string;
+  plan: Plan;
+  refusal?: Refusal;
+}
+
+export interface Overlap {
+  contactRecId: number;
+  name: string;
+  companyId: string | null;
+  /** Each job that would change this contact, with the value it would write. */
+  changes: Array<{ job: string; column: string; newValue: number }>;
+}
+
+export interface EveryJobPlan {
+  layout: Layout;
+  jobs: JobPlan[];
+  overlapCount: number;
+  overlaps: Overlap[];
+  /** Where the order of the applies matters. */
+  notes: string[];
+  refused: boolean;
+}
+
+/**
+ * `plan`: every configured job's dry run against today's data, in one report, with the contacts
+ * more than one job would change. Reads only: no lock, no history row, no write of any kind.
+ */
+export async function planEveryJob(
+  handle: DatabaseHandle,
+  entries: Array<{ job: AnyJob; params: Record<string, unknown> }>,
+  settings: RunSettings,
+  report?: (rows: AsyncIterable<ReportRow>) => Promise<unknown>,
+): Promise<EveryJobPlan> {
+  const { db } = handle;
+  const checked = await preflight(handle, entries.map((e) => e.job), settings.journalSchema);
+  for (const { job } of entries) assertCanRun(checked, job.name, 'dry-run');
+  for (const { job, params } of entries) await checkParamValues(db, job, params);
+  const context: TargetContext = { layout: checked.schema.layout!, journalSchema: settings.journalSchema, auditColumns: checked.schema.auditColumns };
+  const present = (ref: ColumnRef) => hasObject(checked.catalog, ref);
+
+  const jobs: JobPlan[] = [];
+  for (const { job, params } of entries) {
+    const plan = await buildPlan(db, job, params, changeFor(job, params), context);
+    const { refusal } = await checkGuards(db, job, params, plan, settings, present);
+    jobs.push({ job: job.name, params, column: job.writes, plan, refusal });
+  }
+  const { count, rows } = await overlaps(db, entries, context);
+  if (report) await report(concat(...entries.map(({ job, params }) => plannedRows(db, job, params, changeFor(job, params), context))));
+  return { layout: context.layout, jobs, overlapCount: count, overlaps: rows, notes: orderNotes(entries, rows, count), refused: jobs.some((j) => j.refusal) };
+}
+
+/** The contacts more than one job would change (one statement: a UNION ALL of the jobs' targets). */
+async function overlaps(db: Kysely<Database>, entries: Array<{ job: AnyJob; params: Record<string, unknown> }>, context: TargetContext) {
+  if (entries.length < 2) return { count: 0, rows: [] as Overlap[] };
+  const targets = entries.map(({ job, params }) => {
+    const change = changeFor(job, params);
+    return db
+      .selectFrom('dbo.Contact')
+      .where((eb) => eb.and([job.target(eb, params, context), differs(eb, change)]))
+      .select([
+        'dbo.Contact.Contact_RecID as contact_recid',
+        sql<string>`cast(${job.name} as varchar(64))`.as('job'),
+        sql<string>`cast(${job.writes} as varchar(64))`.as('column_name'),
+        sql<number>`cast(${change.journalValue} as int)`.as('new_value'),
+      ]);
+  });
+  const all = targets.slice(1).reduce((union, next) => union.unionAll(next as never), targets[0]!);
+  const shared = (alias: string) =>
+    (db as Kysely<any>)
+      .selectFrom(all.as(alias))
+      .select(`${alias}.contact_recid`)
+      .groupBy(`${alias}.contact_recid`)
+      .having((eb) => eb.fn.countAll(), '>', 1);
+  const counted = await (db as Kysely<any>).selectFrom(shared('s').as('x')).select(sql<number>`cast(count(*) as int)`.as('n')).executeTakeFirstOrThrow();
+  const listed = await (db as Kysely<any>)
+    .selectFrom(all.as('u'))
+    .leftJoin('dbo.Contact as c', 'c.Contact_RecID', 'u.contact_recid')
+    .leftJoin('dbo.Company as co', 'co.Company_RecID', 'c.Company_RecID')
+    .select(['u.contact_recid', 'u.job', 'u.column_name', 'u.new_value', 'c.First_Name', 'c.Last_Name', 'co.Company_ID'])
+    .where('u.contact_recid', 'in', (db as Kysely<any>).selectFrom(shared('s2').as('y')).select('y.contact_recid'))
+    .orderBy('u.contact_recid')
+    .orderBy('u.job')
+    .execute();
+  const byContact = new Map<number, Overlap>();
+  for (const r of listed) {
+    const id = Number(r.contact_recid);
+    if (!byContact.has(id) && byContact.size >= OVERLAP_ROWS) break;
+    const row: Overlap = byContact.get(id) ?? { contactRecId: id, name: [r.First_Name, r.Last_Name].filter(Boolean).join(' '), companyId: r.Company_ID, changes: [] };
+    row.changes.push({ job: r.job, column: r.column_name, newValue: Number(r.new_value) });
+    byContact.set(id, row);
+  }
+  return { count: Number(counted.n), rows: [...byContact.values()] };
+}
+
+/** Two jobs that change the same contacts' column: the later apply wins; an onlyUnset job would skip what the other already set. */
+function orderNotes(entries: Array<{ job: AnyJob; params: Record<string, unknown> }>, rows: Overlap[], count: number): string[] {
+  if (!count) return [];
+  const pairs = new Map<string, number>();
+  for (const row of rows) {
+    for (const a of row.changes) for (const b of row.changes) if (a.job < b.job && a.column === b.column) pairs.set(`${a.job}|${b.job}|${a.column}`, (pairs.get(`${a.job}|${b.job}|${a.column}`) ?? 0) + 1);
+  }
+  const onlyUnset = (name: string) => entries.find((e) => e.job.name === name)?.params.onlyUnset === true;
+  return [...pairs.entries()].map(([key, n]) => {
+    const [a, b, column] = key.split('|') as [string, string, string];
+    const unset = [a, b].filter(onlyUnset);
+    return (
+      `${a} and ${b} both change ${column} of ${n} listed contact(s): the order of the applies decides the final value` +
+      (unset.length ? `; ${unset.join(' and ')} only change(s) contacts still at 0, so after the other job sets a level it would leave them alone` : '') +
+      '. Each job is planned against today\'s data, as its own dry run would be.'
+    );
+  });
+}

@@ -1,0 +1,121 @@
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/schema.js';
+import { columnAsInt, differs, type Change } from '../vocabulary/change.js';
+import type { AnyJob, TargetContext } from '../vocabulary/job-definition.js';
+
+export const PREVIEW_ROWS = 20;
+
+export interface PreviewRow {
+  contactRecId: number;
+  name: string;
+  companyId: string | null;
+  oldValue: number | null;
+  newValue: number;
+}
+
+export interface Plan {
+  /** Rows the original script's WHERE selects. */
+  matched: number;
+  /** Rows whose value actually differs: what an apply changes and journals. */
+  changed: number;
+  unchanged: number;
+  /** Every contact in dbo.Contact: what maxPercent is a share of. */
+  totalContacts: number;
+  /** Of the rows that would change, those ConnectWise marks inactive (jobs that report it; else null). */
+  inactiveContacts: number | null;
+  /** Up to PREVIEW_ROWS rows that would change, lowest Contact_RecID first. */
+  preview: PreviewRow[];
+}
+
+/**
+ * One statement, one pass over the targeted rows: the counts and the first PREVIEW_ROWS rows that
+ * would change (window functions over the job's WHERE, so no second search and no walk of the
+ * primary key for a filter that matches few rows). Only those rows ever reach Node.
+ */
+export async function buildPlan(
+  db: Kysely<Database>,
+  job: AnyJob,
+  params: Record<string, unknown>,
+  change: Change,
+  context: TargetContext,
+): Promise<Plan> {
+  const rows = await planQuery(db, job, params, change, context).execute();
+  const first = rows[0]!;
+  const matched = Number(first.matched ?? 0);
+  const changed = Number(first.changed ?? 0);
+  return {
+    matched,
+    changed,
+    unchanged: matched - changed,
+    totalContacts: Number(first.total),
+    inactiveContacts: job.reportsInactiveContacts ? Number(first.inactive ?? 0) : null,
+    preview: rows
+      .filter((r) => Number(r.differs) === 1)
+      .map((r) => ({
+        contactRecId: Number(r.Contact_RecID),
+        name: [r.First_Name, r.Last_Name].filter(Boolean).join(' '),
+        companyId: r.Company_ID,
+        oldValue: r.old_value === null ? null : Number(r.old_value),
+        newValue: change.journalValue,
+      })),
+  };
+}
+
+/**
+ * The plan in one statement: the count of every contact (for maxPercent), LEFT JOINed to the
+ * targeted rows ranked those that would change first, lowest Contact_RecID first, each carrying
+ * the counts over all of them. Rows that would not change only fill up the preview and are dropped.
+ */
+export function planQuery(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext) {
+  const targeted = db
+    .selectFrom('dbo.Contact')
+    .where((eb) => job.target(eb, params, context))
+    .select((eb) => [
+      'dbo.Contact.Contact_RecID as id',
+      columnAsInt(change).as('old_value'),
+      eb.case().when(differs(eb, change)).then(1).else(0).end().as('d'),
+      job.reportsInactiveContacts
+        ? eb.case().when(eb.and([differs(eb, change), eb('dbo.Contact.Inactive_Flag', '=', true)])).then(1).else(0).end().as('di')
+        : sql<number>`0`.as('di'),
+    ]);
+  const ranked = db
+    .selectFrom(targeted.as('m'))
+    .select([
+      'm.id',
+      'm.old_value',
+      'm.d',
+      sql<number>`cast(count(*) over () as int)`.as('matched'),
+      sql<number>`cast(sum(m.d) over () as int)`.as('changed'),
+      sql<number>`cast(sum(m.di) over () as int)`.as('inactive'),
+    ])
+    .orderBy('m.d', 'desc')
+    .orderBy('m.id')
+    .offset(0)
+    .fetch(PREVIEW_ROWS);
+  const every = db.selectFrom('dbo.Contact as every').select(sql<number>`cast(count(*) as int)`.as('total'));
+  return db
+    .selectFrom(every.as('t'))
+    .leftJoin(ranked.as('p'), (join) => join.on(sql<boolean>`1 = 1`))
+    .leftJoin('dbo.Contact as c', 'c.Contact_RecID', 'p.id')
+    .leftJoin('dbo.Company as co', 'co.Company_RecID', 'c.Company_RecID')
+    .select(['t.total', 'p.matched', 'p.changed', 'p.inactive', 'p.d as differs', 'p.id as Contact_RecID', 'c.First_Name', 'c.Last_Name', 'co.Company_ID', 'p.old_value'])
+    .orderBy('p.d', 'desc')
+    .orderBy('p.id');
+}
+
+/** Every row an apply would change, with the contact's names and company, lowest Contact_RecID first (the preview and --report). */
+export function changingRowsQuery(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext) {
+  return db
+    .selectFrom('dbo.Contact')
+    .leftJoin('dbo.Company as co', 'co.Company_RecID', 'dbo.Contact.Company_RecID')
+    .where((eb) => eb.and([job.target(eb, params, context), differs(eb, change)]))
+    .select([
+      'dbo.Contact.Contact_RecID',
+      'dbo.Contact.First_Name',
+      'dbo.Contact.Last_Name',
+      'co.Company_ID',
+      'co.Company_Name',
+      columnAsInt(change).as('old_value'),
+    ])
+    .orderBy('dbo.Contact.Contact_RecID');
+}

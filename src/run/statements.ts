@@ -1,0 +1,43 @@
+import type { CompiledQuery, Kysely } from 'kysely';
+import type { EngineAdapter } from '../db/engine/index.js';
+import type { Database } from '../db/schema.js';
+import { BEFORE_FIRST_RECID, DEFAULT_BATCH_SIZE } from '../db/engine/journaled-statements.js';
+import { journaledBatchStatement } from './apply.js';
+import { changeFor } from '../vocabulary/change.js';
+import type { AnyJob, TargetContext } from '../vocabulary/job-definition.js';
+import { changingRowsQuery, planQuery } from './plan.js';
+
+export interface JobStatements {
+  /** The counts and the preview, in one statement. */
+  plan: CompiledQuery;
+  /** --report of a dry run: every row that would change, streamed. */
+  report: CompiledQuery;
+  /** One batch of the apply: update and journal (repeated from the last Contact_RecID until a batch comes back short). */
+  batch: CompiledQuery;
+}
+
+/**
+ * Every statement a job runs, compiled (not executed), for --show-sql and sql/compiled/.
+ * The apply statements show run id 0; the real one comes from the run table.
+ */
+export function compileJobStatements(
+  db: Kysely<Database>,
+  adapter: EngineAdapter,
+  job: AnyJob,
+  params: Record<string, unknown>,
+  context: TargetContext,
+  settings: { journalSchema: string; updatedBy: string; auditColumns: readonly string[] },
+): JobStatements {
+  const change = changeFor(job, params);
+  const input = { job, params, change, context, runId: 0, ...settings };
+  return {
+    plan: planQuery(db, job, params, change, context).compile(),
+    report: changingRowsQuery(db, job, params, change, context).compile(),
+    batch: journaledBatchStatement(adapter, input, BEFORE_FIRST_RECID, DEFAULT_BATCH_SIZE).compile(db),
+  };
+}
+
+export function formatStatement(title: string, query: CompiledQuery): string {
+  const params = query.parameters.map((p, i) => `--   ${i + 1}: ${JSON.stringify(p)}`).join('\n');
+  return `-- ${title}\n${query.sql};\n${params ? `-- parameters:\n${params}\n` : ''}`;
+}

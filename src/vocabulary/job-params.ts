@@ -1,0 +1,49 @@
+import { UsageError } from '../errors.js';
+import type { AnyJob } from './job-definition.js';
+import { whereToGive } from './params.js';
+import { formatIssues, scheduleFields, type ConfigFile, type ScheduleFields } from '../config/config-file.js';
+
+/** A job's parameters as the command line gave them: flag text, or true/false for a switch and its negation. */
+export type FlagValues = Record<string, string | boolean | undefined>;
+
+export interface ResolvedJob {
+  params: Record<string, unknown>;
+  schedule: ScheduleFields;
+}
+
+/**
+ * Merges the job's config entry with command-line flags (flags win) and validates the result
+ * with the job's schema. Every problem is reported at once; nothing touches the database.
+ */
+export function resolveJobParams(job: AnyJob, config: ConfigFile, flags: FlagValues = {}): ResolvedJob {
+  const entry: Record<string, unknown> = { ...(config.jobs[job.name] ?? {}) };
+  const schedule: Record<string, unknown> = {};
+  for (const key of Object.keys(scheduleFields.shape)) {
+    if (key in entry) {
+      schedule[key] = entry[key];
+      delete entry[key];
+    }
+  }
+  for (const [key, spec] of Object.entries(job.params)) {
+    const value = flags[key];
+    if (value === undefined) continue;
+    entry[key] = typeof value === 'string' && spec.fromFlag ? spec.fromFlag(value) : value;
+  }
+
+  const problems: string[] = [];
+  const scheduleParsed = scheduleFields.safeParse(schedule);
+  if (!scheduleParsed.success) problems.push(...formatIssues(scheduleParsed.error, `jobs.${job.name}`));
+  const parsed = job.paramsSchema.safeParse(entry);
+  if (!parsed.success) problems.push(...formatIssues(parsed.error, job.name).map((line) => withWhereToGive(job, line)));
+  if (problems.length || !parsed.success || !scheduleParsed.success) {
+    throw new UsageError(`Invalid parameters for ${job.name}:`, problems);
+  }
+  return { params: parsed.data as Record<string, unknown>, schedule: scheduleParsed.data };
+}
+
+/** "set-company-portal.companyId: required; give --company COMPANY_ID or "companyId" in the config". */
+function withWhereToGive(job: AnyJob, line: string): string {
+  const m = /^[^.]+\.(\w+): required$/.exec(line);
+  const spec = m ? job.params[m[1]!] : undefined;
+  return spec ? `${line}; give ${whereToGive(m![1]!, spec)}` : line;
+}
