@@ -6,7 +6,7 @@
 import { mkdirSync, readFileSync, rmSync, writeFileSync, existsSync } from 'node:fs';
 import { cpus, totalmem, platform, release } from 'node:os';
 import { dirname } from 'node:path';
-import { reportError } from '../src/cli/exit.js';
+import { reportError } from '../src/cli/shared/exit.js';
 import { parseBenchArgs, type BenchOptions } from './bench/args.js';
 import { killChildren } from './bench/child.js';
 import { benchContext, RSS_TARGET_MB, type BenchContext } from './bench/context.js';

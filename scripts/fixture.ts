@@ -10,8 +10,8 @@ import { parseConnectionSpec } from '../src/config/connection-spec.js';
 import { usingDatabase } from '../src/db/connect.js';
 import { UsageError } from '../src/errors.js';
 import { seedConnectWise } from '../src/fixture/generate.js';
-import { parseCount } from '../src/cli/args.js';
-import { reportError } from '../src/cli/exit.js';
+import { parseCount } from '../src/cli/shared/args.js';
+import { reportError } from '../src/cli/shared/exit.js';
 
 const whole = (flag: string) => (text: string) => parseCount(text, flag);
 

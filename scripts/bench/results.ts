@@ -1,6 +1,6 @@
 // What a bench run found, and its two readable forms: a text table for the terminal and a section
 // of bench/RESULTS.md. Pure functions: the regeneration that keeps "## Findings" is unit-tested.
-import { textTable } from '../../src/cli/text-table.js';
+import { textTable } from '../../src/cli/shared/text-table.js';
 
 export interface ResultRow {
   /** null: not tied to a size (start-up). */

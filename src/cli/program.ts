@@ -13,10 +13,10 @@ import { planCommand } from './commands/plan.js';
 import { scheduleCommand } from './commands/schedule.js';
 import { showCommand } from './commands/show.js';
 import { undoCommand } from './commands/undo.js';
-import { reportError } from './exit.js';
-import { assertNoFlagTakenByNpm } from './npm-guard.js';
+import { reportError } from './shared/exit.js';
+import { assertNoFlagTakenByNpm } from './shared/npm-guard.js';
 import { VERSION } from '../version.js';
-import { processIo, type CliDeps, type CliIo } from './io.js';
+import { processIo, type CliDeps, type CliIo } from './shared/io.js';
 
 /** `npm run job -- <job|verb> [options]`. Exit codes: see README. */
 export function buildProgram(deps: CliDeps): Command {

@@ -1,11 +1,11 @@
 import { Kysely } from 'kysely';
 import { mssqlAdapter } from '../db/mssql/mssql-adapter.js';
-import { LAYOUTS } from '../db/layout.js';
-import type { Database } from '../db/schema.js';
-import { AUDIT_COLUMNS } from '../db/schema.js';
+import { LAYOUTS } from '../db/model/layout.js';
+import type { Database } from '../db/model/schema.js';
+import { AUDIT_COLUMNS } from '../db/model/schema.js';
 import { DEFAULT_JOURNAL_SCHEMA } from '../journal/tables.js';
 import type { AnyJob } from '../vocabulary/job-definition.js';
-import { DEFAULT_BATCH_SIZE } from '../db/engine/journaled-statements.js';
+import { DEFAULT_BATCH_SIZE } from '../config/defaults.js';
 import { compileJobStatements, formatStatement } from '../run/statements.js';
 
 /**

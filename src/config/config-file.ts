@@ -2,14 +2,22 @@ import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
-import { DEFAULT_BATCH_SIZE } from '../db/engine/journaled-statements.js';
 import { UsageError } from '../errors.js';
-import type { AnyJob } from '../vocabulary/job-definition.js';
-import { DEFAULT_JOURNAL_SCHEMA, SCHEMA_NAME_PATTERN } from '../journal/tables.js';
+import { DEFAULT_BATCH_SIZE, DEFAULT_CONFIG_FILE, DEFAULT_JOURNAL_SCHEMA, DEFAULT_MAX_CHANGES, SCHEMA_NAME_PATTERN } from './defaults.js';
 import { heartbeatUrlField, notifySection } from './notify-section.js';
 
-export const DEFAULT_CONFIG_FILE = 'cw-maint.config.json';
-export const DEFAULT_MAX_CHANGES = 1000;
+export { DEFAULT_CONFIG_FILE, DEFAULT_MAX_CHANGES } from './defaults.js';
+
+/**
+ * Checks one entry of the file's `jobs` section: the problems of a known job's entry, or null for
+ * a name that is no job. The composition root passes it in (src/vocabulary/job-params.ts), so
+ * that the config, at the bottom, knows nothing of jobs.
+ */
+export interface JobEntryCheck {
+  (name: string, entry: unknown): string[] | null;
+  /** The known job names, for the message about an unknown one. */
+  readonly known: readonly string[];
+}
 
 /** Scheduler settings (and the job's heartbeat) that may sit beside a job's parameters in its config entry. */
 export const scheduleFields = z
@@ -95,7 +103,7 @@ export interface LoadedConfig {
  * Every problem in the file is reported at once, inside job entries too (unknown keys, values
  * of the wrong shape), whichever verb reads it: a misspelt key must never be ignored.
  */
-export function loadConfigFile(explicitPath: string | undefined, jobs: readonly AnyJob[], env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+export function loadConfigFile(explicitPath: string | undefined, checkEntry: JobEntryCheck, env: NodeJS.ProcessEnv = process.env): LoadedConfig {
   const named = explicitPath ?? env.CW_MAINT_CONFIG;
   const path = resolve(named ?? DEFAULT_CONFIG_FILE);
   if (!existsSync(path)) {
@@ -113,22 +121,13 @@ export function loadConfigFile(explicitPath: string | undefined, jobs: readonly 
   const entries = (raw as { jobs?: unknown })?.jobs;
   if (entries && typeof entries === 'object' && !Array.isArray(entries)) {
     for (const [name, entry] of Object.entries(entries)) {
-      const job = jobs.find((j) => j.name === name);
-      if (!job) problems.push(`jobs.${name}: no such job (known: ${jobs.map((j) => j.name).join(', ')})`);
-      else problems.push(...entryProblems(job, entry));
+      const entryProblems = checkEntry(name, entry);
+      if (!entryProblems) problems.push(`jobs.${name}: no such job (known: ${checkEntry.known.join(', ')})`);
+      else problems.push(...entryProblems);
     }
   }
   if (problems.length || !parsed.success) throw new UsageError(`Config file ${path} is invalid:`, problems);
   return { config: parsed.data, path };
-}
-
-/** A job entry's own problems: unknown keys and values of the wrong shape (missing ones are checked when the job runs). */
-function entryProblems(job: AnyJob, entry: unknown): string[] {
-  if (!entry || typeof entry !== 'object' || Array.isArray(entry)) return [`jobs.${job.name}: must be an object`];
-  const shape = Object.fromEntries(Object.entries(job.params).map(([key, spec]) => [key, spec.schema.optional()]));
-  const schema = z.object({ ...shape, ...scheduleFields.shape }).strict();
-  const parsed = schema.safeParse(entry);
-  return parsed.success ? [] : formatIssues(parsed.error, `jobs.${job.name}`);
 }
 
 /** One line per problem, with its path ("jobs.revoke-inactive.companyTypes.0: must be > 0"). */

@@ -1,5 +1,23 @@
-import type { RunSettings } from '../run/run-job.js';
 import type { ConfigFile } from './config-file.js';
+
+/** What the run pipeline takes from the config file (and one run's flags). */
+export interface RunSettings {
+  journalSchema: string;
+  updatedBy: string;
+  maxChanges: number;
+  /** The share of all contacts one run may change, in percent. */
+  maxPercent: number;
+  /** Company status RecIDs allowed past the status checks. */
+  allowStatuses: readonly number[];
+  lockTimeoutSeconds: number;
+  statementTimeoutSeconds: number;
+  deadlockRetries: number;
+  /** Rows per batch of an apply (default: config/defaults.ts). */
+  batchSize?: number;
+  /** A change-ticket reference recorded on the run. */
+  ticket?: string;
+}
+
 
 /** The runner's settings from the config file, with one run's command-line overrides. */
 export function runSettingsFrom(config: ConfigFile, overrides: { [K in keyof RunSettings]?: RunSettings[K] | undefined } = {}): RunSettings {

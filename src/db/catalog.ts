@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import { CONNECTWISE_TABLES } from './layout.js';
+import { CONNECTWISE_TABLES } from './model/layout.js';
 
 export interface ColumnInfo {
   dataType: string;

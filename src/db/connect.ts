@@ -1,8 +1,8 @@
 import { Kysely, type LogEvent } from 'kysely';
 import { describeConnection, type ConnectionSpec } from '../config/connection-spec.js';
 import { ConnectionError } from '../errors.js';
-import { adapterFor, type EngineAdapter, type SessionLimits } from './engine/index.js';
-import type { Database } from './schema.js';
+import { adapterFor, type EngineAdapter, type SessionLimits } from './engines.js';
+import type { Database } from './model/schema.js';
 
 export interface DatabaseHandle {
   readonly db: Kysely<Database>;

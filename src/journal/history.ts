@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database } from '../db/model/schema.js';
 import { cwMaintTables } from './tables.js';
 
 /** The run table, newest first: what `history` shows. */

@@ -1,4 +1,4 @@
-import type { AuditColumn } from '../db/schema.js';
+import type { AuditColumn } from '../db/model/schema.js';
 
 /**
  * The audit columns in the journal: their values before a change (read with the before-value)

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { EngineAdapter } from '../db/engine/index.js';
+import type { EngineAdapter } from '../db/engines.js';
 import { hasObject, type SchemaSnapshot } from '../db/catalog.js';
 import { cwMaintMigrations } from './migrations.js';
 

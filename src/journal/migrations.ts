@@ -1,5 +1,5 @@
 import type { Kysely, Migration } from 'kysely';
-import type { EngineAdapter } from '../db/engine/index.js';
+import type { EngineAdapter } from '../db/engines.js';
 
 /**
  * cw-maint's own tables, in their own schema. Append new migrations; never edit a shipped one.

@@ -1,5 +1,5 @@
 import { Kysely, Migrator, type CompiledQuery, type MigrationResultSet } from 'kysely';
-import type { EngineAdapter } from '../db/engine/index.js';
+import type { EngineAdapter } from '../db/engines.js';
 import { readCatalog } from '../db/catalog.js';
 import { MIGRATION_LOCK_TABLE, MIGRATION_TABLE, migrationStatusFrom, type MigrationStatus } from './migration-status.js';
 import { cwMaintMigrations } from './migrations.js';

@@ -1,5 +1,5 @@
 import { Kysely, type CompiledQuery } from 'kysely';
-import type { EngineAdapter } from '../db/engine/index.js';
+import type { EngineAdapter } from '../db/engines.js';
 import { createMigrator } from './migrator.js';
 
 /**

@@ -1,7 +1,7 @@
 import { hostname, userInfo } from 'node:os';
 import type { Kysely } from 'kysely';
-import type { EngineAdapter } from '../db/engine/index.js';
-import type { Database, RunTable } from '../db/schema.js';
+import type { EngineAdapter } from '../db/engines.js';
+import type { Database, RunTable } from '../db/model/schema.js';
 import { cwMaintTables } from './tables.js';
 
 /** The run table is the audit trail: every run, dry or apply, success or failure, gets a row. */

@@ -12,8 +12,7 @@ export function cwMaintTables(schema: string) {
   };
 }
 
-export const DEFAULT_JOURNAL_SCHEMA = 'cw_maint';
-export const SCHEMA_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
+export { DEFAULT_JOURNAL_SCHEMA, SCHEMA_NAME_PATTERN } from '../config/defaults.js';
 
 /** Every table cw-maint's migrations create, lower-cased: the journal schema may hold nothing else. */
 export const CW_MAINT_OWN_TABLES: readonly string[] = ['run', 'journal', 'cw_maint_migration', 'cw_maint_migration_lock'];

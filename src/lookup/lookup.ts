@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DatabaseHandle } from '../db/connect.js';
-import type { Layout } from '../db/layout.js';
-import type { Database } from '../db/schema.js';
+import type { Layout } from '../db/model/layout.js';
+import type { Database } from '../db/model/schema.js';
 import { SchemaCheckError } from '../errors.js';
 import { assertCanRun, preflight } from '../preflight/preflight.js';
 

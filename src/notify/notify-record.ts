@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database } from '../db/model/schema.js';
 import { cwMaintTables } from '../journal/tables.js';
 
 /** Marks a run's notifications as handled, with why any failed (null: all delivered). */

@@ -1,7 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { ConnectionSpec } from '../config/connection-spec.js';
-import type { EngineAdapter } from '../db/engine/index.js';
-import type { Database } from '../db/schema.js';
+import type { EngineAdapter } from '../db/engines.js';
+import type { Database } from '../db/model/schema.js';
 import { SchemaCheckError } from '../errors.js';
 import { migrationStatusFrom, missingOwnTables, type MigrationStatus } from '../journal/migration-status.js';
 import { CW_MAINT_OWN_TABLES } from '../journal/tables.js';

@@ -1,5 +1,5 @@
-import type { ColumnRef, Layout } from '../db/layout.js';
-import { splitColumnRef } from '../db/layout.js';
+import type { ColumnRef, Layout } from '../db/model/layout.js';
+import { splitColumnRef } from '../db/model/layout.js';
 import { loadLayouts, normalizeType, type LayoutContract, type NormalizedType } from './schema-contract.js';
 import { findColumn, hasObject, type SchemaSnapshot } from '../db/catalog.js';
 

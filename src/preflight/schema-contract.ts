@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { CONNECTWISE_TABLES, LAYOUTS, type Layout } from '../db/layout.js';
+import { CONNECTWISE_TABLES, LAYOUTS, type Layout } from '../db/model/layout.js';
 import legacyLayout from '../../migrations-check/layouts/legacy.json' with { type: 'json' };
 import manyToManyLayout from '../../migrations-check/layouts/many-to-many.json' with { type: 'json' };
 

@@ -1,10 +1,11 @@
 import { expressionBuilder, type Kysely } from 'kysely';
-import type { EngineAdapter } from '../db/engine/index.js';
-import type { Database } from '../db/schema.js';
+import type { EngineAdapter } from '../db/engines.js';
+import type { Database } from '../db/model/schema.js';
 import { RunFailedError } from '../errors.js';
 import { inTransaction } from './transaction.js';
 import { cwMaintTables } from '../journal/tables.js';
-import { BEFORE_FIRST_RECID, DEFAULT_BATCH_SIZE } from '../db/engine/journaled-statements.js';
+import { DEFAULT_BATCH_SIZE } from '../config/defaults.js';
+import { BEFORE_FIRST_RECID } from '../db/engine/journaled-statements.js';
 import { differs, setList, type Change } from '../vocabulary/change.js';
 import { journalAuditColumns } from '../journal/journal-audit.js';
 import type { AnyJob, TargetContext } from '../vocabulary/job-definition.js';

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
-import type { ColumnRef } from '../db/layout.js';
-import type { Database } from '../db/schema.js';
+import type { ColumnRef } from '../db/model/layout.js';
+import type { Database } from '../db/model/schema.js';
 import type { AnyJob } from '../vocabulary/job-definition.js';
 import type { Plan } from './plan.js';
 

@@ -1,7 +1,7 @@
 import { sql, type Kysely } from 'kysely';
 import type { DatabaseHandle } from '../db/connect.js';
-import type { ColumnRef, Layout } from '../db/layout.js';
-import type { Database } from '../db/schema.js';
+import type { ColumnRef, Layout } from '../db/model/layout.js';
+import type { Database } from '../db/model/schema.js';
 import { hasObject } from '../db/catalog.js';
 import type { ReportRow } from '../report/report-file.js';
 import { concat, plannedRows } from './report-rows.js';
@@ -11,7 +11,7 @@ import type { AnyJob, TargetContext } from '../vocabulary/job-definition.js';
 import { checkParamValues } from '../vocabulary/param-values.js';
 import { buildPlan, type Plan } from './plan.js';
 import { assertCanRun, preflight } from '../preflight/preflight.js';
-import type { RunSettings } from './run-job.js';
+import type { RunSettings } from '../config/run-settings.js';
 
 export const OVERLAP_ROWS = 50;
 

@@ -1,5 +1,5 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database } from '../db/model/schema.js';
 import { columnAsInt, differs, type Change } from '../vocabulary/change.js';
 import type { AnyJob, TargetContext } from '../vocabulary/job-definition.js';
 

@@ -1,5 +1,5 @@
 import type { Kysely, RawBuilder } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database } from '../db/model/schema.js';
 import { journalRowsOf } from '../journal/show.js';
 import type { Change } from '../vocabulary/change.js';
 import { changingRowsQuery } from './plan.js';

@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { DatabaseHandle } from '../db/connect.js';
-import type { ColumnRef } from '../db/layout.js';
-import type { Database } from '../db/schema.js';
+import type { ColumnRef } from '../db/model/layout.js';
+import type { Database } from '../db/model/schema.js';
 import { hasObject } from '../db/catalog.js';
-import type { Layout } from '../db/layout.js';
+import type { Layout } from '../db/model/layout.js';
 import { CwMaintError, RunFailedError } from '../errors.js';
+import type { RunSettings } from '../config/run-settings.js';
 import { describe, loggedRun, type FinishedRun } from './run-log.js';
 import type { ReportRow } from '../report/report-file.js';
 import { journaledRows, plannedRows } from './report-rows.js';
@@ -19,22 +20,6 @@ import { assertCanRun, historyWritable, preflight } from '../preflight/preflight
 import { withRunLock } from './run-lock.js';
 import { closeInterruptedRuns, finishRun, recordRun, startRun, type RunStart } from '../journal/run-record.js';
 
-export interface RunSettings {
-  journalSchema: string;
-  updatedBy: string;
-  maxChanges: number;
-  /** The share of all contacts one run may change, in percent. */
-  maxPercent: number;
-  /** Company status RecIDs allowed past the status checks. */
-  allowStatuses: readonly number[];
-  lockTimeoutSeconds: number;
-  statementTimeoutSeconds: number;
-  deadlockRetries: number;
-  /** Rows per batch of an apply (default DEFAULT_BATCH_SIZE). */
-  batchSize?: number;
-  /** A change-ticket reference recorded on the run. */
-  ticket?: string;
-}
 
 /** Test seams, passed in by the tests themselves: no environment variable reaches them. */
 export interface RunHooks {

@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { DatabaseHandle } from '../db/connect.js';
-import type { Database } from '../db/schema.js';
+import type { Database } from '../db/model/schema.js';
 import { LockHeldError, RunFailedError } from '../errors.js';
 import { latestRunningApply } from '../journal/run-record.js';
 

@@ -1,7 +1,7 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { EngineAdapter } from '../db/engine/index.js';
-import type { AuditColumn, ChangeableColumn } from '../db/schema.js';
-import { CHANGEABLE_COLUMN_KIND } from '../db/schema.js';
+import type { EngineAdapter } from '../db/engines.js';
+import type { AuditColumn, ChangeableColumn } from '../db/model/schema.js';
+import { CHANGEABLE_COLUMN_KIND } from '../db/model/schema.js';
 import { journalAuditColumn, journalAuditColumns } from '../journal/journal-audit.js';
 import { differs, same } from '../db/null-safe.js';
 

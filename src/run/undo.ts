@@ -1,21 +1,22 @@
 import type { Kysely } from 'kysely';
 import type { DatabaseHandle } from '../db/connect.js';
-import type { Database } from '../db/schema.js';
+import type { Database } from '../db/model/schema.js';
 import type { ReportRow } from '../report/report-file.js';
 import { concat, journaledRows, streamRaw } from './report-rows.js';
-import { AUDIT_COLUMNS, type AuditColumn, type ChangeableColumn } from '../db/schema.js';
+import { AUDIT_COLUMNS, type AuditColumn, type ChangeableColumn } from '../db/model/schema.js';
 import { CwMaintError, RunFailedError, UsageError } from '../errors.js';
 import { findRun } from '../journal/show.js';
 import { cwMaintTables } from '../journal/tables.js';
 import type { Logger } from '../log.js';
 import { assertCanRun, preflight } from '../preflight/preflight.js';
-import type { RunSettings } from './run-job.js';
+import type { RunSettings } from '../config/run-settings.js';
 import { describe, loggedRun, type FinishedRun } from './run-log.js';
 import { withRunLock } from './run-lock.js';
 import { inTransaction } from './transaction.js';
 import { closeInterruptedRuns, finishRun, recordRun, startRun, type RunStart } from '../journal/run-record.js';
 import { undoBatchBounds, undoCountQuery, undoRestore, undoRowsQuery, undoVerifyQuery, type UndoTarget } from './undo-statements.js';
-import { BEFORE_FIRST_RECID, DEFAULT_BATCH_SIZE } from '../db/engine/journaled-statements.js';
+import { DEFAULT_BATCH_SIZE } from '../config/defaults.js';
+import { BEFORE_FIRST_RECID } from '../db/engine/journaled-statements.js';
 
 export const UNDO_PREVIEW_ROWS = 20;
 

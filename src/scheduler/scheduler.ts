@@ -2,7 +2,8 @@ import cron, { type ScheduledTask } from 'node-cron';
 import type { DatabaseHandle } from '../db/connect.js';
 import { LockHeldError } from '../errors.js';
 import type { Logger } from '../log.js';
-import { runJob, type RunHooks, type RunRequest, type RunSettings } from '../run/run-job.js';
+import type { RunSettings } from '../config/run-settings.js';
+import { runJob, type RunHooks, type RunRequest } from '../run/run-job.js';
 import type { ScheduleEntry } from './schedule-entries.js';
 
 export interface Scheduler {

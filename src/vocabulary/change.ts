@@ -1,6 +1,6 @@
 import { sql, type Expression, type SqlBool, type Updateable } from 'kysely';
-import type { EngineAdapter } from '../db/engine/index.js';
-import type { ContactTable } from '../db/schema.js';
+import type { EngineAdapter } from '../db/engines.js';
+import type { ContactTable } from '../db/model/schema.js';
 import type { AnyJob, ContactExpressionBuilder } from './job-definition.js';
 
 /** The job's column, new value and the predicates that say which targeted rows actually change. */

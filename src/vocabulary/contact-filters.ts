@@ -1,6 +1,6 @@
 import type { Expression, ExpressionBuilder, SqlBool } from 'kysely';
-import type { CompanyTable, Database } from '../db/schema.js';
-import { LAYOUTS, type ColumnRef, type Layout } from '../db/layout.js';
+import type { CompanyTable, Database } from '../db/model/schema.js';
+import { LAYOUTS, type ColumnRef, type Layout } from '../db/model/layout.js';
 import type { ContactExpressionBuilder, ReadsByLayout, TargetContext } from './job-definition.js';
 
 /**

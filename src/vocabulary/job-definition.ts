@@ -1,7 +1,7 @@
 import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import { z } from 'zod';
-import type { ColumnRef, Layout } from '../db/layout.js';
-import type { ChangeableColumn, Database } from '../db/schema.js';
+import type { ColumnRef, Layout } from '../db/model/layout.js';
+import type { ChangeableColumn, Database } from '../db/model/schema.js';
 import type { ParamSpec } from './params.js';
 
 /** Expressions over dbo.Contact (unaliased: SQL Server's UPDATE takes no table alias). */

@@ -1,7 +1,8 @@
 import { UsageError } from '../errors.js';
 import type { AnyJob } from './job-definition.js';
 import { whereToGive } from './params.js';
-import { formatIssues, scheduleFields, type ConfigFile, type ScheduleFields } from '../config/config-file.js';
+import { z } from 'zod';
+import { formatIssues, loadConfigFile, scheduleFields, type ConfigFile, type JobEntryCheck, type LoadedConfig, type ScheduleFields } from '../config/config-file.js';
 
 /** A job's parameters as the command line gave them: flag text, or true/false for a switch and its negation. */
 export type FlagValues = Record<string, string | boolean | undefined>;
@@ -46,4 +47,22 @@ function withWhereToGive(job: AnyJob, line: string): string {
   const m = /^[^.]+\.(\w+): required$/.exec(line);
   const spec = m ? job.params[m[1]!] : undefined;
   return spec ? `${line}; give ${whereToGive(m![1]!, spec)}` : line;
+}
+
+/** The config file's job entries checked against the job files: unknown keys and values of the wrong shape (missing ones are checked when the job runs). */
+export function jobEntryCheck(jobs: readonly AnyJob[]): JobEntryCheck {
+  const check = (name: string, entry: unknown): string[] | null => {
+    const job = jobs.find((j) => j.name === name);
+    if (!job) return null;
+    if (!entry || typeof entry !== 'object' || Array.isArray(entry)) return [`jobs.${job.name}: must be an object`];
+    const shape = Object.fromEntries(Object.entries(job.params).map(([key, spec]) => [key, spec.schema.optional()]));
+    const parsed = z.object({ ...shape, ...scheduleFields.shape }).strict().safeParse(entry);
+    return parsed.success ? [] : formatIssues(parsed.error, `jobs.${job.name}`);
+  };
+  return Object.assign(check, { known: jobs.map((j) => j.name) });
+}
+
+/** The config file with every job entry checked too: every problem in the file at once. */
+export function loadJobsConfig(explicitPath: string | undefined, jobs: readonly AnyJob[], env: NodeJS.ProcessEnv = process.env): LoadedConfig {
+  return loadConfigFile(explicitPath, jobEntryCheck(jobs), env);
 }

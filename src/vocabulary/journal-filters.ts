@@ -1,5 +1,5 @@
 import { sql, type Expression, type SqlBool } from 'kysely';
-import { AUDIT_COLUMNS, type AuditColumn } from '../db/schema.js';
+import { AUDIT_COLUMNS, type AuditColumn } from '../db/model/schema.js';
 import { journalAuditColumn } from '../journal/journal-audit.js';
 import { same } from '../db/null-safe.js';
 import type { ContactExpressionBuilder, TargetContext } from './job-definition.js';

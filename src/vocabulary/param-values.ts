@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import { sql } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database } from '../db/model/schema.js';
 import { UsageError } from '../errors.js';
 import type { AnyJob } from './job-definition.js';
 import type { ExistenceCheck } from './params.js';

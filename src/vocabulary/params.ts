@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { ConnectWiseTable } from '../db/layout.js';
+import type { ConnectWiseTable } from '../db/model/layout.js';
 
 /**
  * One job parameter: its schema, its command-line flag and help, and (for RecIDs and

@@ -1,4 +1,4 @@
-import type { ColumnRef, Layout } from '../db/layout.js';
+import type { ColumnRef, Layout } from '../db/model/layout.js';
 import type { AnyJob } from './job-definition.js';
 
 /** What the runner itself reads for every job: the plan's preview rows and the --report rows. */

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { Database } from '../db/schema.js';
+import type { Database } from '../db/model/schema.js';
 import type { GuardContext, JobGuard } from './job-definition.js';
 
 /**

@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import pino from 'pino';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { JOBS } from '../../jobs/index.js';
-import { loadConfigFile } from '../../src/config/config-file.js';
+import { loadJobsConfig } from '../../src/vocabulary/job-params.js';
 import { parseConnectionSpec } from '../../src/config/connection-spec.js';
 import { openDatabase } from '../../src/db/connect.js';
 import { RunFailedError, UsageError } from '../../src/errors.js';
@@ -220,7 +220,7 @@ for (const engine of inject('engines')) {
     it('8 and 9. a run abandoned at shutdown still logs its end; node-cron speaks through our logger', async () => {
       const tdb = await fresh();
       const file = writeConfig({ shutdownGraceSeconds: 0, lockTimeoutSeconds: 1, jobs: { 'revoke-inactive': { ...REVOKE, schedule: '* * * * * *', mode: 'apply' } } });
-      const { config } = loadConfigFile(file, JOBS);
+      const { config } = loadJobsConfig(file, JOBS);
       const { log, lines } = capturingLog();
       const paused = gate();
       const stop = gate();
@@ -299,7 +299,7 @@ describe('hardening without a database', () => {
     // Every verb that reads the file reports these at load, all at once.
     const error = (() => {
       try {
-        loadConfigFile(file, JOBS, {});
+        loadJobsConfig(file, JOBS, {});
       } catch (e) {
         return e as UsageError;
       }
@@ -313,7 +313,7 @@ describe('hardening without a database', () => {
       ]),
     );
     // A schedule without a mode: the scheduler refuses to start (an unattended apply is asked for, never a default).
-    const noMode = loadConfigFile(writeConfig({ jobs: { 'revoke-inactive': { companyTypes: [1], companyStatuses: [2], schedule: '0 30 4 * * *' } } }), JOBS, {});
+    const noMode = loadJobsConfig(writeConfig({ jobs: { 'revoke-inactive': { companyTypes: [1], companyStatuses: [2], schedule: '0 30 4 * * *' } } }), JOBS, {});
     expect(() => scheduleEntries(noMode.config, JOBS)).toThrow(UsageError);
     try {
       scheduleEntries(noMode.config, JOBS);

@@ -3,7 +3,7 @@ import { afterEach, describe, expect, inject, it } from 'vitest';
 import type { Kysely } from 'kysely';
 import { JOBS } from '../../jobs/index.js';
 import { loadLayouts } from '../../src/preflight/schema-contract.js';
-import type { EngineAdapter } from '../../src/db/engine/index.js';
+import type { EngineAdapter } from '../../src/db/engines.js';
 import { SchemaCheckError } from '../../src/errors.js';
 import { migrateToLatest, migrationStatus } from '../../src/journal/migrator.js';
 import { preflight } from '../../src/preflight/preflight.js';

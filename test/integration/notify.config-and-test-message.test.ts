@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { JOBS } from '../../jobs/index.js';
-import { loadConfigFile } from '../../src/config/config-file.js';
+import { loadJobsConfig } from '../../src/vocabulary/job-params.js';
 import { runCliInProcess } from '../support/cli.js';
 import { emailTarget, SMTP_ENV, SMTP_PASSWORD, useNotifyServers } from '../support/notify-servers.js';
 import { REVOKE, REVOKE_ARGS, writeConfig } from '../support/run.js';
@@ -69,7 +69,7 @@ describe('notify without a database', () => {
     const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
     const example = /## Notifications[\s\S]*?```json\n([\s\S]*?)```/.exec(readme)?.[1];
     expect(example).toBeDefined();
-    const { config } = loadConfigFile(writeConfig(JSON.parse(example!)), JOBS);
+    const { config } = loadJobsConfig(writeConfig(JSON.parse(example!)), JOBS);
     expect(config.notify?.targets.map((t) => t.type)).toEqual(['email', 'webhook', 'webhook']);
     expect(config.notify?.targets[0]!.events).toEqual(['failed', 'refused', 'interrupted']);
   });

@@ -1,7 +1,7 @@
 import { hostname } from 'node:os';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { JOBS } from '../../jobs/index.js';
-import { loadConfigFile } from '../../src/config/config-file.js';
+import { loadJobsConfig } from '../../src/vocabulary/job-params.js';
 import { parseConnectionSpec } from '../../src/config/connection-spec.js';
 import { createMigrator } from '../../src/journal/migrator.js';
 import { createNotifier } from '../../src/notify/notifier.js';
@@ -58,7 +58,7 @@ for (const engine of inject('engines')) {
       const seen = [s.everything()];
 
       s.reset();
-      const notify = createNotifier({ config: loadConfigFile(config, JOBS).config, spec: tdb.spec, handle: tdb, log: silentLog, env })!.afterRun;
+      const notify = createNotifier({ config: loadJobsConfig(config, JOBS).config, spec: tdb.spec, handle: tdb, log: silentLog, env })!.afterRun;
       const failed = await runNamedJob(tdb, 'revoke-inactive', REVOKE, 'apply', {
         notify,
         hooks: {
@@ -144,7 +144,7 @@ for (const engine of inject('engines')) {
       expect((await runRows(tdb))[0]).toMatchObject({ status: 'interrupted', notify_error: null });
 
       // A second start (the scheduler's, then another apply) does not tell again.
-      const loaded = loadConfigFile(config, JOBS).config;
+      const loaded = loadJobsConfig(config, JOBS).config;
       await runSchedulerService({ spec: parseConnectionSpec(tdb.url), config: loaded, entries: [], log: silentLog, stop: Promise.resolve(), env });
       const again = await runCliInProcess([...REVOKE_ARGS, '--yes', '--config', config], env);
       expect(again.code, again.stderr).toBe(0);
@@ -158,7 +158,7 @@ for (const engine of inject('engines')) {
         .insertInto('cw_maint.run')
         .values({ job: 'revoke-inactive', mode: 'apply', status: 'running', trigger: 'schedule', params: '{}', started_at: new Date(Date.now() - 60_000), host: 'gone-host', os_user: 'gone' })
         .execute();
-      const config = loadConfigFile(
+      const config = loadJobsConfig(
         writeConfig({
           jobs: { 'revoke-inactive': { ...REVOKE, schedule: '* * * * * *', mode: 'dry-run' } },
           notify: { heartbeatUrl: `${s.http}/beat/secret-all-jobs`, targets: [s.webhook('json', 'json', ['interrupted', 'succeeded'])] },

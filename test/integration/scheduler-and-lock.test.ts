@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { JOBS } from '../../jobs/index.js';
-import { loadConfigFile } from '../../src/config/config-file.js';
+import { loadJobsConfig } from '../../src/vocabulary/job-params.js';
 import { parseConnectionSpec } from '../../src/config/connection-spec.js';
 import { openDatabase } from '../../src/db/connect.js';
 import { LockHeldError, RunFailedError } from '../../src/errors.js';
@@ -179,7 +179,7 @@ for (const engine of inject('engines')) {
         shutdownGraceSeconds: 0,
         jobs: { 'revoke-inactive': { companyTypes: [1, 9], companyStatuses: [2, 7], schedule: '* * * * * *', mode: 'apply' } },
       });
-      const { config } = loadConfigFile(file, JOBS);
+      const { config } = loadJobsConfig(file, JOBS);
       const before = await dboChecksum(tdb.db);
       const paused = gate();
       const stop = gate();

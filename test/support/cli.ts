@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { JOBS } from '../../jobs/index.js';
-import type { CliIo } from '../../src/cli/io.js';
+import type { CliIo } from '../../src/cli/shared/io.js';
 import { main } from '../../src/cli/program.js';
 import type { AnyJob } from '../../src/vocabulary/job-definition.js';
 

@@ -3,7 +3,7 @@ import { inject } from 'vitest';
 import { Kysely, sql } from 'kysely';
 import { openDatabase, type DatabaseHandle } from '../../src/db/connect.js';
 import { parseConnectionSpec } from '../../src/config/connection-spec.js';
-import type { Database } from '../../src/db/schema.js';
+import type { Database } from '../../src/db/model/schema.js';
 import { migrateToLatest } from '../../src/journal/migrator.js';
 import { seedConnectWise, type FixtureOptions } from '../../src/fixture/generate.js';
 import { specForDatabase, type TestEngine } from './engines.js';

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { JOBS } from '../../jobs/index.js';
 import { RUN_OUTCOME_COLUMNS } from '../../src/preflight/privileges/declared-needs.js';
 import { grantsScript } from '../../src/preflight/privileges/grants-script.js';
-import { grantsWithoutDatabase } from '../../src/preflight/privileges/grants.js';
+import { grantsWithoutDatabase } from '../../src/preflight/grants.js';
 import { runCliInProcess } from '../support/cli.js';
 import { privilegeNeeds } from '../../src/preflight/privileges/needs.js';
 

@@ -4,7 +4,7 @@ import { JOBS } from '../../jobs/index.js';
 import { checkSchema } from '../../src/preflight/schema-check.js';
 import { loadLayouts } from '../../src/preflight/schema-contract.js';
 import { snapshotFromRows } from '../../src/db/catalog.js';
-import { LAYOUTS } from '../../src/db/layout.js';
+import { LAYOUTS } from '../../src/db/model/layout.js';
 import { atCompaniesMatching, readsWithScriptJoins } from '../../src/vocabulary/contact-filters.js';
 import { defineJob } from '../../src/vocabulary/job-definition.js';
 import { companyStatuses, companyTypes } from '../../src/vocabulary/params.js';

@@ -3,7 +3,7 @@ import { JOBS } from '../../jobs/index.js';
 import { blockedMessages, checkSchema } from '../../src/preflight/schema-check.js';
 import { loadLayouts, normalizeType } from '../../src/preflight/schema-contract.js';
 import { snapshotFromRows, type CatalogRow, type SchemaSnapshot } from '../../src/db/catalog.js';
-import type { Layout } from '../../src/db/layout.js';
+import type { Layout } from '../../src/db/model/layout.js';
 import { requirementsOf } from '../../src/vocabulary/required-columns.js';
 
 const TYPE = { int: 'int', bit: 'bit', string: 'nvarchar', datetime: 'datetime' } as const;

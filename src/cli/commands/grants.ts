@@ -1,8 +1,8 @@
 import { Command, Option } from 'commander';
 import { UsageError } from '../../errors.js';
-import { grantsForDatabase, grantsWithoutDatabase } from '../../preflight/privileges/grants.js';
-import { cliContext, withCommonOptions, type CommonOptions } from '../context.js';
-import type { CliDeps } from '../io.js';
+import { grantsForDatabase, grantsWithoutDatabase } from '../../preflight/grants.js';
+import { cliContext, withCommonOptions, type CommonOptions } from '../shared/context.js';
+import type { CliDeps } from '../shared/io.js';
 
 const LOGIN_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$|^[A-Za-z0-9_.-]{1,15}\\[A-Za-z0-9_.-]{1,64}$/;
 

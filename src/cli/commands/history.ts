@@ -3,10 +3,11 @@ import { usingDatabase } from '../../db/connect.js';
 import { listRuns, type RunRow } from '../../journal/history.js';
 import { assertCanRun, preflight } from '../../preflight/preflight.js';
 import { UsageError } from '../../errors.js';
-import { parseCount } from '../args.js';
-import { cliContext, withCommonOptions, type CommonOptions } from '../context.js';
-import type { CliDeps } from '../io.js';
-import { textTable } from '../text-table.js';
+import { localTimeWithOffset } from '../shared/local-time.js';
+import { parseCount } from '../shared/args.js';
+import { cliContext, withCommonOptions, type CommonOptions } from '../shared/context.js';
+import type { CliDeps } from '../shared/io.js';
+import { textTable } from '../shared/text-table.js';
 
 /** `history [--job NAME] [--limit N] [--json]`: the run table, newest first. */
 export function historyCommand(deps: CliDeps): Command {
@@ -52,12 +53,4 @@ function historyTable(rows: RunRow[]): string {
     if (notes.length) lines.push(`run ${r.run_id}: ${notes.join('; ')}`);
   }
   return lines.join('\n');
-}
-
-/** "2026-11-26 02:30:00 -06:00": this machine's local time, with its offset from UTC. */
-export function localTimeWithOffset(date: Date): string {
-  const pad = (n: number) => String(Math.abs(n)).padStart(2, '0');
-  const offset = -date.getTimezoneOffset();
-  const zone = `${offset < 0 ? '-' : '+'}${pad(Math.trunc(offset / 60))}:${pad(offset % 60)}`;
-  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())} ${pad(date.getHours())}:${pad(date.getMinutes())}:${pad(date.getSeconds())} ${zone}`;
 }

@@ -6,7 +6,7 @@ import { parseConnectionSpec } from '../../config/connection-spec.js';
 import { usingDatabase } from '../../db/connect.js';
 import { UsageError } from '../../errors.js';
 import { proposeConfig } from '../../lookup/propose-config.js';
-import type { CliDeps } from '../io.js';
+import type { CliDeps } from '../shared/io.js';
 import dotenv from 'dotenv';
 
 /** `init [--config FILE]`: writes a first config file from the live database; never overwrites one. */

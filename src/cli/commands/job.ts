@@ -4,14 +4,14 @@ import { runSettingsFrom, sessionLimitsFrom } from '../../config/run-settings.js
 import { usingDatabase } from '../../db/connect.js';
 import { UsageError } from '../../errors.js';
 import type { AnyJob } from '../../vocabulary/job-definition.js';
-import { reportFormatOf, writeReport, type ReportRow } from '../../report/report-file.js';
 import { createNotifier, notifyUnreachable } from '../../notify/notifier.js';
 import { runJob } from '../../run/run-job.js';
-import { parseCount } from '../args.js';
-import { askToApply } from '../confirm.js';
-import { cliContext, withCommonOptions, type CommonOptions } from '../context.js';
-import type { CliDeps } from '../io.js';
-import { exitCodeOf, jsonReport, textReport } from '../report.js';
+import { askToApply } from '../shared/confirm.js';
+import { cliContext, withCommonOptions, type CommonOptions } from '../shared/context.js';
+import type { CliDeps } from '../shared/io.js';
+import { exitCodeOf, jsonReport, textReport } from '../shared/report.js';
+import { reportSink } from '../shared/report-sink.js';
+import { runOverrides } from '../shared/run-overrides.js';
 
 interface JobOptions extends CommonOptions {
   dryRun?: boolean;
@@ -102,28 +102,4 @@ async function runJobCommand(job: AnyJob, options: JobOptions, flags: FlagValues
     if (!connected) await notifyUnreachable({ config, spec, log: ctx.log, env: io.env }, { job: job.name, mode }, error);
     throw error;
   });
-}
-
-/** The one-run overrides of the config's limits (the intended way through a large first run). */
-export function runOverrides(options: { maxChanges?: string; maxPercent?: string; allowStatus?: string; ticket?: string }) {
-  const percent = options.maxPercent === undefined ? undefined : Number(options.maxPercent);
-  if (percent !== undefined && !(Number.isFinite(percent) && percent >= 0 && percent <= 100)) {
-    throw new UsageError(`--max-percent must be a number from 0 to 100, got "${options.maxPercent}"`);
-  }
-  return {
-    maxChanges: options.maxChanges === undefined ? undefined : parseCount(options.maxChanges, '--max-changes'),
-    maxPercent: percent,
-    allowStatuses: options.allowStatus === undefined ? undefined : options.allowStatus.split(',').map((id) => parseCount(id, '--allow-status')),
-    ticket: options.ticket?.trim() || undefined,
-  };
-}
-
-/** --report FILE: checked before anything runs; the rows are streamed to it, and a line on stderr says where. */
-export function reportSink(path: string | undefined, io: CliDeps['io']) {
-  if (!path) return undefined;
-  reportFormatOf(path);
-  return async (rows: AsyncIterable<ReportRow>) => {
-    const count = await writeReport(path, rows);
-    io.stderr.write(`Report: ${count} rows written to ${path}\n`);
-  };
 }

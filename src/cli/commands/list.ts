@@ -2,9 +2,9 @@ import { Command } from 'commander';
 import cron from 'node-cron';
 import { resolveJobParams } from '../../vocabulary/job-params.js';
 import { UsageError } from '../../errors.js';
-import { cliContext, withCommonOptions, type CommonOptions } from '../context.js';
-import type { CliDeps } from '../io.js';
-import { localTimeWithOffset } from './history.js';
+import { cliContext, withCommonOptions, type CommonOptions } from '../shared/context.js';
+import type { CliDeps } from '../shared/io.js';
+import { localTimeWithOffset } from '../shared/local-time.js';
 
 /** `list [--json]`: every configured job with its effective parameters, schedule and next run. No database. */
 export function listCommand(deps: CliDeps): Command {

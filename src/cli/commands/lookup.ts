@@ -1,9 +1,9 @@
 import { Argument, Command } from 'commander';
 import { usingDatabase } from '../../db/connect.js';
 import { layoutOf, lookupLevels, lookupStatuses, lookupTypes } from '../../lookup/lookup.js';
-import { cliContext, withCommonOptions, type CommonOptions } from '../context.js';
-import type { CliDeps } from '../io.js';
-import { textTable } from '../text-table.js';
+import { cliContext, withCommonOptions, type CommonOptions } from '../shared/context.js';
+import type { CliDeps } from '../shared/io.js';
+import { textTable } from '../shared/text-table.js';
 
 /** `lookup statuses|types|levels [--json]`: the RecIDs of this ConnectWise instance, without SSMS. */
 export function lookupCommand(deps: CliDeps): Command {

@@ -1,11 +1,11 @@
 import { Command, Option } from 'commander';
-import { adapterFor } from '../../db/engine/index.js';
+import { adapterFor } from '../../db/engines.js';
 import { usingDatabase } from '../../db/connect.js';
 import { UsageError } from '../../errors.js';
 import { migrateOwnSchema } from '../../journal/migrate-own-schema.js';
 import { completeMigrationScript } from '../../journal/print-sql.js';
-import { cliContext, withCommonOptions, type CommonOptions } from '../context.js';
-import type { CliDeps } from '../io.js';
+import { cliContext, withCommonOptions, type CommonOptions } from '../shared/context.js';
+import type { CliDeps } from '../shared/io.js';
 
 /** `migrate [--dry-run | --print-sql]`: cw-maint's own DDL runs only when a DBA says so. */
 export function migrateCommand(deps: CliDeps): Command {

@@ -2,9 +2,9 @@ import { Command } from 'commander';
 import { usingDatabase } from '../../db/connect.js';
 import { SchemaCheckError } from '../../errors.js';
 import { preflight, reasonsNotToRun, type PreflightReport } from '../../preflight/preflight.js';
-import { cliContext, withCommonOptions, type CommonOptions } from '../context.js';
-import type { CliDeps } from '../io.js';
-import { privilegeJson, privilegeLines } from '../privilege-report.js';
+import { cliContext, withCommonOptions, type CommonOptions } from '../shared/context.js';
+import type { CliDeps } from '../shared/io.js';
+import { privilegeJson, privilegeLines } from '../shared/privilege-report.js';
 
 /** `migrations-check [--json]`: the preflight every run makes, as a report. Exit 0 when every job can apply, 3 otherwise. */
 export function migrationsCheckCommand(deps: CliDeps): Command {

@@ -2,8 +2,8 @@ import { Command } from 'commander';
 import { parseConnectionSpec } from '../../config/connection-spec.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import { sendTestMessages } from '../../notify/test-message.js';
-import { cliContext, withCommonOptions, type CommonOptions } from '../context.js';
-import type { CliDeps } from '../io.js';
+import { cliContext, withCommonOptions, type CommonOptions } from '../shared/context.js';
+import type { CliDeps } from '../shared/io.js';
 
 /** `notify --test [--json]`: a test message to every target in the config, and each one's result. */
 export function notifyCommand(deps: CliDeps): Command {

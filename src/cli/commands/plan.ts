@@ -4,10 +4,10 @@ import { runSettingsFrom, sessionLimitsFrom } from '../../config/run-settings.js
 import { usingDatabase } from '../../db/connect.js';
 import { UsageError } from '../../errors.js';
 import { planEveryJob, type EveryJobPlan } from '../../run/plan-every-job.js';
-import { cliContext, withCommonOptions, type CommonOptions } from '../context.js';
-import type { CliDeps } from '../io.js';
-import { textTable } from '../text-table.js';
-import { reportSink } from './job.js';
+import { cliContext, withCommonOptions, type CommonOptions } from '../shared/context.js';
+import type { CliDeps } from '../shared/io.js';
+import { textTable } from '../shared/text-table.js';
+import { reportSink } from '../shared/report-sink.js';
 
 /** `plan [--json] [--report FILE]`: a dry run of every configured job, in one report; exit 5 when any apply would be refused. */
 export function planCommand(deps: CliDeps): Command {

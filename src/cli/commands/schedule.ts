@@ -1,8 +1,8 @@
 import { Command } from 'commander';
 import { scheduleEntries } from '../../scheduler/schedule-entries.js';
 import { runSchedulerService } from '../../scheduler/service.js';
-import { cliContext, withCommonOptions, type CommonOptions } from '../context.js';
-import type { CliDeps } from '../io.js';
+import { cliContext, withCommonOptions, type CommonOptions } from '../shared/context.js';
+import type { CliDeps } from '../shared/io.js';
 
 /** `schedule` (npm start): the long-running service; see src/scheduler/service.ts. */
 export function scheduleCommand(deps: CliDeps): Command {

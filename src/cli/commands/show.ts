@@ -3,10 +3,10 @@ import { usingDatabase } from '../../db/connect.js';
 import { UsageError } from '../../errors.js';
 import { findRun, journalRowsOf } from '../../journal/show.js';
 import { assertCanRun, preflight } from '../../preflight/preflight.js';
-import { parseCount } from '../args.js';
-import { cliContext, withCommonOptions, type CommonOptions } from '../context.js';
-import type { CliDeps } from '../io.js';
-import { localTimeWithOffset } from './history.js';
+import { parseCount } from '../shared/args.js';
+import { cliContext, withCommonOptions, type CommonOptions } from '../shared/context.js';
+import type { CliDeps } from '../shared/io.js';
+import { localTimeWithOffset } from '../shared/local-time.js';
 
 /**
  * `show <runId> [--json]`: a run's record and every journaled row, streamed (JSON lines with

@@ -4,12 +4,12 @@ import { usingDatabase } from '../../db/connect.js';
 import { UsageError } from '../../errors.js';
 import { createNotifier } from '../../notify/notifier.js';
 import { undoRun } from '../../run/undo.js';
-import { parseCount } from '../args.js';
-import { askToUndo } from '../confirm.js';
-import { cliContext, withCommonOptions, type CommonOptions } from '../context.js';
-import type { CliDeps } from '../io.js';
-import { undoJson, undoReport } from '../undo-report.js';
-import { reportSink } from './job.js';
+import { parseCount } from '../shared/args.js';
+import { askToUndo } from '../shared/confirm.js';
+import { cliContext, withCommonOptions, type CommonOptions } from '../shared/context.js';
+import type { CliDeps } from '../shared/io.js';
+import { undoJson, undoReport } from '../shared/undo-report.js';
+import { reportSink } from '../shared/report-sink.js';
 
 /** `undo <runId> [--dry-run] [--yes] [--json] [--force]`: restores a run's before-values. */
 export function undoCommand(deps: CliDeps): Command {

@@ -7,7 +7,7 @@ import type {
   RawBuilder,
 } from 'kysely';
 import type { ConnectionSpec } from '../../config/connection-spec.js';
-import type { RunTable } from '../schema.js';
+import type { RunTable } from '../model/schema.js';
 import type { JournaledBatch, JournaledBatchStatement, JournaledRestore } from './journaled-statements.js';
 
 /** A column type as Kysely's schema builder takes it ('integer', sql`bit`, ...). */

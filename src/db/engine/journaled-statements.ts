@@ -43,9 +43,6 @@ export type JournaledBatchStatement = RawBuilder<JournaledBatchResult>;
 /** Below every Contact_RecID. */
 export const BEFORE_FIRST_RECID = -2147483648;
 
-/** Rows per batch: below the 5,000 row locks at which SQL Server escalates to a table lock. */
-export const DEFAULT_BATCH_SIZE = 4000;
-
 /**
  * An undo's restore, as the runner hands it to an engine: give each row `where` selects (over the
  * undone run's journal `j` joined to its Contact row `c`) its journaled old value back, and journal

@@ -8,7 +8,7 @@ import {
 import type * as TediousTypes from 'tedious';
 import type { ConnectionSpec, MssqlConnectionSpec } from '../../config/connection-spec.js';
 import { notEncryptedError, sessionEncrypted, tediousConfig } from './tedious-config.js';
-import type { RunTable } from '../schema.js';
+import type { RunTable } from '../model/schema.js';
 import { mssqlJournaledBatch } from './mssql-journaled-batch.js';
 import { mssqlJournaledRestore } from './mssql-journaled-restore.js';
 import type { EngineAdapter, LockOutcome, SessionLimits } from '../engine/engine-adapter.js';

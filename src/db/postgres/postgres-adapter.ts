@@ -6,7 +6,7 @@ import {
   PostgresQueryCompiler,
   sql, type ColumnDefinitionBuilder, type Insertable, type Kysely } from 'kysely';
 import type { ConnectionSpec } from '../../config/connection-spec.js';
-import type { RunTable } from '../schema.js';
+import type { RunTable } from '../model/schema.js';
 import { postgresJournaledBatch } from './postgres-journaled-batch.js';
 import { postgresJournaledRestore } from './postgres-journaled-restore.js';
 import type { EngineAdapter, LockOutcome, SessionLimits } from '../engine/engine-adapter.js';

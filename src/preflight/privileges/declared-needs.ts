@@ -1,5 +1,5 @@
-import type { ConnectWiseTable, Layout } from '../../db/layout.js';
-import type { RunTable } from '../../db/schema.js';
+import type { ConnectWiseTable, Layout } from '../../db/model/layout.js';
+import type { RunTable } from '../../db/model/schema.js';
 import { MIGRATION_TABLE } from '../../journal/migration-status.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Engine } from '../../db/engine/index.js';
+import type { Engine } from '../../db/engines.js';
 import type { PrivilegeNeed } from './needs.js';
 
 export interface GrantsScriptInput {

@@ -1,5 +1,5 @@
-import { splitColumnRef, type Layout } from '../../db/layout.js';
-import { AUDIT_COLUMNS } from '../../db/schema.js';
+import { splitColumnRef, type Layout } from '../../db/model/layout.js';
+import { AUDIT_COLUMNS } from '../../db/model/schema.js';
 import type { AnyJob } from '../../vocabulary/job-definition.js';
 import { jobColumns } from '../../vocabulary/required-columns.js';
 import { COMMAND_NEEDS, OWN_SCHEMA_NEEDS } from './declared-needs.js';

@@ -1,5 +1,5 @@
-import { CONNECTWISE_TABLES, LAYOUTS } from '../../db/layout.js';
-import { AUDIT_COLUMNS } from '../../db/schema.js';
+import { CONNECTWISE_TABLES, LAYOUTS } from '../../db/model/layout.js';
+import { AUDIT_COLUMNS } from '../../db/model/schema.js';
 import type { AnyJob } from '../../vocabulary/job-definition.js';
 import { hasObject, type SchemaSnapshot } from '../../db/catalog.js';
 import { mergeNeeds, privilegeNeeds, type PrivilegeNeed } from './needs.js';

@@ -1,6 +1,6 @@
 import { sql, type Kysely, type RawBuilder } from 'kysely';
-import type { Engine } from '../../db/engine/index.js';
-import { CONNECTWISE_TABLES } from '../../db/layout.js';
+import type { Engine } from '../../db/engines.js';
+import { CONNECTWISE_TABLES } from '../../db/model/layout.js';
 import type { PrivilegeNeed } from './needs.js';
 
 /**

@@ -1,12 +1,12 @@
-import type { Engine } from '../../db/engine/index.js';
-import { usingDatabase } from '../../db/connect.js';
-import type { ConnectionSpec } from '../../config/connection-spec.js';
-import { SchemaCheckError } from '../../errors.js';
-import type { AnyJob } from '../../vocabulary/job-definition.js';
-import { preflight } from '../preflight.js';
-import { grantsScript } from './grants-script.js';
-import { privilegeNeeds } from './needs.js';
-import { askedPrivileges } from './preflight-privileges.js';
+import type { Engine } from '../db/engines.js';
+import { usingDatabase } from '../db/connect.js';
+import type { ConnectionSpec } from '../config/connection-spec.js';
+import { SchemaCheckError } from '../errors.js';
+import type { AnyJob } from '../vocabulary/job-definition.js';
+import { preflight } from './preflight.js';
+import { grantsScript } from './privileges/grants-script.js';
+import { privilegeNeeds } from './privileges/needs.js';
+import { askedPrivileges } from './privileges/preflight-privileges.js';
 
 export interface GrantsRequest {
   jobs: readonly AnyJob[];

@@ -1,4 +1,4 @@
-import type { PrivilegeReport } from '../preflight/privileges/check.js';
+import type { PrivilegeReport } from '../../preflight/privileges/check.js';
 
 /** The privilege part of the migrations-check report: each permission checked, and warnings. */
 export function privilegeLines(report: { privileges: PrivilegeReport }): string[] {

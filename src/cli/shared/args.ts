@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../errors.js';
 
 /** A whole-number option (`--limit`, `--max-changes`, `--companies`): anything else is a usage error (exit 2). */
 export function parseCount(text: string, flag: string): number {

@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../errors.js';
 
 /**
  * `npm run job revoke-inactive --dry-run` (no `--`): npm takes --dry-run as its own option, so

@@ -1,10 +1,11 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import dotenv from 'dotenv';
-import { loadConfigFile, type LoadedConfig } from '../config/config-file.js';
-import { parseConnectionSpec, type ConnectionSpec } from '../config/connection-spec.js';
-import { createLogger, type Logger } from '../log.js';
-import { connectionWarnings, readableByOthers } from '../config/connection-warnings.js';
+import type { LoadedConfig } from '../../config/config-file.js';
+import { loadJobsConfig } from '../../vocabulary/job-params.js';
+import { parseConnectionSpec, type ConnectionSpec } from '../../config/connection-spec.js';
+import { createLogger, type Logger } from '../../log.js';
+import { connectionWarnings, readableByOthers } from '../../config/connection-warnings.js';
 import type { CliDeps } from './io.js';
 
 /** The options every verb takes. */
@@ -31,7 +32,7 @@ export function cliContext(options: CommonOptions, deps: CliDeps): CliContext {
   const { env, stderr } = deps.io;
   dotenv.config({ quiet: true, processEnv: env as Record<string, string> });
   const log = createLogger({ verbose: options.verbose, env, stream: stderr });
-  const loaded = loadConfigFile(options.config, deps.jobs, env);
+  const loaded = loadJobsConfig(options.config, deps.jobs, env);
   // The embedded demo database has no password to protect.
   const embedded = /^\s*pglite:/i.test(env.CW_DB_URL ?? '');
   for (const warning of embedded ? [] : readableByOthers([resolve('.env'), loaded.path])) log.warn({ event: 'secrets.readable' }, warning);

@@ -1,4 +1,4 @@
-import type { AnyJob } from '../vocabulary/job-definition.js';
+import type { AnyJob } from '../../vocabulary/job-definition.js';
 
 /** Where a command line reads and writes: the process, or a test's buffers (the suite runs verbs in-process). */
 export interface CliIo {

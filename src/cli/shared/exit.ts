@@ -1,5 +1,5 @@
 import { CommanderError } from 'commander';
-import { CwMaintError, ExitCode } from '../errors.js';
+import { CwMaintError, ExitCode } from '../../errors.js';
 
 /**
  * The one place errors become output and an exit code. Expected errors get one clear line
