@@ -39,8 +39,8 @@ export async function seedSize(engine: BenchEngine, dbs: BenchDatabases, contact
     const { error } = await migrateToLatest(h.db, h.adapter, JOURNAL_SCHEMA);
     if (error) throw error;
     const audit: AuditValues = [
-      ['Last_Update', h.adapter.localNow().compile(h.db).sql],
-      ['Last_Update_UTC', h.adapter.utcNow().compile(h.db).sql],
+      ['Last_Update', h.adapter.statements.localNow().compile(h.db).sql],
+      ['Last_Update_UTC', h.adapter.statements.utcNow().compile(h.db).sql],
       ['Updated_By', `'cw-maint'`],
     ];
     return { base, totalContacts: summary.contacts, companies: summary.companies, audit };

@@ -44,7 +44,7 @@ export async function openDatabase(spec: ConnectionSpec, options: OpenOptions = 
   const show = options.showSql;
   let statements = 0;
   const db = new Kysely<Database>({
-    dialect: await adapter.createDialect(spec, options.poolSize ?? 4, options.limits),
+    dialect: await adapter.driver.createDialect(spec, options.poolSize ?? 4, options.limits),
     log: (event: LogEvent) => {
       statements++;
       show?.(formatQuery(event));
@@ -56,7 +56,7 @@ export async function openDatabase(spec: ConnectionSpec, options: OpenOptions = 
     await db.connection().execute(async () => undefined);
   } catch (error) {
     await db.destroy().catch(() => undefined);
-    const reason = adapter.describeConnectError(error) ?? adapter.describeStatementError(error);
+    const reason = adapter.driver.describeConnectError(error) ?? adapter.driver.describeStatementError(error);
     throw new ConnectionError(`Cannot connect to ${label}: ${reason}`, [], { cause: error });
   }
   return { db, adapter, spec, label, statementsSent: () => statements };

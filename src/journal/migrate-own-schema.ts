@@ -26,7 +26,7 @@ export async function migrateOwnSchema(handle: DatabaseHandle, schema: string, o
   const { error, results } = await migrateToLatest(db, adapter, schema);
   const lines = (results ?? []).map((r) => `${r.status === 'Success' ? 'applied' : r.status === 'Error' ? 'FAILED ' : 'skipped'} ${r.migrationName}\n`);
   if (error) {
-    throw new RunFailedError(`Migration failed and was rolled back: ${adapter.describeStatementError(error)}`, lines.map((l) => l.trim()), { cause: error });
+    throw new RunFailedError(`Migration failed and was rolled back: ${adapter.driver.describeStatementError(error)}`, lines.map((l) => l.trim()), { cause: error });
   }
   return `${lines.join('')}cw-maint schema "${schema}" on ${label} is at the latest migration.\n`;
 }

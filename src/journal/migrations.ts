@@ -6,14 +6,14 @@ import type { EngineAdapter } from '../db/engines.js';
  * Engine differences (identity, bit/boolean, text types) come from the adapter.
  */
 export function cwMaintMigrations(adapter: EngineAdapter, schema: string): Record<string, Migration> {
-  const t = adapter.types;
+  const t = adapter.ddl.types;
   return {
     '2026-11-25-001-run-and-journal': {
       async up(db: Kysely<any>) {
         await db.schema
           .withSchema(schema)
           .createTable('run')
-          .addColumn('run_id', 'integer', (c) => adapter.identity(c.notNull().primaryKey()))
+          .addColumn('run_id', 'integer', (c) => adapter.ddl.identity(c.notNull().primaryKey()))
           .addColumn('job', t.shortText(100), (c) => c.notNull())
           .addColumn('mode', t.shortText(10), (c) => c.notNull())
           .addColumn('status', t.shortText(10), (c) => c.notNull())
@@ -57,7 +57,7 @@ export function cwMaintMigrations(adapter: EngineAdapter, schema: string): Recor
     '2026-11-26-002-run-status-wider': {
       // 'interrupted' (11 characters): a run found still marked running after its process ended.
       async up(db: Kysely<any>) {
-        await adapter.widenTextColumn(db, `${schema}.run`, 'status', 20);
+        await adapter.ddl.widenTextColumn(db, `${schema}.run`, 'status', 20);
       },
     },
     '2026-11-26-003-complete-journal': {
@@ -90,7 +90,7 @@ export function cwMaintMigrations(adapter: EngineAdapter, schema: string): Recor
           .expression(db.selectFrom(`${schema}.journal`).select(kept))
           .execute();
         await db.schema.withSchema(schema).dropTable('journal').execute();
-        await adapter.renameTable(db, schema, 'journal_v3', 'journal');
+        await adapter.ddl.renameTable(db, schema, 'journal_v3', 'journal');
         // undo and "what happened to this contact" both look rows up by contact.
         await db.schema.withSchema(schema).createIndex('journal_contact').on('journal').columns(['contact_recid', 'run_id']).execute();
         const run = db.schema.withSchema(schema).alterTable('run');

@@ -31,7 +31,7 @@ export async function migrateToLatest(db: Kysely<any>, adapter: EngineAdapter, s
 export async function pendingDdl(adapter: EngineAdapter, schema: string, pending: string[]): Promise<string> {
   const captured: CompiledQuery[] = [];
   const capture = new Kysely<any>({
-    dialect: adapter.compileOnlyDialect(),
+    dialect: adapter.driver.compileOnlyDialect(),
     log: (event) => {
       captured.push(event.query);
     },

@@ -31,7 +31,7 @@ function osUser(): string {
 }
 
 export async function startRun(db: Kysely<Database>, adapter: EngineAdapter, schema: string, start: RunStart): Promise<number> {
-  return adapter.insertRunReturningId(db, cwMaintTables(schema).run, {
+  return adapter.statements.insertRunReturningId(db, cwMaintTables(schema).run, {
     job: start.job,
     mode: start.mode,
     status: 'running',

@@ -37,7 +37,7 @@ export async function preflight(
   journalSchema: string,
 ): Promise<PreflightReport> {
   const catalog = await readCatalog(handle.db, journalSchema);
-  const granted = await probePrivileges(handle.db, handle.adapter.engine, askedPrivileges(jobs, journalSchema), journalSchema);
+  const granted = await probePrivileges(handle.db, handle.adapter, askedPrivileges(jobs, journalSchema), journalSchema);
   const schema = checkSchema(catalog, requirementsOf(jobs), undefined, hiddenConnectWiseTables(granted, catalog));
   const needs = privilegeNeeds({ jobs, layout: schema.layout, auditColumns: schema.auditColumns, journalSchema });
   // The embedded demo database has one user, a superuser, and no logins to make: no warning there.

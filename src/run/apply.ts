@@ -45,7 +45,7 @@ export async function applyJournaled(
   const checkpoint = () => {
     if (input.signal?.aborted) throw new RunFailedError('Cancelled by shutdown before commit; rolled back.');
   };
-  const size = adapter.escalatesRowLocks ? (input.batchSize ?? DEFAULT_BATCH_SIZE) : null;
+  const size = adapter.capabilities.escalatesRowLocks ? (input.batchSize ?? DEFAULT_BATCH_SIZE) : null;
   return inTransaction(db, async (trx) => {
     checkpoint();
     let journaled = 0;
@@ -81,7 +81,7 @@ export type StatementInput = Omit<ApplyInput, 'expectedChanges' | 'afterJournal'
 export function journaledBatchStatement(adapter: EngineAdapter, input: StatementInput, after: number, size: number | null) {
   const { job, params, change, context } = input;
   const eb = expressionBuilder<Database, 'dbo.Contact'>();
-  return adapter.journaledBatch({
+  return adapter.statements.journaledBatch({
     where: eb.and([job.target(eb, params, context), differs(eb, change)]),
     set: Object.entries(setList(change, input.auditColumns, input.updatedBy, adapter)),
     column: change.column,

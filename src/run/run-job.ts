@@ -75,7 +75,7 @@ export async function runJob(handle: DatabaseHandle, request: RunRequest): Promi
   const log = request.log.child({ job: request.job.name, mode: request.mode, trigger: request.trigger });
   return loggedRun(
     log,
-    handle.adapter.describeStatementError,
+    handle.adapter.driver.describeStatementError,
     (seen) => runLogged(handle, request, log, seen),
     (result) => ({
       runId: result.runId,
@@ -183,7 +183,7 @@ async function runLogged(handle: DatabaseHandle, request: RunRequest, log: Logge
           ({ changed } = await applyJournaled(conn, adapter, input));
           break;
         } catch (error) {
-          if (adapter.classifyError(error) !== 'deadlock' || attempt >= settings.deadlockRetries) throw error;
+          if (adapter.driver.classifyError(error) !== 'deadlock' || attempt >= settings.deadlockRetries) throw error;
           runLog.warn({ event: 'run.retry', attempt: attempt + 1, reason: 'deadlock victim' }, 'chosen as a deadlock victim; rolled back, trying again');
         }
       }
@@ -207,8 +207,8 @@ async function runLogged(handle: DatabaseHandle, request: RunRequest, log: Logge
 
 /** A failed statement, said so that a DBA knows what to do about it. */
 function explain(error: unknown, adapter: DatabaseHandle['adapter'], settings: RunSettings): string {
-  const text = describe(error, adapter.describeStatementError);
-  switch (adapter.classifyError(error)) {
+  const text = describe(error, adapter.driver.describeStatementError);
+  switch (adapter.driver.classifyError(error)) {
     case 'lock-timeout':
       return `lock timeout: a row it needed was locked by another session for more than ${settings.lockTimeoutSeconds} s (someone editing in ConnectWise?); try again later, or raise lockTimeoutSeconds (${text})`;
     case 'statement-timeout':

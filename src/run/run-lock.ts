@@ -28,7 +28,7 @@ export async function withRunLock<T>(
   const { db, adapter } = handle;
   const resource = applyLockResource(handle.spec.database);
   return db.connection().execute(async (connection) => {
-    const outcome = await adapter.tryLock(connection, resource);
+    const outcome = await adapter.locks.tryLock(connection, resource);
     if (!outcome.acquired) {
       if (outcome.reason === 'error') throw new RunFailedError(`Could not take the run lock: ${outcome.detail}`);
       const holder = await latestRunningApply(connection, journalSchema).catch(() => undefined);
@@ -41,7 +41,7 @@ export async function withRunLock<T>(
       return await fn(connection);
     } finally {
       // If the connection died, the server already released the session lock with it.
-      await adapter.unlock(connection, resource).catch(() => undefined);
+      await adapter.locks.unlock(connection, resource).catch(() => undefined);
     }
   });
 }

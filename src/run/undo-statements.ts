@@ -92,10 +92,10 @@ export function undoRestore(
     ? sql` AND j.${sql.ref('contact_recid')} > ${range.after} AND j.${sql.ref('contact_recid')} <= ${range.last}`
     : sql``;
   const set: Array<readonly [string, unknown]> = [];
-  if (presentAudit.includes('Last_Update')) set.push(['Last_Update', adapter.localNow()]);
-  if (presentAudit.includes('Last_Update_UTC')) set.push(['Last_Update_UTC', adapter.utcNow()]);
+  if (presentAudit.includes('Last_Update')) set.push(['Last_Update', adapter.statements.localNow()]);
+  if (presentAudit.includes('Last_Update_UTC')) set.push(['Last_Update_UTC', adapter.statements.utcNow()]);
   if (presentAudit.includes('Updated_By')) set.push(['Updated_By', updatedBy]);
-  return adapter.journaledRestore({
+  return adapter.statements.journaledRestore({
     where: sql<boolean>`${ofTheRun(t)} AND ${restorable(t, force)}${inRange}`,
     typed: (value) => typedValue(t.column, adapter, value),
     set,
@@ -116,7 +116,7 @@ export function undoVerifyQuery(t: UndoTarget, undoRunId: number) {
 
 export function typedValue(column: ChangeableColumn, adapter: EngineAdapter, value: RawBuilder<unknown>) {
   if (CHANGEABLE_COLUMN_KIND[column] === 'int') return value;
-  const bool = adapter.types.bool;
+  const bool = adapter.statements.boolType;
   return sql`cast(${value} as ${typeof bool === 'string' ? sql.raw(bool) : (bool as RawBuilder<unknown>)})`;
 }
 

@@ -84,7 +84,7 @@ export async function undoRun(handle: DatabaseHandle, request: UndoRequest): Pro
   const log = request.log.child({ job: 'undo', undoOf: request.runId, mode: request.mode, trigger: request.trigger });
   return loggedRun(
     log,
-    handle.adapter.describeStatementError,
+    handle.adapter.driver.describeStatementError,
     (seen) => undoLogged(handle, request, seen),
     (r) => ({
       runId: r.runId,
@@ -141,7 +141,7 @@ async function undoLogged(handle: DatabaseHandle, request: UndoRequest, seen: { 
         // to a table lock and block ConnectWise (as an apply's batches); PostgreSQL in one statement.
         let inserted = 0;
         const restore = (range?: { after: number; last: number }) => undoRestore(t, runId, request.force, adapter, audit, updatedBy, range).execute(trx);
-        if (adapter.escalatesRowLocks) {
+        if (adapter.capabilities.escalatesRowLocks) {
           const size = settings.batchSize ?? DEFAULT_BATCH_SIZE;
           for (let after = BEFORE_FIRST_RECID; ; ) {
             const { picked, last } = (await undoBatchBounds(settings.journalSchema, t.runId, after, size).execute(trx)).rows[0]!;
@@ -165,7 +165,7 @@ async function undoLogged(handle: DatabaseHandle, request: UndoRequest, seen: { 
       await finishRun(conn, settings.journalSchema, runId, { status: 'succeeded', ...counts, changed: restored });
       return { mode: 'apply', outcome: 'succeeded', runId, plan, restored };
     } catch (error) {
-      const message = describe(error, adapter.describeStatementError);
+      const message = describe(error, adapter.driver.describeStatementError);
       await finishRun(conn, settings.journalSchema, runId, { status: 'failed', ...counts, changed: 0, error: message }).catch(() => undefined);
       if (error instanceof CwMaintError) throw error;
       throw new RunFailedError(`The undo of run ${target.run_id} failed and was rolled back: ${message}`, [], { cause: error });

@@ -39,8 +39,8 @@ export function setList(
   adapter: EngineAdapter,
 ): Updateable<ContactTable> {
   const set: Updateable<ContactTable> = { [change.column]: change.value };
-  if (auditColumns.includes('Last_Update')) set.Last_Update = adapter.localNow() as never;
-  if (auditColumns.includes('Last_Update_UTC')) set.Last_Update_UTC = adapter.utcNow() as never;
+  if (auditColumns.includes('Last_Update')) set.Last_Update = adapter.statements.localNow() as never;
+  if (auditColumns.includes('Last_Update_UTC')) set.Last_Update_UTC = adapter.statements.utcNow() as never;
   if (auditColumns.includes('Updated_By')) set.Updated_By = updatedBy;
   return set;
 }

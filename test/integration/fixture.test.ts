@@ -84,8 +84,8 @@ for (const engine of inject('engines')) {
       const tdb = await freshDatabase();
       const dbo = tdb.db.schema.withSchema('dbo');
       // In the way of the fourth CREATE TABLE, after three others succeeded.
-      await tdb.adapter.createSchemaIfMissing(tdb.db, 'dbo');
-      await dbo.createTable('Company_Company_Type').addColumn('Note', tdb.adapter.types.shortText(10)).execute();
+      await tdb.adapter.ddl.createSchemaIfMissing(tdb.db, 'dbo');
+      await dbo.createTable('Company_Company_Type').addColumn('Note', tdb.adapter.ddl.types.shortText(10)).execute();
 
       // Both fail on the same blocking table, so they can run at once.
       const [failed, verbose] = await Promise.all([

@@ -178,7 +178,7 @@ describe('a superuser login', () => {
   it('is found by the permission query (PGlite, a real PostgreSQL, runs as one) and warned about; the embedded demo database itself is not warned about', async () => {
     const handle = await openDatabase(parseConnectionSpec('pglite:memory', 'test'));
     try {
-      const snapshot = await probePrivileges(handle.db, 'postgres', [], 'cw_maint');
+      const snapshot = await probePrivileges(handle.db, handle.adapter, [], 'cw_maint');
       expect(snapshot.elevated).toContain('superuser');
       expect(checkPrivileges(snapshot, [], () => true).warnings).toEqual([expect.stringContaining('the login is superuser: far more than cw-maint needs')]);
       expect((await preflight(handle, JOBS, 'cw_maint')).privileges.warnings).toEqual([]);

@@ -18,7 +18,7 @@ export function migrationsCheckCommand(deps: CliDeps): Command {
       const { report, label, rcsi } = await usingDatabase(ctx.connection(), async (handle) => ({
         report: await preflight(handle, deps.jobs, schema),
         label: handle.label,
-        rcsi: await handle.adapter.readCommittedSnapshot(handle.db),
+        rcsi: await handle.adapter.introspector.readCommittedSnapshot(handle.db),
       }));
       const problems = [...new Set(deps.jobs.flatMap((job) => reasonsNotToRun(report, job.name, 'apply')))];
       const { io } = deps;

@@ -1,14 +1,9 @@
-import type {
-  ColumnDefinitionBuilder,
-  CreateTableBuilder,
-  Dialect,
-  Insertable,
-  Kysely,
-  RawBuilder,
-} from 'kysely';
+import type { ColumnDefinitionBuilder, CreateTableBuilder, Dialect, Insertable, Kysely, RawBuilder } from 'kysely';
 import type { ConnectionSpec } from '../../config/connection-spec.js';
 import type { RunTable } from '../model/schema.js';
 import type { JournaledBatch, JournaledBatchStatement, JournaledRestore } from './journaled-statements.js';
+import type { PrivilegeAsk, PrivilegeSnapshot } from './privileges.js';
+import type { GrantsDialect, ScriptDialect } from './scripts.js';
 
 /** A column type as Kysely's schema builder takes it ('integer', sql`bit`, ...). */
 export type DataTypeExpression = Parameters<CreateTableBuilder<string, never>['addColumn']>[1];
@@ -24,11 +19,23 @@ export interface SessionLimits {
 export type LockOutcome = { acquired: true } | { acquired: false; reason: 'held' | 'error'; detail: string };
 
 /**
- * Everything that differs between SQL Server and PostgreSQL, in one place per engine.
- * Jobs, the runner and the journal never branch on the engine; they ask the adapter.
+ * Everything that differs between SQL Server and PostgreSQL, one engine folder each (src/db/mssql,
+ * src/db/postgres), split by concern as Kysely splits a dialect into driver, adapter, introspector
+ * and query compiler. Jobs, the run pipeline, the preflight and the journal never branch on the
+ * engine; they ask the concern they need.
  */
 export interface EngineAdapter {
   readonly engine: Engine;
+  readonly driver: EngineDriver;
+  readonly ddl: EngineDdl;
+  readonly statements: EngineStatements;
+  readonly locks: SessionLocks;
+  readonly introspector: EngineIntrospector;
+  readonly capabilities: EngineCapabilities;
+}
+
+/** Connecting, compiling without a server, and what the driver's errors mean. */
+export interface EngineDriver {
   /**
    * A dialect whose every session waits at most `limits.lockTimeoutMs` for a lock held by
    * someone else (a technician editing a contact) and runs no statement longer than
@@ -39,11 +46,16 @@ export interface EngineAdapter {
   createDialect(spec: ConnectionSpec, poolSize: number, limits?: SessionLimits): Promise<Dialect>;
   /** The same SQL, compiled but never sent (DummyDriver): for migrate --dry-run and sql/compiled/. */
   compileOnlyDialect(): Dialect;
+  /** What kind of failure a statement error is, where it matters to the runner. */
+  classifyError(error: unknown): 'lock-timeout' | 'statement-timeout' | 'deadlock' | undefined;
+  /** Turns a driver error at connect time into one line for the operator, or undefined when it is not one. */
+  describeConnectError(error: unknown): string | undefined;
+  /** Message of a failed statement, without driver noise. */
+  describeStatementError(error: unknown): string;
+}
 
-  /** The server's local time and UTC time, as the engine's timestamp type (for audit columns). */
-  localNow(): RawBuilder<Date>;
-  utcNow(): RawBuilder<Date>;
-
+/** cw-maint's own DDL, and the scripts a DBA runs by hand (migrate --print-sql, grants). */
+export interface EngineDdl {
   /** Column types for cw-maint's own DDL. */
   readonly types: {
     readonly bool: DataTypeExpression;
@@ -57,47 +69,56 @@ export interface EngineAdapter {
   renameTable(db: Kysely<any>, schema: string, from: string, to: string): Promise<void>;
   /** Makes an integer column an identity (auto-number) column. */
   identity(column: ColumnDefinitionBuilder): ColumnDefinitionBuilder;
+  /** CREATE SCHEMA when it does not exist yet (SQL Server has no IF NOT EXISTS for it). */
+  createSchemaIfMissing(db: Kysely<any>, schema: string): Promise<void>;
+  /** How a script for this engine's own tools is written: literals, batches, transaction. */
+  readonly script: ScriptDialect;
+  /** The statements of the grants script. */
+  readonly grants: GrantsDialect;
+}
 
-  /**
-   * SQL Server escalates one statement's 5,000th row lock on a table to a table lock, which would
-   * block ConnectWise for the rest of the apply; an apply there updates in batches. PostgreSQL never
-   * escalates, so its apply is one statement (batches would only repeat the search).
-   */
-  readonly escalatesRowLocks: boolean;
+/** The statements a run sends that are written differently per engine. */
+export interface EngineStatements {
+  /** The server's local time and UTC time, as the engine's timestamp type (for audit columns). */
+  localNow(): RawBuilder<Date>;
+  utcNow(): RawBuilder<Date>;
+  /** A journaled int cast back to a flag column's type (bit, boolean). */
+  readonly boolType: DataTypeExpression;
+  /** One batch of an apply: update and journal up to `batch.size` rows in one round trip. */
+  journaledBatch(batch: JournaledBatch): JournaledBatchStatement;
+  /** An undo's restore (or one batch of it): update and journal in one round trip, the journal INSERT-only. */
+  journaledRestore(restore: JournaledRestore): RawBuilder<{ written: number }>;
+  /** Inserts a run row and returns its generated run_id (OUTPUT on SQL Server, RETURNING on PostgreSQL). */
+  insertRunReturningId(db: Kysely<any>, runTable: string, values: Insertable<RunTable>): Promise<number>;
+}
+
+/**
+ * The run lock: a session-scoped, non-waiting application lock on `connection`, which must be a
+ * single connection (db.connection()). A session lock is released by the server when the session
+ * ends, so a killed process never leaves it behind.
+ */
+export interface SessionLocks {
+  tryLock(connection: Kysely<any>, resource: string): Promise<LockOutcome>;
+  unlock(connection: Kysely<any>, resource: string): Promise<void>;
+}
+
+/** What the server says about this login and this database, beyond the catalog every engine has. */
+export interface EngineIntrospector {
+  /** The login's permissions on the tables asked about, and which tables exist, visible or not (one round trip). */
+  probePrivileges(db: Kysely<any>, asked: readonly PrivilegeAsk[], journalSchema: string): Promise<PrivilegeSnapshot>;
   /**
    * Whether reads under READ COMMITTED see row versions instead of waiting on writers' locks
    * (SQL Server's READ_COMMITTED_SNAPSHOT database option; PostgreSQL always does: true).
    * Reported by migrations-check; an apply never uses SNAPSHOT isolation either way.
    */
   readCommittedSnapshot(db: Kysely<any>): Promise<boolean>;
-  /** One batch of an apply: update and journal up to `batch.size` rows in one round trip. */
-  journaledBatch(batch: JournaledBatch): JournaledBatchStatement;
-  /** An undo's restore (or one batch of it): update and journal in one round trip, the journal INSERT-only. */
-  journaledRestore(restore: JournaledRestore): RawBuilder<{ written: number }>;
+}
 
-  /** Inserts a run row and returns its generated run_id (OUTPUT on SQL Server, RETURNING on PostgreSQL). */
-  insertRunReturningId(db: Kysely<any>, runTable: string, values: Insertable<RunTable>): Promise<number>;
-
+export interface EngineCapabilities {
   /**
-   * Takes a session-scoped, non-waiting application lock on `connection`, which must be a
-   * single connection (db.connection()). A session lock is released by the server when the
-   * session ends, so a killed process never leaves it behind.
+   * SQL Server escalates one statement's 5,000th row lock on a table to a table lock, which would
+   * block ConnectWise for the rest of the apply; an apply there updates in batches. PostgreSQL never
+   * escalates, so its apply is one statement (batches would only repeat the search).
    */
-  tryLock(connection: Kysely<any>, resource: string): Promise<LockOutcome>;
-  unlock(connection: Kysely<any>, resource: string): Promise<void>;
-
-  /** CREATE SCHEMA when it does not exist yet (SQL Server has no IF NOT EXISTS for it). */
-  createSchemaIfMissing(db: Kysely<any>, schema: string): Promise<void>;
-
-  /** Runs `fn` on one connection with explicit values allowed in `table`'s identity column (fixtures only). */
-  withIdentityInsert<T>(db: Kysely<any>, table: string, fn: (connection: Kysely<any>) => Promise<T>): Promise<T>;
-
-  /** What kind of failure a statement error is, where it matters to the runner. */
-  classifyError(error: unknown): 'lock-timeout' | 'statement-timeout' | 'deadlock' | undefined;
-
-  /** Turns a driver error at connect time into one line for the operator, or undefined when it is not one. */
-  describeConnectError(error: unknown): string | undefined;
-
-  /** Message of a failed statement, without driver noise. */
-  describeStatementError(error: unknown): string;
+  readonly escalatesRowLocks: boolean;
 }

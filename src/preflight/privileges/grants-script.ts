@@ -1,4 +1,5 @@
-import type { Engine } from '../../db/engines.js';
+import { adapterFor, type Engine } from '../../db/engines.js';
+import { PASSWORD_PLACEHOLDER } from '../../db/engine/scripts.js';
 import type { PrivilegeNeed } from './needs.js';
 
 export interface GrantsScriptInput {
@@ -14,7 +15,7 @@ export interface GrantsScriptInput {
   jobNames: readonly string[];
 }
 
-export const PASSWORD_PLACEHOLDER = 'CHANGE-ME-to-a-strong-password';
+export { PASSWORD_PLACEHOLDER };
 
 /**
  * The script a DBA runs (with a login that may create logins and grant) to give cw-maint a login
@@ -23,7 +24,7 @@ export const PASSWORD_PLACEHOLDER = 'CHANGE-ME-to-a-strong-password';
  * history.
  */
 export function grantsScript(input: GrantsScriptInput): string {
-  const dialect = input.engine === 'mssql' ? MSSQL : POSTGRES;
+  const dialect = adapterFor(input.engine).ddl.grants;
   const role = `${input.login}_role`;
   const lines = [
     `-- cw-maint: a login of its own, with exactly the permissions its jobs and commands need.`,
@@ -73,60 +74,3 @@ function order(needs: readonly PrivilegeNeed[]): PrivilegeNeed[] {
   const rank = (n: PrivilegeNeed) => (n.table.toLowerCase().startsWith('dbo.') ? 0 : 10) + ['SELECT', 'INSERT', 'UPDATE'].indexOf(n.privilege);
   return [...needs].sort((a, b) => rank(a) - rank(b) || a.table.localeCompare(b.table) || (a.column ?? '').localeCompare(b.column ?? ''));
 }
-
-interface ScriptDialect {
-  login(login: string, role: string): string[];
-  schemaUsage(schemas: string[], role: string): string[];
-  grant(grant: Grant, role: string): string;
-  ifExists(grant: Grant, statement: string): string;
-  trailer(journalSchema: string, role: string): string[];
-}
-
-const bracket = (name: string) => `[${name.replace(/]/g, ']]')}]`;
-const quote = (name: string) => `"${name.replace(/"/g, '""')}"`;
-const text = (value: string) => `'${value.replace(/'/g, "''")}'`;
-const qualified = (table: string, q: (s: string) => string) => table.split('.').map(q).join('.');
-const columnList = (g: Grant, q: (s: string) => string) => (g.columns.length ? ` (${g.columns.map(q).join(', ')})` : '');
-
-const MSSQL: ScriptDialect = {
-  login: (login, role) => [
-    login.includes('\\')
-      ? `CREATE LOGIN ${bracket(login)} FROM WINDOWS;  -- a domain account (NTLM from cw-maint: see README)`
-      : `CREATE LOGIN ${bracket(login)} WITH PASSWORD = N${text(PASSWORD_PLACEHOLDER)};  -- the Windows password policy applies (CHECK_POLICY is on by default)`,
-    `CREATE USER ${bracket(login)} FOR LOGIN ${bracket(login)};`,
-    `CREATE ROLE ${bracket(role)};`,
-    `ALTER ROLE ${bracket(role)} ADD MEMBER ${bracket(login)};`,
-  ],
-  // SQL Server checks object permissions only; a schema needs no grant of its own.
-  schemaUsage: () => [],
-  grant: (g, role) => `GRANT ${g.privilege}${columnList(g, bracket)} ON ${qualified(g.table, bracket)} TO ${bracket(role)};`,
-  ifExists: (g, statement) =>
-    g.columns.length
-      ? `IF COL_LENGTH(N${text(g.table)}, N${text(g.columns[0]!)}) IS NOT NULL ${statement}`
-      : `IF OBJECT_ID(N${text(g.table)}) IS NOT NULL ${statement}`,
-  trailer: (schema, role) => [
-    `-- the preflight lists every table in cw-maint's schema, to make sure it holds only cw-maint's own: a login sees only the tables it has a permission on,`,
-    `-- and one it could not see would pass unnoticed (SELECT on the schema: reading cw-maint's own tables is harmless; VIEW DEFINITION does it too, but Babelfish lacks it)`,
-    `GRANT SELECT ON SCHEMA::${bracket(schema)} TO ${bracket(role)};`,
-    `-- the run lock (sp_getapplock, sp_releaseapplock) is granted to public by default: nothing to grant`,
-  ],
-};
-
-const POSTGRES: ScriptDialect = {
-  login: (login, role) => [
-    `CREATE ROLE ${quote(role)} NOLOGIN;`,
-    `CREATE ROLE ${quote(login)} LOGIN PASSWORD ${text(PASSWORD_PLACEHOLDER)} IN ROLE ${quote(role)};`,
-  ],
-  schemaUsage: (schemas, role) => [
-    `-- every job and command reads ConnectWise's tables (dbo) and cw-maint's own`,
-    `GRANT USAGE ON SCHEMA ${schemas.map(quote).join(', ')} TO ${quote(role)};`,
-  ],
-  grant: (g, role) => `GRANT ${g.privilege}${columnList(g, quote)} ON ${qualified(g.table, quote)} TO ${quote(role)};`,
-  ifExists: (g, statement) => {
-    const exists = g.columns.length
-      ? `EXISTS (SELECT FROM pg_catalog.pg_attribute WHERE attrelid = to_regclass(${text(qualified(g.table, quote))}) AND attname = ${text(g.columns[0]!)} AND NOT attisdropped)`
-      : `to_regclass(${text(qualified(g.table, quote))}) IS NOT NULL`;
-    return `DO $$ BEGIN IF ${exists} THEN EXECUTE ${text(statement)}; END IF; END $$;`;
-  },
-  trailer: () => [`-- the run lock (pg_try_advisory_lock) needs no grant`],
-};

@@ -1,0 +1,18 @@
+import { sql, type Insertable, type Kysely } from 'kysely';
+import type { RunTable } from '../model/schema.js';
+import type { EngineStatements } from '../engine/engine-adapter.js';
+import { mssqlJournaledBatch } from './mssql-journaled-batch.js';
+import { mssqlJournaledRestore } from './mssql-journaled-restore.js';
+
+export const mssqlStatements: EngineStatements = {
+  localNow: () => sql<Date>`GETDATE()`,
+  utcNow: () => sql<Date>`GETUTCDATE()`,
+  boolType: sql`bit`,
+  journaledBatch: mssqlJournaledBatch,
+  journaledRestore: mssqlJournaledRestore,
+
+  async insertRunReturningId(db: Kysely<any>, runTable: string, values: Insertable<RunTable>) {
+    const row = await db.insertInto(runTable).values(values).output('inserted.run_id').executeTakeFirstOrThrow();
+    return Number((row as { run_id: number }).run_id);
+  },
+};
