@@ -5,7 +5,7 @@
 // is start-up, not the statement.
 import { performance } from 'node:perf_hooks';
 import { changeFor } from '../../src/vocabulary/change.js';
-import { buildPlan } from '../../src/run/plan.js';
+import { buildPlan } from '../../src/run/job/plan.js';
 import { preflight } from '../../src/preflight/preflight.js';
 import { timeOn, type BenchContext } from './context.js';
 import { JOURNAL_SCHEMA, type ShapedData, type SizeData } from './data.js';

@@ -6,7 +6,7 @@ import { AUDIT_COLUMNS } from '../db/model/schema.js';
 import { DEFAULT_JOURNAL_SCHEMA } from '../journal/tables.js';
 import type { AnyJob } from '../vocabulary/job-definition.js';
 import { DEFAULT_BATCH_SIZE } from '../config/defaults.js';
-import { compileJobStatements, formatStatement } from '../run/statements.js';
+import { compileJobStatements, formatStatement } from '../run/job/statements.js';
 
 /**
  * The T-SQL a job runs on SQL Server, for a DBA to read: sql/compiled/<job>.sql, with the job

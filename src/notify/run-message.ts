@@ -1,4 +1,4 @@
-import type { FinishedRun } from '../run/run-log.js';
+import type { FinishedRun } from '../run/pipeline/run-log.js';
 
 /** Where the run ran: a restored copy must never pass for production. */
 export interface MessageContext {

@@ -3,7 +3,7 @@ import type { DatabaseHandle } from '../db/connect.js';
 import { LockHeldError } from '../errors.js';
 import type { Logger } from '../log.js';
 import type { RunSettings } from '../config/run-settings.js';
-import { runJob, type RunHooks, type RunRequest } from '../run/run-job.js';
+import { runJob, type RunHooks, type RunRequest } from '../run/job/run-job.js';
 import type { ScheduleEntry } from './schedule-entries.js';
 
 export interface Scheduler {

@@ -7,7 +7,7 @@ import { checkParamValues } from '../vocabulary/param-values.js';
 import { preflight, reasonsNotToRun } from '../preflight/preflight.js';
 import type { Logger } from '../log.js';
 import { createNotifier } from '../notify/notifier.js';
-import type { RunHooks } from '../run/run-job.js';
+import type { RunHooks } from '../run/job/run-job.js';
 import type { ScheduleEntry } from './schedule-entries.js';
 import { startScheduler } from './scheduler.js';
 import { shutdownSignals } from './signals.js';

@@ -11,7 +11,7 @@ import { loadJobsConfig } from '../../src/vocabulary/job-params.js';
 import { parseConnectionSpec } from '../../src/config/connection-spec.js';
 import { openDatabase } from '../../src/db/connect.js';
 import { RunFailedError, UsageError } from '../../src/errors.js';
-import { runJob } from '../../src/run/run-job.js';
+import { runJob } from '../../src/run/job/run-job.js';
 import { scheduleEntries } from '../../src/scheduler/schedule-entries.js';
 import { runSchedulerService } from '../../src/scheduler/service.js';
 import { specForDatabase } from '../support/engines.js';

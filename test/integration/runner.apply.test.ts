@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { LockHeldError, RunFailedError, UsageError } from '../../src/errors.js';
-import { withRunLock } from '../../src/run/run-lock.js';
+import { withRunLock } from '../../src/run/pipeline/run-lock.js';
 import { contactRows, dboChecksum, seededDatabase, type TestDatabase } from '../support/test-database.js';
 import { journalRows, runNamedJob, runRows, TEST_SETTINGS } from '../support/run.js';
 

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
 import { afterEach, describe, expect, inject, it } from 'vitest';
-import { undoRun, type UndoRequest } from '../../src/run/undo.js';
+import { undoRun, type UndoRequest } from '../../src/run/undo/undo-run.js';
 import { UsageError } from '../../src/errors.js';
 import { runCliInProcess } from '../support/cli.js';
 import { contactRows, dboChecksum, seededDatabase, type TestDatabase } from '../support/test-database.js';

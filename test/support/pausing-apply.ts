@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { JOBS } from '../../jobs/index.js';
 import { parseConnectionSpec } from '../../src/config/connection-spec.js';
 import { usingDatabase } from '../../src/db/connect.js';
-import { runJob } from '../../src/run/run-job.js';
+import { runJob } from '../../src/run/job/run-job.js';
 import { silentLog, TEST_SETTINGS } from './run.js';
 
 const job = JOBS.find((j) => j.name === 'revoke-inactive')!;

@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 import pino from 'pino';
 import { JOBS } from '../../jobs/index.js';
 import { resolveJobParams } from '../../src/vocabulary/job-params.js';
-import { runJob, type RunRequest, type RunResult } from '../../src/run/run-job.js';
+import { runJob, type RunRequest, type RunResult } from '../../src/run/job/run-job.js';
 import type { TestDatabase } from './test-database.js';
 
 /** Logs go nowhere in tests; assertions read results and tables. */

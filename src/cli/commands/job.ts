@@ -5,7 +5,7 @@ import { usingDatabase } from '../../db/connect.js';
 import { UsageError } from '../../errors.js';
 import type { AnyJob } from '../../vocabulary/job-definition.js';
 import { createNotifier, notifyUnreachable } from '../../notify/notifier.js';
-import { runJob } from '../../run/run-job.js';
+import { runJob } from '../../run/job/run-job.js';
 import { askToApply } from '../shared/confirm.js';
 import { cliContext, withCommonOptions, type CommonOptions } from '../shared/context.js';
 import type { CliDeps } from '../shared/io.js';

@@ -3,7 +3,7 @@ import { resolveJobParams } from '../../vocabulary/job-params.js';
 import { runSettingsFrom, sessionLimitsFrom } from '../../config/run-settings.js';
 import { usingDatabase } from '../../db/connect.js';
 import { UsageError } from '../../errors.js';
-import { planEveryJob, type EveryJobPlan } from '../../run/plan-every-job.js';
+import { planEveryJob, type EveryJobPlan } from '../../run/job/plan-every-job.js';
 import { cliContext, withCommonOptions, type CommonOptions } from '../shared/context.js';
 import type { CliDeps } from '../shared/io.js';
 import { textTable } from '../shared/text-table.js';

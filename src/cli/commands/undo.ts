@@ -3,7 +3,7 @@ import { runSettingsFrom, sessionLimitsFrom } from '../../config/run-settings.js
 import { usingDatabase } from '../../db/connect.js';
 import { UsageError } from '../../errors.js';
 import { createNotifier } from '../../notify/notifier.js';
-import { undoRun } from '../../run/undo.js';
+import { undoRun } from '../../run/undo/undo-run.js';
 import { parseCount } from '../shared/args.js';
 import { askToUndo } from '../shared/confirm.js';
 import { cliContext, withCommonOptions, type CommonOptions } from '../shared/context.js';

@@ -1,9 +1,9 @@
 import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
 import type { AnyJob } from '../../vocabulary/job-definition.js';
-import type { Plan } from '../../run/plan.js';
+import type { Plan } from '../../run/job/plan.js';
 import type { CliIo } from './io.js';
-import type { UndoPlan } from '../../run/undo.js';
+import type { UndoPlan } from '../../run/undo/undo-run.js';
 import { planTable } from './report.js';
 import { undoPlanText } from './undo-report.js';
 

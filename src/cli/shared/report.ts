@@ -1,7 +1,7 @@
 import { ExitCode } from '../../errors.js';
 import type { AnyJob } from '../../vocabulary/job-definition.js';
-import type { Plan } from '../../run/plan.js';
-import type { RunResult } from '../../run/run-job.js';
+import type { Plan } from '../../run/job/plan.js';
+import type { RunResult } from '../../run/job/run-job.js';
 import { textTable } from './text-table.js';
 
 /** The --json object: exactly these keys (cron wrappers and change tickets parse it). */

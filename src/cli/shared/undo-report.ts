@@ -1,4 +1,4 @@
-import type { UndoPlan, UndoResult, UndoRow } from '../../run/undo.js';
+import type { UndoPlan, UndoResult, UndoRow } from '../../run/undo/undo-run.js';
 import { textTable } from './text-table.js';
 
 export function undoJson(result: UndoResult): string {

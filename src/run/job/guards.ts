@@ -1,14 +1,11 @@
 import type { Kysely } from 'kysely';
-import type { ColumnRef } from '../db/model/layout.js';
-import type { Database } from '../db/model/schema.js';
-import type { AnyJob } from '../vocabulary/job-definition.js';
+import type { ColumnRef } from '../../db/model/layout.js';
+import type { Database } from '../../db/model/schema.js';
+import type { AnyJob } from '../../vocabulary/job-definition.js';
+import type { Refusal } from '../pipeline/run-kind.js';
 import type { Plan } from './plan.js';
 
-/** A guard's refusal is a result: the plan stands, the apply does not happen, the CLI exits 5. */
-export interface Refusal {
-  message: string;
-  problems: string[];
-}
+export type { Refusal } from '../pipeline/run-kind.js';
 
 export interface GuardLimits {
   maxChanges: number;

@@ -1,5 +1,5 @@
 import type { Kysely, Transaction } from 'kysely';
-import type { Database } from '../db/model/schema.js';
+import type { Database } from '../../db/model/schema.js';
 
 /**
  * One transaction around `fn`: committed when it returns, rolled back when it throws, and the

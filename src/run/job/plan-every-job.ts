@@ -1,17 +1,16 @@
 import { sql, type Kysely } from 'kysely';
-import type { DatabaseHandle } from '../db/connect.js';
-import type { ColumnRef, Layout } from '../db/model/layout.js';
-import type { Database } from '../db/model/schema.js';
-import { hasObject } from '../db/catalog.js';
-import type { ReportRow } from '../report/report-file.js';
-import { concat, plannedRows } from './report-rows.js';
-import { changeFor, differs } from '../vocabulary/change.js';
-import { checkGuards, type Refusal } from './guards.js';
-import type { AnyJob, TargetContext } from '../vocabulary/job-definition.js';
-import { checkParamValues } from '../vocabulary/param-values.js';
-import { buildPlan, type Plan } from './plan.js';
-import { assertCanRun, preflight } from '../preflight/preflight.js';
-import type { RunSettings } from '../config/run-settings.js';
+import type { RunSettings } from '../../config/run-settings.js';
+import type { DatabaseHandle } from '../../db/connect.js';
+import type { Layout } from '../../db/model/layout.js';
+import type { Database } from '../../db/model/schema.js';
+import { assertCanRun, preflight } from '../../preflight/preflight.js';
+import type { ReportRow } from '../../report/report-file.js';
+import { changeFor, differs } from '../../vocabulary/change.js';
+import type { AnyJob, TargetContext } from '../../vocabulary/job-definition.js';
+import type { Refusal } from '../pipeline/run-kind.js';
+import { concat } from '../pipeline/report-rows.js';
+import type { Plan } from './plan.js';
+import { prepareJob } from './run-job.js';
 
 export const OVERLAP_ROWS = 50;
 
@@ -52,20 +51,22 @@ export async function planEveryJob(
   report?: (rows: AsyncIterable<ReportRow>) => Promise<unknown>,
 ): Promise<EveryJobPlan> {
   const { db } = handle;
+  // One preflight for every job; each job then planned and guarded as its own dry run would be.
   const checked = await preflight(handle, entries.map((e) => e.job), settings.journalSchema);
   for (const { job } of entries) assertCanRun(checked, job.name, 'dry-run');
-  for (const { job, params } of entries) await checkParamValues(db, job, params);
-  const context: TargetContext = { layout: checked.schema.layout!, journalSchema: settings.journalSchema, auditColumns: checked.schema.auditColumns };
-  const present = (ref: ColumnRef) => hasObject(checked.catalog, ref);
+  const prepared = entries.map(({ job, params }) => prepareJob(handle, job, params, settings, checked, 'dry-run'));
+  for (const { run } of prepared) await run.check?.();
+  const context: TargetContext = prepared[0]?.context ?? { layout: checked.schema.layout!, journalSchema: settings.journalSchema, auditColumns: checked.schema.auditColumns };
 
   const jobs: JobPlan[] = [];
-  for (const { job, params } of entries) {
-    const plan = await buildPlan(db, job, params, changeFor(job, params), context);
-    const { refusal } = await checkGuards(db, job, params, plan, settings, present);
+  for (const [i, { job, params }] of entries.entries()) {
+    const { run } = prepared[i]!;
+    const plan = await run.plan(db);
+    const refusal = await run.guard?.(db, plan);
     jobs.push({ job: job.name, params, column: job.writes, plan, refusal });
   }
   const { count, rows } = await overlaps(db, entries, context);
-  if (report) await report(concat(...entries.map(({ job, params }) => plannedRows(db, job, params, changeFor(job, params), context))));
+  if (report) await report(concat(...prepared.map(({ run }, i) => run.plannedRows(db, jobs[i]!.plan))));
   return { layout: context.layout, jobs, overlapCount: count, overlaps: rows, notes: orderNotes(entries, rows, count), refused: jobs.some((j) => j.refusal) };
 }
 

@@ -1,14 +1,12 @@
-import { expressionBuilder, type Kysely } from 'kysely';
-import type { EngineAdapter } from '../db/engines.js';
-import type { Database } from '../db/model/schema.js';
-import { RunFailedError } from '../errors.js';
-import { inTransaction } from './transaction.js';
-import { cwMaintTables } from '../journal/tables.js';
-import { DEFAULT_BATCH_SIZE } from '../config/defaults.js';
-import { BEFORE_FIRST_RECID } from '../db/engine/journaled-statements.js';
-import { differs, setList, type Change } from '../vocabulary/change.js';
-import { journalAuditColumns } from '../journal/journal-audit.js';
-import type { AnyJob, TargetContext } from '../vocabulary/job-definition.js';
+import { expressionBuilder, type Transaction } from 'kysely';
+import type { EngineAdapter } from '../../db/engines.js';
+import type { Database } from '../../db/model/schema.js';
+import { RunFailedError } from '../../errors.js';
+import { cwMaintTables } from '../../journal/tables.js';
+import { batchSizeFor, inBatches } from '../pipeline/batches.js';
+import { differs, setList, type Change } from '../../vocabulary/change.js';
+import { journalAuditColumns } from '../../journal/journal-audit.js';
+import type { AnyJob, TargetContext } from '../../vocabulary/job-definition.js';
 
 export interface ApplyInput {
   job: AnyJob;
@@ -30,7 +28,7 @@ export interface ApplyInput {
 }
 
 /**
- * One transaction: update the rows and journal their before-values, lowest Contact_RecID first,
+ * Inside the pipeline's one transaction: update the rows and journal their before-values, lowest Contact_RecID first,
  * one round trip per batch of `batchSize` rows where the engine escalates row locks (SQL Server),
  * else all in one statement (see EngineAdapter.journaledBatch; no bare OUTPUT clause, which SQL
  * Server rejects on tables with enabled triggers). Each batch counts its rows that hold the new
@@ -38,41 +36,40 @@ export interface ApplyInput {
  * back, so the journal and Contact always agree.
  */
 export async function applyJournaled(
-  db: Kysely<Database>,
+  trx: Transaction<Database>,
   adapter: EngineAdapter,
   input: ApplyInput,
 ): Promise<{ changed: number }> {
   const checkpoint = () => {
     if (input.signal?.aborted) throw new RunFailedError('Cancelled by shutdown before commit; rolled back.');
   };
-  const size = adapter.capabilities.escalatesRowLocks ? (input.batchSize ?? DEFAULT_BATCH_SIZE) : null;
-  return inTransaction(db, async (trx) => {
+  const size = batchSizeFor(adapter, input.batchSize);
+  checkpoint();
+  let journaled = 0;
+  let holding = 0;
+  let first = true;
+  await inBatches(size, async (after) => {
+    const batch = (await journaledBatchStatement(adapter, input, after, size).execute(trx)).rows[0]!;
+    journaled += Number(batch.written);
+    holding += Number(batch.holding);
+    if (first) await input.afterJournal?.(input.signal);
+    first = false;
     checkpoint();
-    let journaled = 0;
-    let holding = 0;
-    for (let after = BEFORE_FIRST_RECID, first = true; ; first = false) {
-      const batch = (await journaledBatchStatement(adapter, input, after, size).execute(trx)).rows[0]!;
-      journaled += Number(batch.written);
-      holding += Number(batch.holding);
-      if (first) await input.afterJournal?.(input.signal);
-      checkpoint();
-      if (size === null || Number(batch.picked) < size || batch.last === null) break;
-      after = Number(batch.last);
-    }
-    if (journaled !== input.expectedChanges) {
-      throw new RunFailedError(
-        `The data changed between plan and apply (planned ${input.expectedChanges} changes, found ${journaled}); rolled back, nothing was applied. Run again.`,
-      );
-    }
-    // Each journaled row must hold the new value after its UPDATE. The driver's affected-row
-    // count is no proof: a trigger's own statements add to it on SQL Server, and a trigger may
-    // undo the change.
-    if (holding !== journaled) {
-      throw new RunFailedError(`Updated ${holding} of the ${journaled} journaled rows (the data moved during the run); rolled back.`);
-    }
-    checkpoint();
-    return { changed: holding };
+    return { picked: Number(batch.picked), last: batch.last === null ? null : Number(batch.last) };
   });
+  if (journaled !== input.expectedChanges) {
+    throw new RunFailedError(
+      `The data changed between plan and apply (planned ${input.expectedChanges} changes, found ${journaled}); rolled back, nothing was applied. Run again.`,
+    );
+  }
+  // Each journaled row must hold the new value after its UPDATE. The driver's affected-row
+  // count is no proof: a trigger's own statements add to it on SQL Server, and a trigger may
+  // undo the change.
+  if (holding !== journaled) {
+    throw new RunFailedError(`Updated ${holding} of the ${journaled} journaled rows (the data moved during the run); rolled back.`);
+  }
+  checkpoint();
+  return { changed: holding };
 }
 
 export type StatementInput = Omit<ApplyInput, 'expectedChanges' | 'afterJournal' | 'signal'>;

@@ -1,7 +1,9 @@
 import { sql, type Kysely } from 'kysely';
-import type { Database } from '../db/model/schema.js';
-import { columnAsInt, differs, type Change } from '../vocabulary/change.js';
-import type { AnyJob, TargetContext } from '../vocabulary/job-definition.js';
+import type { Database } from '../../db/model/schema.js';
+import { columnAsInt, differs, type Change } from '../../vocabulary/change.js';
+import type { AnyJob, TargetContext } from '../../vocabulary/job-definition.js';
+import type { ReportRow } from '../../report/report-file.js';
+import { CHUNK } from '../pipeline/report-rows.js';
 
 export const PREVIEW_ROWS = 20;
 
@@ -118,4 +120,21 @@ export function changingRowsQuery(db: Kysely<Database>, job: AnyJob, params: Rec
       columnAsInt(change).as('old_value'),
     ])
     .orderBy('dbo.Contact.Contact_RecID');
+}
+
+/** Every row a job's apply would change, with names, straight from the server in chunks. */
+export async function* plannedRows(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext): AsyncGenerator<ReportRow> {
+  for await (const r of changingRowsQuery(db, job, params, change, context).stream(CHUNK)) {
+    yield {
+      contactRecId: Number(r.Contact_RecID),
+      firstName: r.First_Name,
+      lastName: r.Last_Name,
+      companyId: r.Company_ID,
+      companyName: r.Company_Name,
+      job: job.name,
+      column: change.column,
+      oldValue: r.old_value === null ? null : Number(r.old_value),
+      newValue: change.journalValue,
+    };
+  }
 }

@@ -1,9 +1,9 @@
 import { sql, type RawBuilder } from 'kysely';
-import type { EngineAdapter } from '../db/engines.js';
-import type { AuditColumn, ChangeableColumn } from '../db/model/schema.js';
-import { CHANGEABLE_COLUMN_KIND } from '../db/model/schema.js';
-import { journalAuditColumn, journalAuditColumns } from '../journal/journal-audit.js';
-import { differs, same } from '../db/null-safe.js';
+import type { EngineAdapter } from '../../db/engines.js';
+import type { AuditColumn, ChangeableColumn } from '../../db/model/schema.js';
+import { CHANGEABLE_COLUMN_KIND } from '../../db/model/schema.js';
+import { journalAuditColumn, journalAuditColumns } from '../../journal/journal-audit.js';
+import { differs, same } from '../../db/null-safe.js';
 
 /**
  * The statements of an undo, one named function each. The journal is aliased j (the undone run's

@@ -1,8 +1,8 @@
 import type { Kysely } from 'kysely';
-import type { DatabaseHandle } from '../db/connect.js';
-import type { Database } from '../db/model/schema.js';
-import { LockHeldError, RunFailedError } from '../errors.js';
-import { latestRunningApply } from '../journal/run-record.js';
+import type { DatabaseHandle } from '../../db/connect.js';
+import type { Database } from '../../db/model/schema.js';
+import { LockHeldError, RunFailedError } from '../../errors.js';
+import { latestRunningApply } from '../../journal/run-record.js';
 
 /**
  * One lock for every apply and undo, whatever the job: all jobs write dbo.Contact, and undo

@@ -1,11 +1,11 @@
 import type { CompiledQuery, Kysely } from 'kysely';
-import type { EngineAdapter } from '../db/engines.js';
-import type { Database } from '../db/model/schema.js';
-import { DEFAULT_BATCH_SIZE } from '../config/defaults.js';
-import { BEFORE_FIRST_RECID } from '../db/engine/journaled-statements.js';
+import type { EngineAdapter } from '../../db/engines.js';
+import type { Database } from '../../db/model/schema.js';
+import { DEFAULT_BATCH_SIZE } from '../../config/defaults.js';
+import { BEFORE_FIRST_RECID } from '../../db/engine/journaled-statements.js';
 import { journaledBatchStatement } from './apply.js';
-import { changeFor } from '../vocabulary/change.js';
-import type { AnyJob, TargetContext } from '../vocabulary/job-definition.js';
+import { changeFor } from '../../vocabulary/change.js';
+import type { AnyJob, TargetContext } from '../../vocabulary/job-definition.js';
 import { changingRowsQuery, planQuery } from './plan.js';
 
 export interface JobStatements {

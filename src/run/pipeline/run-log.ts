@@ -1,6 +1,6 @@
-import { CwMaintError, LockHeldError, SchemaCheckError, UsageError } from '../errors.js';
-import type { Logger } from '../log.js';
-import type { Refusal } from './guards.js';
+import { CwMaintError, LockHeldError, SchemaCheckError, UsageError } from '../../errors.js';
+import type { Logger } from '../../log.js';
+import type { Refusal } from './run-kind.js';
 
 /** What a finished run says in its run.end line. */
 export interface RunSummary {

@@ -1,0 +1,129 @@
+import type { RunSettings } from '../../config/run-settings.js';
+import type { DatabaseHandle } from '../../db/connect.js';
+import type { ColumnRef, Layout } from '../../db/model/layout.js';
+import { hasObject } from '../../db/catalog.js';
+import type { Logger } from '../../log.js';
+import { assertCanRun, historyWritable, preflight, type PreflightReport } from '../../preflight/preflight.js';
+import { changeFor } from '../../vocabulary/change.js';
+import type { AnyJob, TargetContext } from '../../vocabulary/job-definition.js';
+import { checkParamValues } from '../../vocabulary/param-values.js';
+import { executeRun } from '../pipeline/run-pipeline.js';
+import type { PipelineRequest, PreparedRun, Refusal, RunKind } from '../pipeline/run-kind.js';
+import { describe } from '../pipeline/run-log.js';
+import { journaledRows } from '../pipeline/report-rows.js';
+import { applyJournaled } from './apply.js';
+import { checkGuards } from './guards.js';
+import { buildPlan, plannedRows, type Plan } from './plan.js';
+
+export type { RunSettings } from '../../config/run-settings.js';
+export type { RunHooks } from '../pipeline/run-kind.js';
+
+export interface RunRequest extends PipelineRequest<Plan> {
+  job: AnyJob;
+  /** Already validated against job.paramsSchema. */
+  params: Record<string, unknown>;
+}
+
+export type RunOutcome = 'succeeded' | 'refused' | 'declined';
+
+export interface RunResult {
+  job: string;
+  mode: 'dry-run' | 'apply';
+  /** succeeded; refused by a guard (for a dry run: an apply would be); declined at the prompt. */
+  outcome: RunOutcome;
+  runId: number | null;
+  layout: Layout;
+  params: Record<string, unknown>;
+  plan: Plan;
+  changed: number;
+  /** false when cw-maint's tables are not migrated yet (dry runs still work). */
+  historyWritten: boolean;
+  refusal?: Refusal;
+}
+
+/**
+ * A job's run: the one pipeline (src/run/pipeline) with a job's preflight, parameter values,
+ * plan, guards and journaled apply. Every run logs one run.start and one run.end line.
+ */
+export async function runJob(handle: DatabaseHandle, request: RunRequest): Promise<RunResult> {
+  const { job, params, mode } = request;
+  let layout: Layout | undefined;
+  const kind: RunKind<Plan> = {
+    logFields: { job: job.name },
+    notifyAs: { job: job.name, applyMode: 'apply' },
+    prepare: async (h, log) => {
+      const report = await preflight(h, [job], request.settings.journalSchema);
+      for (const warning of report.privileges.warnings) log.warn({ event: 'privileges.excess' }, warning);
+      const prepared = prepareJob(h, job, params, request.settings, report, mode, log);
+      layout = prepared.context.layout;
+      return prepared.run;
+    },
+    summarize: (r, m) => ({
+      runId: r.runId,
+      outcome: r.outcome,
+      matched: r.plan.matched,
+      changed: m === 'apply' ? r.changed : r.plan.changed,
+      unchanged: r.plan.unchanged,
+      ...(r.refusal ? { reason: describe(r.refusal) } : {}),
+      message: m === 'dry-run' ? `dry run: ${r.plan.changed} rows would change` : `run ${r.outcome}: ${r.changed} rows changed`,
+    }),
+  };
+  const result = await executeRun(handle, kind, request);
+  return { job: job.name, mode, layout: layout!, params, ...result };
+}
+
+/**
+ * One job, ready for the pipeline (and for `plan`, which plans every job the same way): its
+ * target context from the preflight, and the steps only a job has.
+ */
+export function prepareJob(
+  handle: DatabaseHandle,
+  job: AnyJob,
+  params: Record<string, unknown>,
+  settings: RunSettings,
+  report: PreflightReport,
+  mode: 'dry-run' | 'apply',
+  log?: Logger,
+): { context: TargetContext; run: PreparedRun<Plan> } {
+  const context: TargetContext = { layout: report.schema.layout!, journalSchema: settings.journalSchema, auditColumns: report.schema.auditColumns };
+  const present = (ref: ColumnRef) => hasObject(report.catalog, ref);
+  const change = changeFor(job, params);
+  const run: PreparedRun<Plan> = {
+    start: { job: job.name, params, ticket: settings.ticket },
+    historyWritable: historyWritable(report),
+    check: async () => {
+      assertCanRun(report, job.name, mode);
+      await checkParamValues(handle.db, job, params);
+    },
+    plan: (db) => buildPlan(db, job, params, change, context),
+    counts: (plan) => ({ matched: plan.matched, changed: plan.changed, unchanged: plan.unchanged }),
+    guard: async (db, plan) => {
+      const { refusal, warnings } = await checkGuards(db, job, params, plan, settings, present);
+      for (const warning of warnings) log?.warn({ event: 'guard.skipped' }, warning);
+      return refusal;
+    },
+    succeedsUnchanged: true,
+    apply: async (trx, step) =>
+      (
+        await applyJournaled(trx, handle.adapter, {
+          job,
+          params,
+          change,
+          context,
+          runId: step.runId,
+          journalSchema: settings.journalSchema,
+          auditColumns: report.schema.auditColumns,
+          updatedBy: settings.updatedBy,
+          batchSize: settings.batchSize,
+          expectedChanges: step.plan.changed,
+          afterJournal: step.afterJournal,
+          signal: step.signal,
+        })
+      ).changed,
+    deadlockRetries: settings.deadlockRetries,
+    failedAndRolledBack: `${job.name} failed and was rolled back`,
+    plannedRows: (db) => plannedRows(db, job, params, change, context),
+    appliedRows: (db, runId) => journaledRows(db, settings.journalSchema, runId, job.name),
+  };
+  return { context, run };
+}
