@@ -1,9 +1,11 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * Two projects: `unit` needs no database engine (`npm run test:unit`); `integration` runs on every
+ * engine present, found once by its global setup. `npm test` runs both.
+ */
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
-    globalSetup: ['test/support/global-setup.ts'],
     // Integration tests create real databases; give slow engines (a SQL Server container) room.
     testTimeout: 60_000,
     hookTimeout: 180_000,
@@ -11,5 +13,9 @@ export default defineConfig({
     fileParallelism: true,
     maxWorkers: 2,
     minWorkers: 1,
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
+      { extends: true, test: { name: 'integration', include: ['test/integration/**/*.test.ts'], globalSetup: ['test/support/global-setup.ts'] } },
+    ],
   },
 });

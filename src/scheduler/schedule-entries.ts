@@ -1,4 +1,3 @@
-import cron from 'node-cron';
 import type { ConfigFile } from '../config/config-file.js';
 import { resolveJobParams } from '../vocabulary/job-params.js';
 import { CwMaintError, UsageError } from '../errors.js';

@@ -2,11 +2,11 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parse } from 'csv-parse/sync';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import {  describe, expect, inject, it } from 'vitest';
 import { writeReport, type ReportRow } from '../../src/report/report-file.js';
 import { runCliInProcess } from '../support/cli.js';
 import { forPostgres } from '../support/original-scripts.js';
-import { contactRows, seededDatabase, type TestDatabase } from '../support/test-database.js';
+import { contactRows, type TestDatabase, testDatabases } from '../support/test-database.js';
 import { executeRaw, journalRows, runNamedJob } from '../support/run.js';
 
 const TYPES = [1, 9];
@@ -27,15 +27,8 @@ function referenceSql(engine: TestDatabase['engineInfo'], layout: 'legacy' | 'ma
 
 for (const engine of inject('engines')) {
   describe(`the change window on ${engine.name}`, () => {
-    const open: TestDatabase[] = [];
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((d) => d.drop()));
-    });
-    const fresh = async (layout: 'legacy' | 'many-to-many', migrate = true) => {
-      const tdb = await seededDatabase(engine, { layout, migrate });
-      open.push(tdb);
-      return tdb;
-    };
+    const { seeded } = testDatabases(engine);
+    const fresh = (layout: 'legacy' | 'many-to-many', migrate = true) => seeded({ layout, migrate });
 
     for (const layout of ['legacy', 'many-to-many'] as const) {
       for (const statuses of [undefined, [1, 12]]) {

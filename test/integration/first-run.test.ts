@@ -2,22 +2,15 @@ import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import {  describe, expect, inject, it } from 'vitest';
 import { FIXTURE_STATUSES, FIXTURE_TYPES } from '../../src/fixture/generate.js';
 import { runCliInProcess } from '../support/cli.js';
-import { dboChecksum, seededDatabase, type TestDatabase } from '../support/test-database.js';
+import { dboChecksum, type TestDatabase, testDatabases } from '../support/test-database.js';
 
 for (const engine of inject('engines')) {
   describe(`the first run without SSMS on ${engine.name}`, () => {
-    const open: TestDatabase[] = [];
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((d) => d.drop()));
-    });
-    const fresh = async (layout: 'legacy' | 'many-to-many' = 'many-to-many') => {
-      const tdb = await seededDatabase(engine, { layout });
-      open.push(tdb);
-      return tdb;
-    };
+    const { seeded } = testDatabases(engine);
+    const fresh = (layout: 'legacy' | 'many-to-many' = 'many-to-many') => seeded({ layout });
     const count = async (tdb: TestDatabase, query: string) => Number((await sql.raw<{ n: number }>(query).execute(tdb.db)).rows[0]!.n);
     const q = (name: string) => (engine.engine === 'postgres' ? name.replace(/\b(dbo)\.(\w+)/g, '"$1"."$2"').replace(/\b([A-Z]\w*_RecID)\b/g, '"$1"') : name);
 

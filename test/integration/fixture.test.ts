@@ -11,10 +11,10 @@ import {
   type RootOperationNode,
   type UnknownRow,
 } from 'kysely';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import {  describe, expect, inject, it } from 'vitest';
 import { seedConnectWise, type FixtureOptions } from '../../src/fixture/generate.js';
 import { runScript } from '../support/cli.js';
-import { contactRows, createTestDatabase, dboChecksum, type TestDatabase } from '../support/test-database.js';
+import { contactRows, createTestDatabase, dboChecksum, type TestDatabase, testDatabases } from '../support/test-database.js';
 
 const FIXTURE_TABLES = ['Company_Status', 'Company_Type', 'Company', 'Company_Company_Type', 'Contact'];
 
@@ -59,14 +59,11 @@ async function fixtureContents(tdb: TestDatabase) {
 
 for (const engine of inject('engines')) {
   describe(`the ConnectWise fixture on ${engine.name}`, () => {
-    const open: TestDatabase[] = [];
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((d) => d.drop()));
-    });
+    const { keep } = testDatabases(engine);
 
     async function freshDatabase(): Promise<TestDatabase> {
       const tdb = await createTestDatabase(engine);
-      open.push(tdb);
+      keep(tdb);
       return tdb;
     }
 

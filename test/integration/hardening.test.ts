@@ -1,11 +1,8 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { PassThrough, Writable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { sql } from 'kysely';
 import pino from 'pino';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import {  describe, expect, inject, it } from 'vitest';
 import { JOBS } from '../../jobs/index.js';
 import { loadJobsConfig } from '../../src/vocabulary/job-params.js';
 import { parseConnectionSpec } from '../../src/config/connection-spec.js';
@@ -17,17 +14,12 @@ import { runSchedulerService } from '../../src/scheduler/service.js';
 import { specForDatabase } from '../support/engines.js';
 import { runCliInProcess, runNpm } from '../support/cli.js';
 import { openTransactions } from '../support/schema-edits.js';
-import { dboChecksum, seededDatabase, type TestDatabase } from '../support/test-database.js';
-import { journalRows, runNamedJob, runRows, silentLog, TEST_SETTINGS, gate } from '../support/run.js';
+import { dboChecksum, testDatabases } from '../support/test-database.js';
+import { journalRows, runNamedJob, runRows, silentLog, TEST_SETTINGS, gate, writeConfig } from '../support/run.js';
 
 const REVOKE = { companyTypes: [1, 9], companyStatuses: [2, 7] };
 const REVOKE_ARGS = ['revoke-inactive', '--types', '1,9', '--statuses', '2,7'];
 
-function writeConfig(config: unknown): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'cwm-')), 'cw-maint.config.json');
-  writeFileSync(file, JSON.stringify(config));
-  return file;
-}
 
 /** A terminal as readline sees one, typing `keys` once the prompt has been asked. */
 function terminal(keys: string) {
@@ -46,15 +38,7 @@ function capturingLog() {
 
 for (const engine of inject('engines')) {
   describe(`hardening on ${engine.name}`, () => {
-    const open: TestDatabase[] = [];
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((d) => d.drop()));
-    });
-    const fresh = async (options: { migrate?: boolean } = {}) => {
-      const tdb = await seededDatabase(engine, { layout: 'legacy', ...options });
-      open.push(tdb);
-      return tdb;
-    };
+    const { seeded: fresh } = testDatabases(engine, { layout: 'legacy' });
 
     it('0. `npm run job revoke-inactive --dry-run` (no --) refuses: npm took the flag; nothing is applied', async () => {
       const tdb = await fresh();

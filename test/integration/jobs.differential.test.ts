@@ -1,5 +1,5 @@
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { contactRows, seededDatabase, type TestDatabase } from '../support/test-database.js';
+import {  describe, expect, inject, it } from 'vitest';
+import { contactRows, seededDatabase, testDatabases } from '../support/test-database.js';
 import { originalScriptSql, type OriginalScript } from '../support/original-scripts.js';
 import { executeRaw, runNamedJob } from '../support/run.js';
 
@@ -32,10 +32,7 @@ for (const layout of ['legacy', 'many-to-many'] as const) {
 
 for (const engine of inject('engines')) {
   describe(`jobs equal the original scripts on ${engine.name}`, () => {
-    const open: TestDatabase[] = [];
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((d) => d.drop()));
-    });
+    const { keep } = testDatabases(engine);
 
     for (const c of CASES) {
       it(`${c.job}: ${c.title} (${c.layout})`, async () => {
@@ -43,7 +40,7 @@ for (const engine of inject('engines')) {
           seededDatabase(engine, { layout: c.layout, migrate: false }),
           seededDatabase(engine, { layout: c.layout }),
         ]);
-        open.push(reference, subject);
+        keep(reference, subject);
         const before = await contactRows(subject.db);
         expect(await contactRows(reference.db)).toEqual(before); // same seed, same data
 
@@ -69,7 +66,7 @@ for (const engine of inject('engines')) {
           seededDatabase(engine, { layout, migrate: false }),
           seededDatabase(engine, { layout }),
         ]);
-        open.push(reference, subject);
+        keep(reference, subject);
         // Two companies that have contacts: one loses its status, the other its type.
         const [noStatus, noType] = (
           await subject.db
@@ -104,7 +101,7 @@ for (const engine of inject('engines')) {
 
     it('a company with several types matches when any one of them is listed', async () => {
       const tdb = await seededDatabase(engine, { layout: 'many-to-many' });
-      open.push(tdb);
+      keep(tdb);
       // A company with two types whose primary contact is not at level 6 yet.
       const candidates = await tdb.db
         .selectFrom('dbo.Company_Company_Type as cct')

@@ -1,10 +1,10 @@
 import { sql } from 'kysely';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import {  describe, expect, inject, it } from 'vitest';
 import { migrateToLatest, migrationStatus } from '../../src/journal/migrator.js';
 import { readCatalog } from '../../src/db/catalog.js';
 import { preflight } from '../../src/preflight/preflight.js';
 import { runCliInProcess } from '../support/cli.js';
-import { createTestDatabase, type TestDatabase } from '../support/test-database.js';
+import { createTestDatabase, type TestDatabase, testDatabases } from '../support/test-database.js';
 
 /** cw-maint's own schema as the catalog shows it: table -> column -> type, nullability. */
 async function ownSchemaShape(tdb: TestDatabase) {
@@ -14,14 +14,11 @@ async function ownSchemaShape(tdb: TestDatabase) {
 
 for (const engine of inject('engines')) {
   describe(`migrate --print-sql on ${engine.name}`, () => {
-    const open: TestDatabase[] = [];
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((d) => d.drop()));
-    });
+    const { keep } = testDatabases(engine);
 
     it('the printed DDL, run by an admin on an empty database, leaves the schema cw-maint accepts as fully migrated', async () => {
       const [byScript, byMigrator] = await Promise.all([createTestDatabase(engine), createTestDatabase(engine)]);
-      open.push(byScript, byMigrator);
+      keep(byScript, byMigrator);
       const printed = await runCliInProcess(['migrate', '--print-sql'], { CW_DB_URL: byScript.url });
       expect(printed.code, printed.stderr).toBe(0);
       expect(printed.stdout).toMatch(/create schema/i);

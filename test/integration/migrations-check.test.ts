@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import {  describe, expect, inject, it } from 'vitest';
 import type { Kysely } from 'kysely';
 import { JOBS } from '../../jobs/index.js';
 import { loadLayouts } from '../../src/preflight/schema-contract.js';
@@ -8,7 +8,7 @@ import { SchemaCheckError } from '../../src/errors.js';
 import { migrateToLatest, migrationStatus } from '../../src/journal/migrator.js';
 import { preflight } from '../../src/preflight/preflight.js';
 import { jobColumns } from '../../src/vocabulary/required-columns.js';
-import { dboChecksum, seededDatabase, type TestDatabase } from '../support/test-database.js';
+import { dboChecksum, seededDatabase, testDatabases } from '../support/test-database.js';
 import { inRolledBackTransaction, renameColumn, retypeColumnToText } from '../support/schema-edits.js';
 import { runNamedJob } from '../support/run.js';
 import { runCliInProcess } from '../support/cli.js';
@@ -28,15 +28,12 @@ const BIT_AND_INT_COLUMNS = [
 
 for (const engine of inject('engines')) {
   describe(`migrations-check on ${engine.name}`, () => {
-    const open: TestDatabase[] = [];
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((d) => d.drop()));
-    });
+    const { keep } = testDatabases(engine);
 
     for (const layout of loadLayouts()) {
       it(`${layout.layout}: detected, every job can run, audit columns found`, async () => {
         const tdb = await seededDatabase(engine, { layout: layout.layout as 'legacy' | 'many-to-many' });
-        open.push(tdb);
+        keep(tdb);
         const report = await schemaReport(tdb.db, tdb.adapter);
         expect(report.layout).toBe(layout.layout);
         expect(report.blocked).toEqual({});
@@ -64,7 +61,7 @@ for (const engine of inject('engines')) {
 
     it('a retyped column is reported with its type and blocks its jobs; optional columns only change behaviour', async () => {
       const tdb = await seededDatabase(engine, { layout: 'many-to-many', auditColumns: false });
-      open.push(tdb);
+      keep(tdb);
       const plain = await schemaReport(tdb.db, tdb.adapter);
       expect(plain.blocked).toEqual({});
       expect(plain.auditColumns).toEqual([]);
@@ -83,7 +80,7 @@ for (const engine of inject('engines')) {
 
     it('an unknown layout refuses every job before any write', async () => {
       const tdb = await seededDatabase(engine, { layout: 'many-to-many' });
-      open.push(tdb);
+      keep(tdb);
       await sql`DROP TABLE ${sql.table('dbo.Company_Company_Type')}`.execute(tdb.db);
       const report = await schemaReport(tdb.db, tdb.adapter);
       expect(report.layout).toBeNull();
@@ -96,7 +93,7 @@ for (const engine of inject('engines')) {
 
     it('pending cw-maint migrations block apply but not dry run; migrate is idempotent', async () => {
       const tdb = await seededDatabase(engine, { layout: 'legacy', migrate: false });
-      open.push(tdb);
+      keep(tdb);
       const params = { level: 2, companyTypes: [1], companyStatuses: [1] };
       const error = await runNamedJob(tdb, 'set-primary-portal', params, 'apply').catch((e) => e);
       expect(error).toBeInstanceOf(SchemaCheckError);
@@ -115,7 +112,7 @@ for (const engine of inject('engines')) {
 
     it('a cw-maint schema migrated by a newer cw-maint is refused before any write, exit 3, by every command', async () => {
       const tdb = await seededDatabase(engine, { layout: 'legacy' });
-      open.push(tdb);
+      keep(tdb);
       await tdb.db.insertInto('cw_maint.cw_maint_migration' as never).values({ name: '2099-01-01-999-from-the-future', timestamp: '2099-01-01T00:00:00.000Z' } as never).execute();
       const before = await dboChecksum(tdb.db);
       for (const args of [['revoke-inactive', '--types', '1', '--statuses', '2', '--yes'], ['revoke-inactive', '--types', '1', '--statuses', '2', '--dry-run'], ['migrations-check'], ['migrate']]) {

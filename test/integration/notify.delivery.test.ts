@@ -1,5 +1,5 @@
 import { hostname } from 'node:os';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import {  describe, expect, inject, it } from 'vitest';
 import { JOBS } from '../../jobs/index.js';
 import { loadJobsConfig } from '../../src/vocabulary/job-params.js';
 import { parseConnectionSpec } from '../../src/config/connection-spec.js';
@@ -10,22 +10,14 @@ import { runSchedulerService } from '../../src/scheduler/service.js';
 import { runCli, runCliInProcess, spawnScript } from '../support/cli.js';
 import { emailTarget, SMTP_ENV, SMTP_PASSWORD, until, useNotifyServers } from '../support/notify-servers.js';
 import { gate, REVOKE, REVOKE_ARGS, runNamedJob, runRows, silentLog, writeConfig } from '../support/run.js';
-import { seededDatabase, type TestDatabase } from '../support/test-database.js';
+import {  testDatabases } from '../support/test-database.js';
 
 // Real receivers on loopback: an SMTP server and an HTTP server for webhooks and heartbeats.
 const s = useNotifyServers();
 
 for (const engine of inject('engines')) {
   describe(`notifications on ${engine.name}`, () => {
-    const open: TestDatabase[] = [];
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((d) => d.drop()));
-    });
-    const fresh = async () => {
-      const tdb = await seededDatabase(engine, { layout: 'legacy' });
-      open.push(tdb);
-      return tdb;
-    };
+    const { seeded: fresh } = testDatabases(engine, { layout: 'legacy' });
     const dbPassword = () => new URL(engine.adminUrl).password;
 
     it('a refused, a failed and a successful run each notify exactly the targets that asked for that event', async () => {
@@ -182,8 +174,7 @@ for (const engine of inject('engines')) {
     });
 
     it('upgrading (migration 004) does not announce runs interrupted before notifications existed', async () => {
-      const tdb = await seededDatabase(engine, { layout: 'legacy', migrate: false });
-      open.push(tdb);
+      const tdb = await fresh({ migrate: false });
       expect((await createMigrator(tdb.db, tdb.adapter, 'cw_maint').migrateTo('2026-11-26-003-complete-journal')).error).toBeUndefined();
       await tdb.db
         .insertInto('cw_maint.run')

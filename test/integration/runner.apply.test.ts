@@ -1,22 +1,14 @@
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import {  describe, expect, inject, it } from 'vitest';
 import { LockHeldError, RunFailedError, UsageError } from '../../src/errors.js';
 import { withRunLock } from '../../src/run/pipeline/run-lock.js';
-import { contactRows, dboChecksum, seededDatabase, type TestDatabase } from '../support/test-database.js';
+import { contactRows, dboChecksum, type TestDatabase, testDatabases } from '../support/test-database.js';
 import { journalRows, runNamedJob, runRows, TEST_SETTINGS } from '../support/run.js';
 
 const REVOKE = { companyTypes: [1, 9], companyStatuses: [2, 7] };
 
 for (const engine of inject('engines')) {
   describe(`runner on ${engine.name}`, () => {
-    const open: TestDatabase[] = [];
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((d) => d.drop()));
-    });
-    const fresh = async (options: Partial<Parameters<typeof seededDatabase>[1]> = {}) => {
-      const tdb = await seededDatabase(engine, { layout: 'many-to-many', ...options });
-      open.push(tdb);
-      return tdb;
-    };
+    const { seeded: fresh } = testDatabases(engine);
 
     it('a dry run writes nothing to ConnectWise tables and reports what an apply would change', async () => {
       const tdb = await fresh();

@@ -1,10 +1,7 @@
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import {  describe, expect, inject, it } from 'vitest';
 import { JOBS } from '../../jobs/index.js';
 import { loadJobsConfig } from '../../src/vocabulary/job-params.js';
 import { parseConnectionSpec } from '../../src/config/connection-spec.js';
@@ -14,16 +11,11 @@ import { scheduleEntries } from '../../src/scheduler/schedule-entries.js';
 import { runSchedulerService } from '../../src/scheduler/service.js';
 import { runCliInProcess, spawnScript } from '../support/cli.js';
 import { killSessions } from '../support/schema-edits.js';
-import { dboChecksum, seededDatabase, type TestDatabase } from '../support/test-database.js';
-import { journalRows, runNamedJob, runRows, silentLog, gate } from '../support/run.js';
+import { dboChecksum, testDatabases } from '../support/test-database.js';
+import { journalRows, runNamedJob, runRows, silentLog, gate, writeConfig } from '../support/run.js';
 
 const REVOKE = { companyTypes: [1, 9], companyStatuses: [2, 7] };
 
-function writeConfig(config: unknown): string {
-  const file = join(mkdtempSync(join(tmpdir(), 'cwm-')), 'cw-maint.config.json');
-  writeFileSync(file, JSON.stringify(config));
-  return file;
-}
 
 /** A child we can signal; `seen(text)` resolves when its stdout or stderr has shown `text`. */
 function startChild(script: string, args: string[], env: Record<string, string>) {
@@ -44,15 +36,7 @@ function startChild(script: string, args: string[], env: Record<string, string>)
 
 for (const engine of inject('engines')) {
   describe(`run lock, crashes and the scheduler on ${engine.name}`, () => {
-    const open: TestDatabase[] = [];
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((d) => d.drop()));
-    });
-    const fresh = async () => {
-      const tdb = await seededDatabase(engine, { layout: 'legacy' });
-      open.push(tdb);
-      return tdb;
-    };
+    const { seeded: fresh } = testDatabases(engine, { layout: 'legacy' });
 
     it('two applies at once: the second finds the first paused inside its transaction, exits as locked and changes nothing', async () => {
       const tdb = await fresh();

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
-import { afterEach, describe, expect, inject, it } from 'vitest';
-import { seededDatabase, type TestDatabase } from '../support/test-database.js';
+import {  describe, expect, inject, it } from 'vitest';
+import { seededDatabase, testDatabases } from '../support/test-database.js';
 import { journalRows, runNamedJob } from '../support/run.js';
 
 /**
@@ -10,14 +10,11 @@ import { journalRows, runNamedJob } from '../support/run.js';
  */
 for (const engine of inject('engines')) {
   describe(`an enabled audit trigger on dbo.Contact (${engine.name})`, () => {
-    const open: TestDatabase[] = [];
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((d) => d.drop()));
-    });
+    const { keep } = testDatabases(engine);
 
     it('apply succeeds and the trigger sees exactly the journaled rows', async () => {
       const tdb = await seededDatabase(engine, { layout: 'many-to-many' });
-      open.push(tdb);
+      keep(tdb);
       await sql`CREATE TABLE ${sql.table('dbo.Contact_Audit')} (${sql.ref('Contact_RecID')} int NOT NULL)`.execute(tdb.db);
       if (engine.engine === 'postgres') {
         await sql.raw(`CREATE FUNCTION dbo.contact_audit() RETURNS trigger LANGUAGE plpgsql AS $$

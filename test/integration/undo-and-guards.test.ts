@@ -1,11 +1,11 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { sql } from 'kysely';
-import { afterEach, describe, expect, inject, it } from 'vitest';
+import {  describe, expect, inject, it } from 'vitest';
 import { undoRun, type UndoRequest } from '../../src/run/undo/undo-run.js';
 import { UsageError } from '../../src/errors.js';
 import { runCliInProcess } from '../support/cli.js';
-import { contactRows, dboChecksum, seededDatabase, type TestDatabase } from '../support/test-database.js';
+import { contactRows, dboChecksum, seededDatabase, type TestDatabase, testDatabases } from '../support/test-database.js';
 import { journalRows, runNamedJob, runRows, silentLog, TEST_SETTINGS } from '../support/run.js';
 
 const REVOKE = { companyTypes: [1, 9], companyStatuses: [2, 7] };
@@ -26,15 +26,7 @@ async function editByHand(tdb: TestDatabase, contactRecId: number) {
 
 for (const engine of inject('engines')) {
   describe(`undo, the complete journal and the guards on ${engine.name}`, () => {
-    const open: TestDatabase[] = [];
-    afterEach(async () => {
-      await Promise.all(open.splice(0).map((d) => d.drop()));
-    });
-    const fresh = async () => {
-      const tdb = await seededDatabase(engine, { layout: 'many-to-many' });
-      open.push(tdb);
-      return tdb;
-    };
+    const { seeded: fresh } = testDatabases(engine);
 
     it('apply then undo restores every column except the audit columns, which show the undo; undo of the undo restores the apply', async () => {
       const tdb = await fresh();

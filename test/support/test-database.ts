@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { inject } from 'vitest';
+import { afterEach, inject } from 'vitest';
 import { Kysely, sql } from 'kysely';
 import { openDatabase, type DatabaseHandle } from '../../src/db/connect.js';
 import { parseConnectionSpec } from '../../src/config/connection-spec.js';
@@ -116,6 +116,26 @@ export async function seededDatabase(
   // gets its own copy of it (CREATE DATABASE ... TEMPLATE copies files, no statements replayed).
   const template = await ensureTemplate(engine, JSON.stringify({ ...SMALL_FIXTURE, ...options }), fill);
   return createTestDatabase(engine, template);
+}
+
+/**
+ * The databases of one describe block, each dropped after its test (the one helper every
+ * integration file uses): `seeded(options)` a copy of the fixture (cw-maint's tables migrated
+ * unless told otherwise), `keep(...databases)` ones made elsewhere.
+ */
+export function testDatabases(engine: TestEngine, defaults: Partial<Parameters<typeof seededDatabase>[1]> = {}) {
+  const open: TestDatabase[] = [];
+  afterEach(async () => {
+    await Promise.all(open.splice(0).map((d) => d.drop()));
+  });
+  const keep = (...databases: TestDatabase[]) => {
+    open.push(...databases);
+    return databases[0]!;
+  };
+  return {
+    seeded: async (options: Partial<Parameters<typeof seededDatabase>[1]> = {}) => keep(await seededDatabase(engine, { layout: 'many-to-many', ...defaults, ...options })),
+    keep,
+  };
 }
 
 /** Templates of this test run, by fixture options: created once per run (global-setup drops them). */
