@@ -51,7 +51,8 @@ export function sessionEncrypted(connection: unknown): boolean {
 
 export function notEncryptedError(spec: MssqlConnectionSpec): SessionNotEncryptedError {
   return new SessionNotEncryptedError(
-    `the server did not encrypt the session although encryption was asked for (encrypt=${String(spec.encrypt)}), so cw-maint closed the connection before sending anything. ` +
+    // Reached only if the check before the login (src/db/mssql/encrypted-login.ts) did not hold: say what went out.
+    `the session is not encrypted although encryption was asked for (encrypt=${String(spec.encrypt)}); cw-maint closed it before any statement, but after the login, so the password may have crossed the network in clear: change it. ` +
       'Turn on encryption on the SQL Server (Force Encryption, with a certificate), or, on a network you trust, say encrypt=false in CW_DB_URL.',
   );
 }

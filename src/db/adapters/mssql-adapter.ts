@@ -7,6 +7,7 @@ import {
   sql, type ColumnDefinitionBuilder, type Kysely, type Insertable } from 'kysely';
 import type * as TediousTypes from 'tedious';
 import type { ConnectionSpec, MssqlConnectionSpec } from '../../config/connection-spec.js';
+import { encryptedLoginOnly } from '../mssql/encrypted-login.js';
 import { notEncryptedError, sessionEncrypted, tediousConfig } from '../tedious-config.js';
 import type { RunTable } from '../schema.js';
 import { mssqlJournaledBatch } from './mssql-journaled-batch.js';
@@ -25,11 +26,11 @@ const APPLOCK_RESULTS: Record<number, string> = {
  * tedious sends its session SET options in one batch right after login (getInitialSql); ours go
  * with them, so they hold for the whole session. DEADLOCK_PRIORITY LOW: ConnectWise's own
  * sessions win a deadlock, and cw-maint's apply is rolled back and tried again. The driver is
- * imported only when a SQL Server is used.
+ * imported only when a SQL Server is used. No login leaves before TLS is up (encryptedLoginOnly).
  */
 async function limitedConnectionClass() {
   const Tedious = await import('tedious');
-  return class LimitedConnection extends Tedious.Connection {
+  return class LimitedConnection extends encryptedLoginOnly(Tedious.Connection) {
     readonly #limits: SessionLimits | undefined;
     readonly #spec: MssqlConnectionSpec;
 
@@ -39,7 +40,7 @@ async function limitedConnectionClass() {
       this.#spec = spec;
     }
 
-    /** Unless the URL says encrypt=false, a session that is not encrypted is closed and refused. */
+    /** A second line of defence behind encryptedLoginOnly: a session that is not encrypted is closed and refused. */
     override connect(callback?: (error?: Error) => void): void {
       super.connect((error) => {
         if (!error && this.#spec.encrypt !== false && !sessionEncrypted(this)) {
@@ -171,7 +172,7 @@ export const mssqlAdapter: EngineAdapter = {
     if (e?.code === 'ESOCKET') return `cannot reach the server (${e.message ?? 'socket error'})`;
     if (e?.code === 'ETIMEOUT') return `timed out connecting (${e.message ?? ''})`;
     if (e?.code === 'EINSTLOOKUP') return `cannot find the named instance (${e.message ?? ''})`;
-    if (e?.code === 'ENOTENCRYPTED') return `not encrypted: ${e.message}`;
+    if (e?.code === 'ENOTENCRYPTED') return e.message;
     return undefined;
   },
 
