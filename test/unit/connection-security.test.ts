@@ -1,11 +1,15 @@
 import { chmodSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { describeConnection, parseConnectionSpec, type MssqlConnectionSpec } from '../../src/config/connection-spec.js';
 import { connectionWarnings, readableByOthers } from '../../src/config/connection-warnings.js';
 import { openDatabase } from '../../src/db/connect.js';
+import { ConnectionLostError } from '../../src/db/mssql/lost-connection.js';
 import { sessionEncrypted, tediousConfig } from '../../src/db/tedious-config.js';
+import { ConnectionError } from '../../src/errors.js';
+import { createLogger } from '../../src/log.js';
 import { runCliInProcess } from '../support/cli.js';
 import { ENCRYPTION, startFakeTdsServer, TDS, type RecordingTdsEndpoint } from '../support/fake-tds-server.js';
 
@@ -153,5 +157,52 @@ describe('the login waits for encryption (a fake TDS server that offers none)', 
     const r = await runCliInProcess(['migrations-check'], { CW_DB_URL: `mssql://cw_maint:${PASSWORD}@localhost:${server.port}/cw?connectTimeout=5` });
     expect(r.code).toBe(1);
     expect(server.packets.flat()).not.toContain(TDS.LOGIN7);
+  });
+});
+
+/**
+ * Kysely 0.28's MssqlDriver console.error()s every tedious connection error (multi-line stack
+ * traces on stderr). A connection lost after the login is one JSON log line and one error line.
+ */
+describe('a connection lost after the login', () => {
+  let server: RecordingTdsEndpoint;
+  afterEach(async () => {
+    await server?.close();
+    vi.restoreAllMocks();
+  });
+
+  it('fails the statement with ConnectionLostError (exit 1); the driver reports it to the logger, never to console.error', async () => {
+    server = await startFakeTdsServer({ login: 'accept', requests: 'drop' });
+    const consoleError = vi.spyOn(console, 'error');
+    const lines: string[] = [];
+    const log = createLogger({ level: 'debug', stream: { write: (line: string) => lines.push(line) } });
+    const handle = await openDatabase(parseConnectionSpec(`mssql://cw_maint:pw@127.0.0.1:${server.port}/cw?encrypt=false`), { poolSize: 1, log });
+    try {
+      const error = await sql`SELECT 2`.execute(handle.db).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(ConnectionLostError);
+      expect(error).toBeInstanceOf(ConnectionError);
+      expect((error as ConnectionError).exitCode).toBe(1);
+      expect((error as Error).message).toBe(`the connection to the server at 127.0.0.1:${server.port} was lost (socket hang up); the server rolls back whatever was not committed`);
+    } finally {
+      await handle.db.destroy();
+    }
+    await new Promise((r) => setTimeout(r, 20));
+    expect(consoleError).not.toHaveBeenCalled();
+    const logged = lines.map((line) => JSON.parse(line) as { level: number; event: string; msg: string });
+    expect(logged[0]).toMatchObject({ level: 40, event: 'db.connection_error', msg: 'the connection to the server was lost' });
+    expect(logged.slice(1).every((l) => l.level === 20)).toBe(true);
+  });
+
+  it.each([['show', '1'], ['history'], ['migrations-check']])('`%s`: stderr is JSON lines and one last line saying the connection was lost, exit 1', async (...args) => {
+    server = await startFakeTdsServer({ login: 'accept', requests: 'drop' });
+    const consoleError = vi.spyOn(console, 'error');
+    const r = await runCliInProcess(args, { CW_DB_URL: `mssql://cw_maint:pw@127.0.0.1:${server.port}/cw?encrypt=false` });
+    expect(r.code).toBe(1);
+    const lines = r.stderr.trimEnd().split('\n');
+    expect(lines.at(-1)).toMatch(new RegExp(`^cw-maint: the connection to the server at 127\\.0\\.0\\.1:${server.port} was lost \\(socket hang up\\)`));
+    for (const line of lines.slice(0, -1)) expect(() => JSON.parse(line), line).not.toThrow();
+    expect(r.stderr).not.toContain('unexpected error');
+    await new Promise((r) => setTimeout(r, 20));
+    expect(consoleError).not.toHaveBeenCalled();
   });
 });

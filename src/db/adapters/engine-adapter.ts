@@ -7,6 +7,7 @@ import type {
   RawBuilder,
 } from 'kysely';
 import type { ConnectionSpec } from '../../config/connection-spec.js';
+import type { Logger } from '../../log.js';
 import type { RunTable } from '../schema.js';
 import type { JournaledBatch, JournaledBatchStatement, JournaledRestore } from './journaled-batch.js';
 
@@ -34,9 +35,10 @@ export interface EngineAdapter {
    * someone else (a technician editing a contact) and runs no statement longer than
    * `limits.statementTimeoutMs` (0: no limit). Set when each connection is made: pooled sessions
    * are not reset between uses, and SQL Server undoes a SET made inside sp_executesql (which is
-   * how the driver sends every statement) when that statement ends.
+   * how the driver sends every statement) when that statement ends. `log` gets the driver's own
+   * connection errors.
    */
-  createDialect(spec: ConnectionSpec, poolSize: number, limits?: SessionLimits): Promise<Dialect>;
+  createDialect(spec: ConnectionSpec, poolSize: number, limits?: SessionLimits, log?: Logger): Promise<Dialect>;
   /** The same SQL, compiled but never sent (DummyDriver): for migrate --dry-run and sql/compiled/. */
   compileOnlyDialect(): Dialect;
 

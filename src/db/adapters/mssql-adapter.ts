@@ -7,7 +7,9 @@ import {
   sql, type ColumnDefinitionBuilder, type Kysely, type Insertable } from 'kysely';
 import type * as TediousTypes from 'tedious';
 import type { ConnectionSpec, MssqlConnectionSpec } from '../../config/connection-spec.js';
+import type { Logger } from '../../log.js';
 import { encryptedLoginOnly } from '../mssql/encrypted-login.js';
+import { reportsLostConnections } from '../mssql/lost-connection.js';
 import { notEncryptedError, sessionEncrypted, tediousConfig } from '../tedious-config.js';
 import type { RunTable } from '../schema.js';
 import { mssqlJournaledBatch } from './mssql-journaled-batch.js';
@@ -26,18 +28,20 @@ const APPLOCK_RESULTS: Record<number, string> = {
  * tedious sends its session SET options in one batch right after login (getInitialSql); ours go
  * with them, so they hold for the whole session. DEADLOCK_PRIORITY LOW: ConnectWise's own
  * sessions win a deadlock, and cw-maint's apply is rolled back and tried again. The driver is
- * imported only when a SQL Server is used. No login leaves before TLS is up (encryptedLoginOnly).
+ * imported only when a SQL Server is used. No login leaves before TLS is up (encryptedLoginOnly),
+ * and a lost connection is one clear error and one log line (reportsLostConnections).
  */
 async function limitedConnectionClass() {
   const Tedious = await import('tedious');
-  return class LimitedConnection extends encryptedLoginOnly(Tedious.Connection) {
+  return class LimitedConnection extends reportsLostConnections(encryptedLoginOnly(Tedious.Connection)) {
     readonly #limits: SessionLimits | undefined;
     readonly #spec: MssqlConnectionSpec;
 
-    constructor(limits: SessionLimits | undefined, spec: MssqlConnectionSpec) {
+    constructor(limits: SessionLimits | undefined, spec: MssqlConnectionSpec, log: Logger | undefined) {
       super(tediousConfig(spec, limits));
       this.#limits = limits;
       this.#spec = spec;
+      this.useLog(log);
     }
 
     /** A second line of defence behind encryptedLoginOnly: a session that is not encrypted is closed and refused. */
@@ -62,14 +66,14 @@ async function limitedConnectionClass() {
 export const mssqlAdapter: EngineAdapter = {
   engine: 'mssql',
 
-  async createDialect(spec: ConnectionSpec, poolSize: number, limits?: SessionLimits) {
+  async createDialect(spec: ConnectionSpec, poolSize: number, limits?: SessionLimits, log?: Logger) {
     if (spec.engine !== 'mssql') throw new Error('mssqlAdapter needs an mssql connection spec');
     const [Tarn, Tedious, LimitedConnection] = await Promise.all([import('tarn'), import('tedious'), limitedConnectionClass()]);
     return new MssqlDialect({
       tarn: { ...Tarn, options: { min: 0, max: poolSize, propagateCreateError: true } },
       tedious: {
         ...Tedious,
-        connectionFactory: () => new LimitedConnection(limits, spec),
+        connectionFactory: () => new LimitedConnection(limits, spec, log),
       },
     });
   },
