@@ -14,8 +14,10 @@ export function tediousConfig(spec: MssqlConnectionSpec, limits: SessionLimits |
       : { type: 'default', options: { userName: spec.user, password: spec.password } },
     options: {
       database: spec.database,
-      // tedious rejects port and instanceName together; the instance is resolved through SQL Browser.
-      ...(spec.instanceName ? { instanceName: spec.instanceName } : { port: spec.port ?? 1433 }),
+      // tedious rejects port and instanceName together. A port given with the instance wins, as with
+      // SQL Server's own clients (the instance name then finds nothing: connection-warnings says so);
+      // without one, SQL Browser tells the instance's port.
+      ...(spec.instanceName && !spec.port ? { instanceName: spec.instanceName } : { port: spec.port ?? 1433 }),
       encrypt: spec.encrypt,
       trustServerCertificate: spec.trustServerCertificate,
       // serverCertificate: trust exactly this certificate (a self-signed one is its own CA) instead of the system's CAs.
