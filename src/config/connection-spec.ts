@@ -1,6 +1,7 @@
 import { parse as parseAdoString } from '@tediousjs/connection-string';
 import { UsageError } from '../errors.js';
 import { certificateParam, refuseIntegratedSecurity, splitWindowsUser, timeoutParam, type MssqlSecurityOptions } from './connection-options.js';
+import { ADO_KEYS, checkAdoKeys, checkUrlParams, decodeUrlPart } from './connection-params.js';
 
 /**
  * Where to connect, parsed from CW_DB_URL. The password never leaves this object except
@@ -71,15 +72,17 @@ export function parseConnectionSpec(raw: string | undefined, envName = ENV_NAME)
 
 function parseMssqlUrl(value: string, envName: string): MssqlConnectionSpec {
   const url = tryUrl(value, envName);
-  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
-  const user = decodeURIComponent(url.username);
+  const database = decodeUrlPart(url.pathname.replace(/^\//, ''), 'database name', envName);
+  const user = decodeUrlPart(url.username, 'user name', envName);
+  const password = decodeUrlPart(url.password, 'password', envName);
   const problems: string[] = [];
   if (!url.hostname) problems.push('no host');
   if (!database) problems.push('no database name after the host (…:1433/Database)');
   if (!user) problems.push('no user name (mssql://user:password@host…)');
   if (problems.length) throw new UsageError(`${envName} is incomplete: ${problems.join('; ')}.`);
+  checkUrlParams(url.searchParams, envName);
   // A named instance: ?instanceName=CW (a backslash is not allowed in a URL host; %5C is accepted).
-  const [server, hostInstance] = decodeURIComponent(url.hostname).split('\\') as [string, string | undefined];
+  const [server, hostInstance] = decodeUrlPart(url.hostname, 'host', envName).split('\\') as [string, string | undefined];
   const instanceName = url.searchParams.get('instanceName') || hostInstance || undefined;
   const windows = splitWindowsUser(user, url.searchParams.get('domain') ?? undefined, envName);
   const certificate = certificateParam(url.searchParams.get('serverCertificate'), 'serverCertificate', envName);
@@ -94,7 +97,7 @@ function parseMssqlUrl(value: string, envName: string): MssqlConnectionSpec {
     serverCertificate: certificate?.pem,
     serverCertificatePath: certificate?.path,
     connectTimeoutMs: timeoutParam(url.searchParams.get('connectTimeout'), 'connectTimeout', envName),
-    password: decodeURIComponent(url.password),
+    password,
     encrypt: encryptParam(url.searchParams.get('encrypt'), 'encrypt', envName),
     trustServerCertificate: boolParam(
       url.searchParams.get('trustServerCertificate'),
@@ -112,11 +115,12 @@ function parseAdo(value: string, envName: string): MssqlConnectionSpec {
   } catch {
     throw new UsageError(`${envName} looks like an ADO connection string but could not be parsed.`);
   }
-  const pick = (...keys: string[]) => keys.map((k) => map.get(k)).find((v) => v !== undefined && v !== '');
-  const rawServer = pick('server', 'data source', 'address', 'addr', 'network address');
-  const database = pick('database', 'initial catalog');
-  const user = pick('user id', 'uid', 'user');
-  refuseIntegratedSecurity(pick('integrated security', 'trusted_connection'), envName);
+  checkAdoKeys(value, envName);
+  const pick = (keys: readonly string[]) => keys.map((k) => map.get(k)).find((v) => v !== undefined && v !== '');
+  const rawServer = pick(ADO_KEYS.server);
+  const database = pick(ADO_KEYS.database);
+  const user = pick(ADO_KEYS.user);
+  refuseIntegratedSecurity(pick(ADO_KEYS.integratedSecurity), envName);
   const problems: string[] = [];
   if (!rawServer) problems.push('no Server=');
   if (!database) problems.push('no Database=');
@@ -127,7 +131,7 @@ function parseAdo(value: string, envName: string): MssqlConnectionSpec {
   const [hostAndInstance, portText] = serverPart.split(',') as [string, string | undefined];
   const [server, instanceName] = hostAndInstance.split('\\') as [string, string | undefined];
   const windows = splitWindowsUser(user!, undefined, envName);
-  const certificate = certificateParam(pick('server certificate', 'servercertificate'), 'Server Certificate', envName);
+  const certificate = certificateParam(pick(ADO_KEYS.serverCertificate), 'Server Certificate', envName);
   return {
     engine: 'mssql',
     server: server.trim(),
@@ -138,11 +142,11 @@ function parseAdo(value: string, envName: string): MssqlConnectionSpec {
     domain: windows.domain,
     serverCertificate: certificate?.pem,
     serverCertificatePath: certificate?.path,
-    connectTimeoutMs: timeoutParam(pick('connect timeout', 'connection timeout', 'timeout'), 'Connect Timeout', envName),
-    password: pick('password', 'pwd') ?? '',
-    encrypt: encryptParam(pick('encrypt') ?? null, 'Encrypt', envName),
+    connectTimeoutMs: timeoutParam(pick(ADO_KEYS.connectTimeout), 'Connect Timeout', envName),
+    password: pick(ADO_KEYS.password) ?? '',
+    encrypt: encryptParam(pick(ADO_KEYS.encrypt) ?? null, 'Encrypt', envName),
     trustServerCertificate: boolParam(
-      pick('trustservercertificate', 'trust server certificate') ?? null,
+      pick(ADO_KEYS.trustServerCertificate) ?? null,
       false,
       'TrustServerCertificate',
       envName,
@@ -152,7 +156,9 @@ function parseAdo(value: string, envName: string): MssqlConnectionSpec {
 
 function parsePostgresUrl(value: string, envName: string): PostgresConnectionSpec {
   const url = tryUrl(value, envName);
-  const database = decodeURIComponent(url.pathname.replace(/^\//, ''));
+  const database = decodeUrlPart(url.pathname.replace(/^\//, ''), 'database name', envName);
+  // node-postgres decodes the password itself, and a raw % there would fail it with "URI malformed".
+  decodeUrlPart(url.password, 'password', envName);
   if (!url.hostname || !database) {
     throw new UsageError(`${envName} is incomplete: use postgres://user:password@host:5432/db.`);
   }
@@ -162,7 +168,7 @@ function parsePostgresUrl(value: string, envName: string): PostgresConnectionSpe
     host: url.hostname,
     port: url.port ? parsePort(url.port, envName) : 5432,
     database,
-    user: decodeURIComponent(url.username),
+    user: decodeUrlPart(url.username, 'user name', envName),
     connectTimeoutMs: timeoutParam(url.searchParams.get('connect_timeout'), 'connect_timeout', envName),
   };
 }

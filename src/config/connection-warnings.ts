@@ -16,6 +16,15 @@ export function connectionWarnings(spec: ConnectionSpec): string[] {
   return warnings;
 }
 
+/** Where cw-maint does something other than the connection string may seem to ask: logged, never silent. */
+export function connectionNotices(spec: ConnectionSpec): string[] {
+  if (spec.engine !== 'mssql' || !spec.instanceName || !spec.port) return [];
+  return [
+    `CW_DB_URL gives both the port ${spec.port} and the instance name ${spec.instanceName}: cw-maint connects to port ${spec.port}, as SQL Server's own clients do, ` +
+      'and does not ask SQL Browser where the instance listens. Give only one of them to make that plain.',
+  ];
+}
+
 /**
  * Files holding the password or the configuration that other users of this machine can read
  * (group or other read bits). POSIX only: Windows has no mode bits (ACLs decide there).

@@ -1,6 +1,7 @@
 import { Kysely, type LogEvent } from 'kysely';
 import { describeConnection, type ConnectionSpec } from '../config/connection-spec.js';
 import { ConnectionError } from '../errors.js';
+import type { Logger } from '../log.js';
 import { adapterFor, type EngineAdapter, type SessionLimits } from './engines.js';
 import type { Database } from './model/schema.js';
 
@@ -37,6 +38,8 @@ export interface OpenOptions {
   limits?: SessionLimits;
   /** --show-sql: every statement sent, with its parameters, as it runs. */
   showSql?: (text: string) => void;
+  /** Where the driver's connection errors are logged (default: JSON lines on stderr). */
+  log?: Logger;
 }
 
 export async function openDatabase(spec: ConnectionSpec, options: OpenOptions = {}): Promise<DatabaseHandle> {
@@ -44,7 +47,7 @@ export async function openDatabase(spec: ConnectionSpec, options: OpenOptions = 
   const show = options.showSql;
   let statements = 0;
   const db = new Kysely<Database>({
-    dialect: await adapter.driver.createDialect(spec, options.poolSize ?? 4, options.limits),
+    dialect: await adapter.driver.createDialect(spec, options.poolSize ?? 4, options.limits, options.log),
     log: (event: LogEvent) => {
       statements++;
       show?.(formatQuery(event));

@@ -30,7 +30,7 @@ export interface ServiceInput {
  */
 export async function runSchedulerService(input: ServiceInput): Promise<void> {
   const { config, log } = input;
-  const handle = await openDatabase(input.spec, { limits: sessionLimitsFrom(config) });
+  const handle = await openDatabase(input.spec, { limits: sessionLimitsFrom(config), log });
   const settings = runSettingsFrom(config);
   const signals = input.stop ? undefined : shutdownSignals(log);
   try {

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, inject, it } from 'vitest';
 import { runCliInProcess } from '../support/cli.js';
+import { startTdsRecorder, TDS, type RecordingTdsEndpoint } from '../support/fake-tds-server.js';
 import { serviceLoginFromGrants, type ServiceLogin } from '../support/service-login.js';
 import { seededDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -63,27 +64,44 @@ for (const engine of inject('engines')) {
 
 /**
  * Encryption that is really on, against a TDS server that offers none (Babelfish's TDS endpoint
- * does not offer TLS, so tedious would go on in clear with encrypt=true).
+ * does not offer TLS, so tedious would send the login in clear with encrypt=true). A recording
+ * proxy between cw-maint and the server shows what crossed.
  */
 for (const engine of inject('engines').filter((e) => e.flavor === 'babelfish')) {
   describe(`encryption on ${engine.name}`, () => {
     const url = new URL(engine.adminUrl);
     url.searchParams.delete('encrypt');
     url.searchParams.delete('trustServerCertificate');
+    let recorder: RecordingTdsEndpoint | undefined;
+    afterEach(async () => {
+      await recorder?.close();
+      recorder = undefined;
+    });
+    const throughRecorder = async (target: URL) => {
+      recorder = await startTdsRecorder({ host: target.hostname, port: Number(target.port || 1433) });
+      const through = new URL(target);
+      through.hostname = recorder.host;
+      through.port = String(recorder.port);
+      return through.toString();
+    };
 
-    it('the default URL (encrypt on) is refused, exit 1, with a clear line: the server did not encrypt the session', async () => {
-      const r = await runCliInProcess(['migrations-check'], { CW_DB_URL: url.toString() });
+    it('the default URL (encrypt on) is refused, exit 1, before the login: nothing after PRELOGIN reaches the server', async () => {
+      const r = await runCliInProcess(['migrations-check'], { CW_DB_URL: await throughRecorder(url) });
+      await recorder!.closed();
       expect(r.code).toBe(1);
-      expect(r.stderr).toContain('did not encrypt the session although encryption was asked for');
+      expect(r.stderr).toContain('does not offer encryption (its pre-login answer: ENCRYPTION=NOT_SUP); cw-maint refused before sending the login');
       expect(r.stdout).toBe('');
+      expect(recorder!.packets.length).toBeGreaterThan(0);
+      for (const types of recorder!.packets) expect(types).toEqual([TDS.PRELOGIN]);
     });
 
-    it('encrypt=false connects, with a warning', async () => {
+    it('encrypt=false connects, with a warning (and the login does cross)', async () => {
       const plain = new URL(url);
       plain.searchParams.set('encrypt', 'false');
-      const r = await runCliInProcess(['migrations-check'], { CW_DB_URL: plain.toString() });
+      const r = await runCliInProcess(['migrations-check'], { CW_DB_URL: await throughRecorder(plain) });
       expect(r.stdout).toContain('Schema check of');
       expect(r.stderr).toContain('the session is not encrypted');
+      expect(recorder!.packets.flat()).toContain(TDS.LOGIN7);
     });
   });
 }

@@ -5,7 +5,7 @@ import type { LoadedConfig } from '../../config/config-file.js';
 import { loadJobsConfig } from '../../vocabulary/job-params.js';
 import { parseConnectionSpec, type ConnectionSpec } from '../../config/connection-spec.js';
 import { createLogger, type Logger } from '../../log.js';
-import { connectionWarnings, readableByOthers } from '../../config/connection-warnings.js';
+import { connectionNotices, connectionWarnings, readableByOthers } from '../../config/connection-warnings.js';
 import type { CliDeps } from './io.js';
 
 /** The options every verb takes. */
@@ -39,6 +39,7 @@ export function cliContext(options: CommonOptions, deps: CliDeps): CliContext {
   const connection = () => {
     const spec = parseConnectionSpec(env.CW_DB_URL);
     for (const warning of connectionWarnings(spec)) log.warn({ event: 'connection.weak' }, warning);
+    for (const notice of connectionNotices(spec)) log.warn({ event: 'connection.notice' }, notice);
     return spec;
   };
   return { log, loaded, connection };

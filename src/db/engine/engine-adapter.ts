@@ -1,5 +1,6 @@
 import type { ColumnDefinitionBuilder, CreateTableBuilder, Dialect, Insertable, Kysely, RawBuilder } from 'kysely';
 import type { ConnectionSpec } from '../../config/connection-spec.js';
+import type { Logger } from '../../log.js';
 import type { RunTable } from '../model/schema.js';
 import type { JournaledBatch, JournaledBatchStatement, JournaledRestore } from './journaled-statements.js';
 import type { PrivilegeAsk, PrivilegeSnapshot } from './privileges.js';
@@ -41,9 +42,10 @@ export interface EngineDriver {
    * someone else (a technician editing a contact) and runs no statement longer than
    * `limits.statementTimeoutMs` (0: no limit). Set when each connection is made: pooled sessions
    * are not reset between uses, and SQL Server undoes a SET made inside sp_executesql (which is
-   * how the driver sends every statement) when that statement ends.
+   * how the driver sends every statement) when that statement ends. `log` gets the driver's own
+   * connection errors.
    */
-  createDialect(spec: ConnectionSpec, poolSize: number, limits?: SessionLimits): Promise<Dialect>;
+  createDialect(spec: ConnectionSpec, poolSize: number, limits?: SessionLimits, log?: Logger): Promise<Dialect>;
   /** The same SQL, compiled but never sent (DummyDriver): for migrate --dry-run and sql/compiled/. */
   compileOnlyDialect(): Dialect;
   /** What kind of failure a statement error is, where it matters to the runner. */

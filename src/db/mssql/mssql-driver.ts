@@ -1,5 +1,8 @@
 import { DummyDriver, MssqlAdapter, MssqlDialect, MssqlIntrospector, MssqlQueryCompiler } from 'kysely';
 import type { ConnectionSpec, MssqlConnectionSpec } from '../../config/connection-spec.js';
+import type { Logger } from '../../log.js';
+import { encryptedLoginOnly } from './encrypted-login.js';
+import { reportsLostConnections } from './lost-connection.js';
 import type { EngineDriver, SessionLimits } from '../engine/engine-adapter.js';
 import { notEncryptedError, sessionEncrypted, tediousConfig } from './tedious-config.js';
 
@@ -7,21 +10,23 @@ import { notEncryptedError, sessionEncrypted, tediousConfig } from './tedious-co
  * tedious sends its session SET options in one batch right after login (getInitialSql); ours go
  * with them, so they hold for the whole session. DEADLOCK_PRIORITY LOW: ConnectWise's own
  * sessions win a deadlock, and cw-maint's apply is rolled back and tried again. The driver is
- * imported only when a SQL Server is used.
+ * imported only when a SQL Server is used. No login leaves before TLS is up (encryptedLoginOnly),
+ * and a lost connection is one clear error and one log line (reportsLostConnections).
  */
 async function limitedConnectionClass() {
   const Tedious = await import('tedious');
-  return class LimitedConnection extends Tedious.Connection {
+  return class LimitedConnection extends reportsLostConnections(encryptedLoginOnly(Tedious.Connection)) {
     readonly #limits: SessionLimits | undefined;
     readonly #spec: MssqlConnectionSpec;
 
-    constructor(limits: SessionLimits | undefined, spec: MssqlConnectionSpec) {
+    constructor(limits: SessionLimits | undefined, spec: MssqlConnectionSpec, log: Logger | undefined) {
       super(tediousConfig(spec, limits));
       this.#limits = limits;
       this.#spec = spec;
+      this.useLog(log);
     }
 
-    /** Unless the URL says encrypt=false, a session that is not encrypted is closed and refused. */
+    /** A second line of defence behind encryptedLoginOnly: a session that is not encrypted is closed and refused. */
     override connect(callback?: (error?: Error) => void): void {
       super.connect((error) => {
         if (!error && this.#spec.encrypt !== false && !sessionEncrypted(this)) {
@@ -41,14 +46,14 @@ async function limitedConnectionClass() {
 }
 
 export const mssqlDriver: EngineDriver = {
-  async createDialect(spec: ConnectionSpec, poolSize: number, limits?: SessionLimits) {
+  async createDialect(spec: ConnectionSpec, poolSize: number, limits?: SessionLimits, log?: Logger) {
     if (spec.engine !== 'mssql') throw new Error('mssqlDriver needs an mssql connection spec');
     const [Tarn, Tedious, LimitedConnection] = await Promise.all([import('tarn'), import('tedious'), limitedConnectionClass()]);
     return new MssqlDialect({
       tarn: { ...Tarn, options: { min: 0, max: poolSize, propagateCreateError: true } },
       tedious: {
         ...Tedious,
-        connectionFactory: () => new LimitedConnection(limits, spec),
+        connectionFactory: () => new LimitedConnection(limits, spec, log),
       },
     });
   },
@@ -77,7 +82,7 @@ export const mssqlDriver: EngineDriver = {
     if (e?.code === 'ESOCKET') return `cannot reach the server (${e.message ?? 'socket error'})`;
     if (e?.code === 'ETIMEOUT') return `timed out connecting (${e.message ?? ''})`;
     if (e?.code === 'EINSTLOOKUP') return `cannot find the named instance (${e.message ?? ''})`;
-    if (e?.code === 'ENOTENCRYPTED') return `not encrypted: ${e.message}`;
+    if (e?.code === 'ENOTENCRYPTED') return e.message;
     return undefined;
   },
 

@@ -14,8 +14,10 @@ export function tediousConfig(spec: MssqlConnectionSpec, limits: SessionLimits |
       : { type: 'default', options: { userName: spec.user, password: spec.password } },
     options: {
       database: spec.database,
-      // tedious rejects port and instanceName together; the instance is resolved through SQL Browser.
-      ...(spec.instanceName ? { instanceName: spec.instanceName } : { port: spec.port ?? 1433 }),
+      // tedious rejects port and instanceName together. A port given with the instance wins, as with
+      // SQL Server's own clients (the instance name then finds nothing: connection-warnings says so);
+      // without one, SQL Browser tells the instance's port.
+      ...(spec.instanceName && !spec.port ? { instanceName: spec.instanceName } : { port: spec.port ?? 1433 }),
       encrypt: spec.encrypt,
       trustServerCertificate: spec.trustServerCertificate,
       // serverCertificate: trust exactly this certificate (a self-signed one is its own CA) instead of the system's CAs.
@@ -51,7 +53,8 @@ export function sessionEncrypted(connection: unknown): boolean {
 
 export function notEncryptedError(spec: MssqlConnectionSpec): SessionNotEncryptedError {
   return new SessionNotEncryptedError(
-    `the server did not encrypt the session although encryption was asked for (encrypt=${String(spec.encrypt)}), so cw-maint closed the connection before sending anything. ` +
+    // Reached only if the check before the login (src/db/mssql/encrypted-login.ts) did not hold: say what went out.
+    `the session is not encrypted although encryption was asked for (encrypt=${String(spec.encrypt)}); cw-maint closed it before any statement, but after the login, so the password may have crossed the network in clear: change it. ` +
       'Turn on encryption on the SQL Server (Force Encryption, with a certificate), or, on a network you trust, say encrypt=false in CW_DB_URL.',
   );
 }
