@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { usingDatabase } from '../../db/connect.js';
 import { listRuns, type RunRow } from '../../journal/history.js';
 import { assertCanRun, preflight } from '../../preflight/preflight.js';
 import { UsageError } from '../../errors.js';
@@ -23,7 +22,7 @@ export function historyCommand(deps: CliDeps): Command {
         throw new UsageError(`--job: no such job "${options.job}" (known: ${deps.jobs.map((j) => j.name).join(', ')})`);
       }
       const schema = ctx.loaded.config.journalSchema;
-      const rows = await usingDatabase(ctx.connection(), async (handle) => {
+      const rows = await ctx.usingDatabase(async (handle) => {
         assertCanRun(await preflight(handle, [], schema), 'history', 'apply');
         return listRuns(handle.db, schema, { job: options.job, limit });
       });

@@ -1,5 +1,4 @@
 import { Argument, Command } from 'commander';
-import { usingDatabase } from '../../db/connect.js';
 import { layoutOf, lookupLevels, lookupStatuses, lookupTypes } from '../../lookup/lookup.js';
 import { cliContext, withCommonOptions, type CommonOptions } from '../shared/context.js';
 import type { CliDeps } from '../shared/io.js';
@@ -13,7 +12,7 @@ export function lookupCommand(deps: CliDeps): Command {
     .action(async (what: 'statuses' | 'types' | 'levels', options: CommonOptions & { json?: boolean }) => {
       const ctx = cliContext(options, deps);
       const schema = ctx.loaded.config.journalSchema;
-      const text = await usingDatabase(ctx.connection(), async (handle) => {
+      const text = await ctx.usingDatabase(async (handle) => {
         const layout = await layoutOf(handle, schema);
         if (what === 'statuses') {
           const rows = await lookupStatuses(handle.db);

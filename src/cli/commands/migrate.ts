@@ -1,6 +1,5 @@
 import { Command, Option } from 'commander';
 import { adapterFor } from '../../db/engines.js';
-import { usingDatabase } from '../../db/connect.js';
 import { UsageError } from '../../errors.js';
 import { migrateOwnSchema } from '../../journal/migrate-own-schema.js';
 import { completeMigrationScript } from '../../journal/print-sql.js';
@@ -23,7 +22,7 @@ export function migrateCommand(deps: CliDeps): Command {
         deps.io.stdout.write(await completeMigrationScript(adapterFor(options.engine ?? ctx.connection().engine), schema));
         return;
       }
-      const text = await usingDatabase(ctx.connection(), (handle) => migrateOwnSchema(handle, schema, { dryRun: options.dryRun === true }));
+      const text = await ctx.usingDatabase((handle) => migrateOwnSchema(handle, schema, { dryRun: options.dryRun === true }));
       deps.io.stdout.write(text);
     });
 }

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { usingDatabase } from '../../db/connect.js';
 import { SchemaCheckError } from '../../errors.js';
 import { preflight, reasonsNotToRun, type PreflightReport } from '../../preflight/preflight.js';
 import { cliContext, withCommonOptions, type CommonOptions } from '../shared/context.js';
@@ -15,7 +14,7 @@ export function migrationsCheckCommand(deps: CliDeps): Command {
     .action(async (options: CommonOptions & { json?: boolean }) => {
       const ctx = cliContext(options, deps);
       const schema = ctx.loaded.config.journalSchema;
-      const { report, label, rcsi } = await usingDatabase(ctx.connection(), async (handle) => ({
+      const { report, label, rcsi } = await ctx.usingDatabase(async (handle) => ({
         report: await preflight(handle, deps.jobs, schema),
         label: handle.label,
         rcsi: await handle.adapter.introspector.readCommittedSnapshot(handle.db),

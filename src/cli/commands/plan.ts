@@ -1,7 +1,6 @@
 import { Command } from 'commander';
 import { resolveJobParams } from '../../vocabulary/job-params.js';
 import { runSettingsFrom, sessionLimitsFrom } from '../../config/run-settings.js';
-import { usingDatabase } from '../../db/connect.js';
 import { UsageError } from '../../errors.js';
 import { planEveryJob, type EveryJobPlan } from '../../run/job/plan-every-job.js';
 import { cliContext, withCommonOptions, type CommonOptions } from '../shared/context.js';
@@ -20,7 +19,7 @@ export function planCommand(deps: CliDeps): Command {
       const entries = deps.jobs.filter((job) => config.jobs[job.name]).map((job) => ({ job, params: resolveJobParams(job, config).params }));
       if (!entries.length) throw new UsageError('No job has an entry in the config; nothing to plan. See cw-maint.config.example.json.');
       const report = reportSink(options.report, deps.io);
-      const result = await usingDatabase(ctx.connection(), (handle) => planEveryJob(handle, entries, runSettingsFrom(config), report), { limits: sessionLimitsFrom(config) });
+      const result = await ctx.usingDatabase((handle) => planEveryJob(handle, entries, runSettingsFrom(config), report), { limits: sessionLimitsFrom(config) });
       deps.io.stdout.write(`${options.json ? JSON.stringify(result) : planText(result)}\n`);
       if (result.refused) deps.exit(5);
     });

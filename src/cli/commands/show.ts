@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import { usingDatabase } from '../../db/connect.js';
 import { UsageError } from '../../errors.js';
 import { findRun, journalRowsOf } from '../../journal/show.js';
 import { assertCanRun, preflight } from '../../preflight/preflight.js';
@@ -23,7 +22,7 @@ export function showCommand(deps: CliDeps): Command {
       const limit = options.limit === undefined ? Number.POSITIVE_INFINITY : parseCount(options.limit, '--limit');
       const schema = ctx.loaded.config.journalSchema;
       const out = deps.io.stdout;
-      await usingDatabase(ctx.connection(), async (handle) => {
+      await ctx.usingDatabase(async (handle) => {
         assertCanRun(await preflight(handle, [], schema), 'show', 'apply');
         const run = await findRun(handle.db, schema, runId);
         if (!run) throw new UsageError(`There is no run ${runId} (see npm run job -- history).`);

@@ -6,6 +6,7 @@ import { loadJobsConfig } from '../../vocabulary/job-params.js';
 import { parseConnectionSpec, type ConnectionSpec } from '../../config/connection-spec.js';
 import { createLogger, type Logger } from '../../log.js';
 import { connectionNotices, connectionWarnings, readableByOthers } from '../../config/connection-warnings.js';
+import { usingDatabase, type DatabaseHandle, type OpenOptions } from '../../db/connect.js';
 import type { CliDeps } from './io.js';
 
 /** The options every verb takes. */
@@ -25,6 +26,8 @@ export interface CliContext {
   loaded: LoadedConfig;
   /** Parsed lazily: validation errors come before any connection problem. */
   connection(): ConnectionSpec;
+  /** The database of CW_DB_URL for `fn`, closed afterwards; the driver's own errors reach this run's log. */
+  usingDatabase<T>(fn: (handle: DatabaseHandle) => Promise<T>, options?: OpenOptions): Promise<T>;
 }
 
 /** .env (quietly: dotenv 17 prints a banner otherwise), the logger and the config file. */
@@ -42,5 +45,5 @@ export function cliContext(options: CommonOptions, deps: CliDeps): CliContext {
     for (const notice of connectionNotices(spec)) log.warn({ event: 'connection.notice' }, notice);
     return spec;
   };
-  return { log, loaded, connection };
+  return { log, loaded, connection, usingDatabase: (fn, opts = {}) => usingDatabase(connection(), fn, { log, ...opts }) };
 }
