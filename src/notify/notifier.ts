@@ -1,6 +1,6 @@
 import { hostname } from 'node:os';
 import type { ConfigFile } from '../config/config-file.js';
-import type { ConnectionSpec } from '../config/connection-spec.js';
+import { describeServer, passwordOf, type ConnectionSpec } from '../config/connection-spec.js';
 import type { DatabaseHandle } from '../db/connect.js';
 import type { Logger } from '../log.js';
 import { describe, type FinishedRun, type RunEnd } from '../run/pipeline/run-log.js';
@@ -40,7 +40,7 @@ export function createNotifier({ config, spec, handle, log, env }: NotifierInput
   if (!targets.length && !section?.heartbeatUrl && !jobBeats.size) return undefined;
   const timeoutMs = (section?.timeoutSeconds ?? 10) * 1000;
   const schema = config.journalSchema;
-  const secrets = secretsOf(targets, env, [section?.heartbeatUrl, ...jobBeats.values(), databasePassword(spec)]);
+  const secrets = secretsOf(targets, env, [section?.heartbeatUrl, ...jobBeats.values(), passwordOf(spec)]);
   const where = whereOf(spec);
 
   const tell = async (run: FinishedRun, at: MessageContext): Promise<void> => {
@@ -109,18 +109,5 @@ function logDeliveries(log: Logger, run: FinishedRun, sent: Delivery[]) {
 export function whereOf(spec: ConnectionSpec | undefined): MessageContext {
   const host = hostname();
   if (!spec) return { server: '(CW_DB_URL not set)', database: '(none)', host };
-  if ('embedded' in spec) return { server: `pglite:${spec.dataDir ?? 'memory'}`, database: spec.database, host };
-  if (spec.engine === 'postgres') return { server: `postgres://${spec.host}:${spec.port}`, database: spec.database, host };
-  const server = spec.instanceName ? `${spec.server}\\${spec.instanceName}` : spec.server;
-  return { server: `mssql://${server}${spec.port ? `:${spec.port}` : ''}`, database: spec.database, host };
-}
-
-function databasePassword(spec: ConnectionSpec): string | undefined {
-  if ('embedded' in spec) return undefined;
-  if (spec.engine === 'mssql') return spec.password;
-  try {
-    return decodeURIComponent(new URL(spec.connectionString).password) || undefined;
-  } catch {
-    return undefined;
-  }
+  return { ...describeServer(spec), host };
 }

@@ -1,6 +1,6 @@
 import { parse as parseAdoString } from '@tediousjs/connection-string';
 import { describe, expect, it } from 'vitest';
-import { adoKeys } from '../../src/config/connection-params.js';
+import { adoKeys } from '../../src/config/mssql/mssql-params.js';
 import { describeConnection, parseConnectionSpec, type MssqlConnectionSpec } from '../../src/config/connection-spec.js';
 import { connectionNotices } from '../../src/config/connection-warnings.js';
 import { tediousConfig } from '../../src/db/mssql/tedious-config.js';

@@ -1,4 +1,4 @@
-import { UsageError } from '../errors.js';
+import { nearestName, refuse } from '../connection/url-parts.js';
 
 /**
  * The rules a SQL Server connection string must follow beyond its shape, so that what it says is
@@ -51,30 +51,6 @@ export function checkAdoKeys(value: string, envName: string): void {
   refuse(envName, 'keys', problems);
 }
 
-/** decodeURIComponent, with a usage error that never shows the text: a raw % in a password is the usual cause. */
-export function decodeUrlPart(text: string, part: string, envName: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    throw new UsageError(
-      `${envName} has a "%" in the ${part} that does not start a %XX escape. Percent-encode special characters in the ${part}: % as %25, @ as %40, : as %3A, / as %2F, # as %23, ? as %3F.`,
-    );
-  }
-}
-
-/** The known name nearest to `name`: the same ignoring case, spaces and underscores, a small typo, or a part of it. */
-export function nearestName(name: string, known: readonly string[]): string | undefined {
-  const plain = (s: string) => s.toLowerCase().replace(/[\s_-]/g, '');
-  const wanted = plain(name);
-  let best: { name: string; distance: number } | undefined;
-  for (const candidate of known) {
-    const other = plain(candidate);
-    const distance = other.includes(wanted) && wanted.length >= 4 ? 1 : editDistance(wanted, other);
-    if (!best || distance < best.distance) best = { name: candidate, distance };
-  }
-  return best && best.distance <= Math.max(2, Math.floor(wanted.length / 3)) ? best.name : undefined;
-}
-
 function unknownParam(key: string): string {
   // A name is echoed; anything else could be a piece of a password that slipped past the '@'.
   if (!/^[A-Za-z][\w .-]{0,40}$/.test(key)) return `a parameter whose name is not a name (not shown); the parameters are ${MSSQL_URL_PARAMS.join(', ')}`;
@@ -82,24 +58,6 @@ function unknownParam(key: string): string {
   return nearest
     ? `unknown parameter "${key}": did you mean "${nearest}"? (URL parameters are case-sensitive)`
     : `unknown parameter "${key}"; the parameters are ${MSSQL_URL_PARAMS.join(', ')}`;
-}
-
-function refuse(envName: string, what: string, problems: string[]): void {
-  if (problems.length === 1) throw new UsageError(`${envName} has a problem in its ${what}: ${problems[0]}.`);
-  if (problems.length > 1) throw new UsageError(`${envName} has ${problems.length} problems in its ${what}:`, problems);
-}
-
-/** Optimal string alignment distance: insertions, deletions, substitutions and swaps of neighbours each cost 1. */
-function editDistance(a: string, b: string): number {
-  const d = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
-  for (let i = 1; i <= a.length; i++) {
-    for (let j = 1; j <= b.length; j++) {
-      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
-      d[i]![j] = Math.min(d[i - 1]![j]! + 1, d[i]![j - 1]! + 1, d[i - 1]![j - 1]! + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i]![j] = Math.min(d[i]![j]!, d[i - 2]![j - 2]! + 1);
-    }
-  }
-  return d[a.length]![b.length]!;
 }
 
 /**

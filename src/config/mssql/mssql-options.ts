@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { UsageError } from '../errors.js';
+import { UsageError } from '../../errors.js';
+export { timeoutParam } from '../connection/url-parts.js';
 
 /**
  * The CW_DB_URL options beyond where to connect: Windows (NTLM) login, the server certificate to
@@ -28,16 +29,6 @@ export function splitWindowsUser(user: string, domainOption: string | undefined,
     throw new UsageError(`${envName} names two domains (${domain} in the user name, ${domainOption} in domain=); give one.`);
   }
   return { user: name, domain };
-}
-
-/** Seconds from an option, as milliseconds: a whole number from 1 to 3600. */
-export function timeoutParam(raw: string | null | undefined, name: string, envName: string): number | undefined {
-  if (raw === null || raw === undefined || raw === '') return undefined;
-  const seconds = Number(raw);
-  if (!Number.isInteger(seconds) || seconds < 1 || seconds > 3600) {
-    throw new UsageError(`${envName} has ${name}=${raw}; use a whole number of seconds from 1 to 3600.`);
-  }
-  return seconds * 1000;
 }
 
 /** Reads the certificate file named by the option (PEM), so a wrong path fails before any connection. */
