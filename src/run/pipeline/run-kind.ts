@@ -5,13 +5,9 @@ import type { Database } from '../../db/model/schema.js';
 import type { RunStart } from '../../journal/run-record.js';
 import type { Logger } from '../../log.js';
 import type { ReportRow } from '../../report/report-file.js';
-import type { FinishedRun, RunSummary } from './run-log.js';
+import type { FinishedRun, Refusal, RunSummary } from './run-log.js';
 
-/** A guard's refusal is a result: the plan stands, the apply does not happen, the CLI exits 5. */
-export interface Refusal {
-  message: string;
-  problems: string[];
-}
+export type { Refusal } from './run-log.js';
 
 /** What a plan would change, as the run row and the run.end line count it. */
 export interface RunCounts {

@@ -1,6 +1,11 @@
 import { CwMaintError, LockHeldError, SchemaCheckError, UsageError } from '../../errors.js';
 import type { Logger } from '../../log.js';
-import type { Refusal } from './run-kind.js';
+
+/** A guard's refusal is a result: the plan stands, the apply does not happen, the CLI exits 5. */
+export interface Refusal {
+  message: string;
+  problems: string[];
+}
 
 /** What a finished run says in its run.end line. */
 export interface RunSummary {
