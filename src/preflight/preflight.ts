@@ -28,7 +28,7 @@ export interface PreflightReport {
 /**
  * The one check every path makes before it reads or writes anything else: job runs, --show-sql,
  * migrations-check. One catalog read (only the tables cw-maint uses), one read of the login's
- * permissions (src/privileges/) and one read of the migration table. Collects every problem;
+ * permissions (src/preflight/privileges/) and one read of the migration table. Collects every problem;
  * throws nothing.
  */
 export async function preflight(
