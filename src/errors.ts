@@ -10,6 +10,10 @@ export const ExitCode = {
   schema: 3,
   locked: 4,
   guard: 5,
+  /** The run's outcome stands (an apply committed), but its --report could not be written afterwards. */
+  reportFailed: 6,
+  /** The connection was lost during COMMIT and could not be read back: whether the run applied is unknown. */
+  outcomeUnknown: 7,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -53,6 +57,11 @@ export class LockHeldError extends CwMaintError {
 /** A safety guard refused the run before any write. */
 export class GuardRefusedError extends CwMaintError {
   readonly exitCode = ExitCode.guard;
+}
+
+/** COMMIT was sent but no answer came, and the run row could not be read back: `show <runId>` tells. */
+export class OutcomeUnknownError extends CwMaintError {
+  readonly exitCode = ExitCode.outcomeUnknown;
 }
 
 /** The operator answered "no" at the confirmation prompt. Not an error, but nothing was applied. */

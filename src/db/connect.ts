@@ -11,6 +11,8 @@ export interface DatabaseHandle {
   readonly spec: ConnectionSpec;
   /** user@host/database, safe for logs. */
   readonly label: string;
+  /** One session only (the embedded database): nothing runs beside an open transaction. */
+  readonly oneSession: boolean;
   /** SQL statements sent so far through this handle (each is one round trip): `--json` reports it. */
   readonly statementsSent: () => number;
 }
@@ -62,7 +64,7 @@ export async function openDatabase(spec: ConnectionSpec, options: OpenOptions = 
     const reason = adapter.driver.describeConnectError(error) ?? adapter.driver.describeStatementError(error);
     throw new ConnectionError(`Cannot connect to ${label}: ${reason}`, [], { cause: error });
   }
-  return { db, adapter, spec, label, statementsSent: () => statements };
+  return { db, adapter, spec, label, oneSession: adapter.driver.oneSession(spec), statementsSent: () => statements };
 }
 
 function formatQuery(event: LogEvent): string {

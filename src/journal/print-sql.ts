@@ -8,8 +8,8 @@ import { createMigrator } from './migrator.js';
  * stronger login, so that the service login needs no DDL rights. It is what Kysely's Migrator
  * itself sends to an empty database (CREATE SCHEMA, its migration and lock tables and their rows,
  * then every migration and its bookkeeping row), captured against a driver that sends nothing:
- * the reads it makes find nothing and are left out, as are its migration lock calls (the script
- * runs once, by hand). Parameters are written in as literals.
+ * the reads it makes find nothing and are left out, as are Kysely's own migration lock calls; the
+ * script takes cw-maint's run lock instead. Parameters are written in as literals.
  */
 export async function completeMigrationScript(adapter: EngineAdapter, schema: string): Promise<string> {
   const captured: CompiledQuery[] = [];
@@ -27,5 +27,7 @@ export async function completeMigrationScript(adapter: EngineAdapter, schema: st
     `-- Run it once, with a login that may CREATE SCHEMA and CREATE TABLE, on the ConnectWise database${script.runNote}.`,
     `-- Then give cw-maint its own login with \`cw-maint grants\`: it needs no DDL rights.`,
   ];
-  return [...header, ...script.wrap(statements.map((q) => inlineParameters(q, script))), ''].join('\n');
+  // The run lock, taken first and released last, as `migrate` itself takes it: no apply runs against a half-migrated schema.
+  const { take, release } = adapter.locks.script;
+  return [...header, ...script.wrap([...take, ...statements.map((q) => inlineParameters(q, script)), ...release]), ''].join('\n');
 }

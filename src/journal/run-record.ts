@@ -31,10 +31,14 @@ function osUser(): string {
 }
 
 export async function startRun(db: Kysely<Database>, adapter: EngineAdapter, schema: string, start: RunStart): Promise<number> {
-  return adapter.statements.insertRunReturningId(db, cwMaintTables(schema).run, {
+  return adapter.statements.insertRunReturningId(db, cwMaintTables(schema).run, runRow(start));
+}
+
+function runRow(start: RunStart) {
+  return {
     job: start.job,
     mode: start.mode,
-    status: 'running',
+    status: 'running' as const,
     trigger: start.trigger,
     params: JSON.stringify(start.params),
     started_at: new Date(),
@@ -44,25 +48,18 @@ export async function startRun(db: Kysely<Database>, adapter: EngineAdapter, sch
     ticket: start.ticket ?? null,
     // 2: the journal holds the audit columns before and after each change.
     journal_version: 2,
-  });
+  };
 }
 
 export async function finishRun(db: Kysely<Database>, schema: string, runId: number, outcome: RunOutcome): Promise<void> {
   await db
     .updateTable(cwMaintTables(schema).run)
-    .set({
-      status: outcome.status,
-      finished_at: new Date(),
-      matched: outcome.matched ?? null,
-      changed: outcome.changed ?? null,
-      unchanged: outcome.unchanged ?? null,
-      error: outcome.error ? outcome.error.slice(0, 4000) : null,
-    })
+    .set(outcomeColumns(outcome))
     .where('run_id', '=', runId)
     .execute();
 }
 
-/** A run that starts and ends at once (dry runs, refusals): one row, already finished. */
+/** A run that starts and ends at once (dry runs, refusals, a "no" at the prompt): one row, written finished in one statement, so it can never be left running. */
 export async function recordRun(
   db: Kysely<Database>,
   adapter: EngineAdapter,
@@ -70,16 +67,14 @@ export async function recordRun(
   start: RunStart,
   outcome: RunOutcome,
 ): Promise<number> {
-  const runId = await startRun(db, adapter, schema, start);
-  await finishRun(db, schema, runId, outcome);
-  return runId;
+  return adapter.statements.insertRunReturningId(db, cwMaintTables(schema).run, { ...runRow(start), ...outcomeColumns(outcome) });
 }
 
 /** The newest apply still marked running: the likely holder of the run lock (or a run that was killed). */
 export async function latestRunningApply(db: Kysely<Database>, schema: string) {
   return db
     .selectFrom(cwMaintTables(schema).runAs)
-    .select(['r.run_id', 'r.job', 'r.host', 'r.os_user', 'r.started_at'])
+    .select(['r.run_id', 'r.job', 'r.mode', 'r.host', 'r.os_user', 'r.started_at'])
     .where('r.status', '=', 'running')
     .where('r.mode', 'in', ['apply', 'undo'])
     .orderBy('r.run_id', 'desc')
@@ -93,20 +88,49 @@ export async function latestRunningApply(db: Kysely<Database>, schema: string) {
  * process ended (killed, or its connection lost) and the server rolled them back. Closes them as
  * interrupted and returns their ids.
  */
-export async function closeInterruptedRuns(db: Kysely<Database>, schema: string): Promise<number[]> {
+export async function closeInterruptedRuns(db: Kysely<Database>, schema: string, except?: number): Promise<number[]> {
   const tables = cwMaintTables(schema);
-  const stale = await db.selectFrom(tables.runAs).select('r.run_id').where('r.status', '=', 'running').where('r.mode', 'in', ['apply', 'undo']).execute();
+  const stale = (await db.selectFrom(tables.runAs).select('r.run_id').where('r.status', '=', 'running').where('r.mode', 'in', ['apply', 'undo']).execute()).filter(
+    (r) => Number(r.run_id) !== except,
+  );
   if (!stale.length) return [];
   const ids = stale.map((r) => Number(r.run_id));
   await db
     .updateTable(tables.run)
     .set({
       status: 'interrupted',
-      finished_at: new Date(),
+      // When it ended is not known: no end time rather than a false one (the time it was found).
+      finished_at: null,
       error: 'the process ended before the run finished (killed, or its connection was lost); the server rolled it back',
     })
     .where('run_id', 'in', ids)
     .where('status', '=', 'running')
     .execute();
   return ids;
+}
+
+function outcomeColumns(outcome: RunOutcome) {
+  return {
+    status: outcome.status,
+    finished_at: new Date(),
+    matched: outcome.matched ?? null,
+    changed: outcome.changed ?? null,
+    unchanged: outcome.unchanged ?? null,
+    error: outcome.error ? outcome.error.slice(0, 4000) : null,
+  };
+}
+
+/** A run's recorded status and count of rows changed, as the database has them now (after an unanswered COMMIT). */
+export async function runStatus(db: Kysely<Database>, schema: string, runId: number) {
+  return db.selectFrom(cwMaintTables(schema).runAs).select(['r.status', 'r.changed']).where('r.run_id', '=', runId).executeTakeFirst();
+}
+
+/** Records a failure on a run still marked running: best effort, on whatever connection still works. */
+export async function failRunIfRunning(db: Kysely<Database>, schema: string, runId: number, outcome: Omit<RunOutcome, 'status'>): Promise<void> {
+  await db
+    .updateTable(cwMaintTables(schema).run)
+    .set(outcomeColumns({ ...outcome, status: 'failed' }))
+    .where('run_id', '=', runId)
+    .where('status', '=', 'running')
+    .execute();
 }

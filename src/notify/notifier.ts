@@ -80,7 +80,7 @@ export function createNotifier({ config, spec, handle, log, env }: NotifierInput
     },
     async atStart() {
       if (!handle) return;
-      await withRunLock(handle, schema, (conn) => closeInterruptedRuns(conn, schema)).catch(quietly('close runs left running (the run lock is held?)'));
+      await withRunLock(handle, schema, ({ side }) => closeInterruptedRuns(side, schema)).catch(quietly('close runs left running (the run lock is held?)'));
       await tellInterrupted().catch(quietly('look for interrupted runs'));
     },
   };

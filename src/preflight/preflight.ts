@@ -1,9 +1,9 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { ConnectionSpec } from '../config/connection-spec.js';
 import type { EngineAdapter } from '../db/engines.js';
 import type { Database } from '../db/model/schema.js';
 import { SchemaCheckError } from '../errors.js';
-import { migrationStatusFrom, missingOwnTables, type MigrationStatus } from '../journal/migration-status.js';
+import { MIGRATION_TABLE, migrationStatusFrom, missingOwnTables, type MigrationStatus } from '../journal/migration-status.js';
 import { CW_MAINT_OWN_TABLES } from '../journal/tables.js';
 import { blockedMessages, checkSchema, type SchemaReport } from './schema-check.js';
 import { hasObject, readCatalog, tablesInSchema, type SchemaSnapshot } from '../db/catalog.js';
@@ -96,4 +96,16 @@ export function assertCanRun(report: PreflightReport, job: string, mode: 'dry-ru
 /** cw-maint's run history can be written: its tables exist at this build's migration. */
 export function historyWritable(report: PreflightReport): boolean {
   return !report.ownSchema.blocksApply.length && !report.ownSchema.blocksEveryRun.length;
+}
+
+/**
+ * Under the run lock: cw-maint's migrations are still the ones the preflight saw. A migrate run
+ * meanwhile (it takes the same lock) would make the checked schema stale: refuse, run again.
+ */
+export async function assertMigrationsUnchanged(db: Kysely<Database>, report: PreflightReport): Promise<void> {
+  const { schema, applied } = report.migrations;
+  const now = applied.length ? (await db.selectFrom(`${schema}.${MIGRATION_TABLE}` as 'cw_maint.run').select(sql<string>`name`.as('name')).execute()).map((r) => r.name).sort() : [];
+  if (now.join() !== [...applied].sort().join()) {
+    throw new SchemaCheckError(`cw-maint's own schema "${schema}" was migrated while this run waited (now: ${now.join(', ') || 'none'}). Nothing was changed; run again.`);
+  }
 }

@@ -30,6 +30,9 @@ function parkOne(contactRecId: number, options: { failInside?: boolean } = {}): 
           const row = await db.selectFrom('dbo.Contact').select('Portal_Security_Level').where('Contact_RecID', '=', contactRecId).executeTakeFirstOrThrow();
           return { contactRecId, level: row.Portal_Security_Level };
         },
+        changingRows: async function* (_db, plan) {
+          if (plan.level !== 0) yield { id: plan.contactRecId, before: plan.level };
+        },
         counts: (plan) => ({ matched: 1, changed: plan.level === 0 ? 0 : 1, unchanged: plan.level === 0 ? 1 : 0 }),
         succeedsUnchanged: true,
         apply: async (trx, step) => {

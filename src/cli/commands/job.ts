@@ -9,7 +9,7 @@ import { runJob } from '../../run/job/run-job.js';
 import { askToApply } from '../shared/confirm.js';
 import { cliContext, withCommonOptions, type CommonOptions } from '../shared/context.js';
 import type { CliDeps } from '../shared/io.js';
-import { exitCodeOf, jsonReport, textReport } from '../shared/report.js';
+import { exitCodeOf, jsonReport, reportFailedLine, textReport } from '../shared/report.js';
 import { reportSink } from '../shared/report-sink.js';
 import { runOverrides } from '../shared/run-overrides.js';
 
@@ -93,6 +93,10 @@ async function runJobCommand(job: AnyJob, options: JobOptions, flags: FlagValues
         notify: createNotifier({ config, spec, handle, log: ctx.log, env: io.env })?.afterRun,
       });
       io.stdout.write(`${options.json ? jsonReport(result, handle.statementsSent()) : textReport(job, result, handle.label)}\n`);
+      if (result.reportError !== undefined) {
+        const what = result.mode === 'apply' ? `${job.name} applied: ${result.changed} rows changed` : `${job.name} dry run: ${result.plan.changed} rows would change`;
+        io.stderr.write(reportFailedLine(what, result.runId, result.reportError));
+      }
       if (result.refusal) io.stderr.write(`${[`cw-maint: ${result.refusal.message}`, ...result.refusal.problems.map((p) => `  - ${p}`)].join('\n')}\n`);
       return exitCodeOf(result);
     },

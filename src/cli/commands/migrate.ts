@@ -3,6 +3,7 @@ import { adapterFor } from '../../db/engines.js';
 import { UsageError } from '../../errors.js';
 import { migrateOwnSchema } from '../../journal/migrate-own-schema.js';
 import { completeMigrationScript } from '../../journal/print-sql.js';
+import { withRunLockHeld } from '../../run/pipeline/run-lock.js';
 import { cliContext, withCommonOptions, type CommonOptions } from '../shared/context.js';
 import type { CliDeps } from '../shared/io.js';
 
@@ -22,7 +23,11 @@ export function migrateCommand(deps: CliDeps): Command {
         deps.io.stdout.write(await completeMigrationScript(adapterFor(options.engine ?? ctx.connection().engine), schema));
         return;
       }
-      const text = await ctx.usingDatabase((handle) => migrateOwnSchema(handle, schema, { dryRun: options.dryRun === true }));
+      // A migrate holds the run lock, as an apply does: no apply runs against a schema half migrated.
+      const dryRun = options.dryRun === true;
+      const text = await ctx.usingDatabase((handle) =>
+        dryRun ? migrateOwnSchema(handle, schema, { dryRun }) : withRunLockHeld(handle, schema, () => migrateOwnSchema(handle, schema, { dryRun })),
+      );
       deps.io.stdout.write(text);
     });
 }

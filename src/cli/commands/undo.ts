@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import { runSettingsFrom, sessionLimitsFrom } from '../../config/run-settings.js';
 import { usingDatabase } from '../../db/connect.js';
-import { UsageError } from '../../errors.js';
+import { ExitCode, UsageError } from '../../errors.js';
 import { createNotifier } from '../../notify/notifier.js';
 import { undoRun } from '../../run/undo/undo-run.js';
 import { parseCount } from '../shared/args.js';
@@ -10,6 +10,7 @@ import { cliContext, withCommonOptions, type CommonOptions } from '../shared/con
 import type { CliDeps } from '../shared/io.js';
 import { undoJson, undoReport } from '../shared/undo-report.js';
 import { reportSink } from '../shared/report-sink.js';
+import { reportFailedLine } from '../shared/report.js';
 
 /** `undo <runId> [--dry-run] [--yes] [--json] [--force]`: restores a run's before-values. */
 export function undoCommand(deps: CliDeps): Command {
@@ -49,5 +50,10 @@ export function undoCommand(deps: CliDeps): Command {
         { limits: sessionLimitsFrom(config), log: ctx.log },
       );
       io.stdout.write(`${options.json ? undoJson(result) : undoReport(result)}\n`);
+      if (result.reportError !== undefined) {
+        const what = result.mode === 'apply' ? `the undo of run ${runId} restored ${result.restored} rows` : `the undo dry run of run ${runId}: ${result.plan.toRestore} rows would be restored`;
+        io.stderr.write(reportFailedLine(what, result.runId, result.reportError));
+        deps.exit(ExitCode.reportFailed);
+      }
     });
 }

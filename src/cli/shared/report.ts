@@ -21,7 +21,16 @@ export function jsonReport(result: RunResult, statements?: number): string {
 
 /** A refused run (or a dry run whose apply would be refused) exits 5; declining at the prompt is no failure. */
 export function exitCodeOf(result: RunResult): number {
+  if (result.reportError !== undefined) return ExitCode.reportFailed;
   return result.outcome === 'refused' ? ExitCode.guard : ExitCode.ok;
+}
+
+/**
+ * The report could not be written after the run's outcome was recorded (an apply committed): say
+ * what was done and that the report is missing, so nobody takes exit 6 for a rollback.
+ */
+export function reportFailedLine(what: string, runId: number | null, reason: string): string {
+  return `cw-maint: ${what}${runId === null ? '' : ` (run ${runId})`}, but the report could not be written: ${reason}. The run stands; \`npm run job -- show ${runId ?? '<runId>'}\` lists its rows.\n`;
 }
 
 export function planTable(job: AnyJob, plan: Plan): string {

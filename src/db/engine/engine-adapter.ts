@@ -30,7 +30,7 @@ export interface EngineAdapter {
   readonly driver: EngineDriver;
   readonly ddl: EngineDdl;
   readonly statements: EngineStatements;
-  readonly locks: SessionLocks;
+  readonly locks: RunLocks;
   readonly introspector: EngineIntrospector;
   readonly capabilities: EngineCapabilities;
 }
@@ -48,6 +48,8 @@ export interface EngineDriver {
   createDialect(spec: ConnectionSpec, poolSize: number, limits?: SessionLimits, log?: Logger): Promise<Dialect>;
   /** The same SQL, compiled but never sent (DummyDriver): for migrate --dry-run and sql/compiled/. */
   compileOnlyDialect(): Dialect;
+  /** true where the database has one session only (the embedded one): nothing can run beside an open transaction. */
+  oneSession(spec: ConnectionSpec): boolean;
   /** What kind of failure a statement error is, where it matters to the runner. */
   classifyError(error: unknown): 'lock-timeout' | 'statement-timeout' | 'deadlock' | undefined;
   /** Turns a driver error at connect time into one line for the operator, or undefined when it is not one. */
@@ -95,13 +97,16 @@ export interface EngineStatements {
 }
 
 /**
- * The run lock: a session-scoped, non-waiting application lock on `connection`, which must be a
- * single connection (db.connection()). A session lock is released by the server when the session
- * ends, so a killed process never leaves it behind.
+ * The run lock, one per database (its name is `cw-maint:apply:` and the database's name, lower-
+ * cased, built by the server so that a script takes the same lock): owned by a transaction, so
+ * that COMMIT, ROLLBACK or the end of the session releases it and no pooled connection can ever
+ * keep it. Never waits.
  */
-export interface SessionLocks {
-  tryLock(connection: Kysely<any>, resource: string): Promise<LockOutcome>;
-  unlock(connection: Kysely<any>, resource: string): Promise<void>;
+export interface RunLocks {
+  /** Takes the lock inside the open transaction `trx`. */
+  tryLock(trx: Kysely<any>): Promise<LockOutcome>;
+  /** The same lock in a script a DBA runs (migrate --print-sql): statements before and after the script's own. */
+  readonly script: { take: readonly string[]; release: readonly string[] };
 }
 
 /** What the server says about this login and this database, beyond the catalog every engine has. */

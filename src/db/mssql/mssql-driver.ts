@@ -58,6 +58,8 @@ export const mssqlDriver: EngineDriver = {
     });
   },
 
+  oneSession: () => false,
+
   compileOnlyDialect: () => ({
     createAdapter: () => new MssqlAdapter(),
     createDriver: () => new DummyDriver(),

@@ -47,6 +47,9 @@ export const postgresDriver: EngineDriver = {
     return new PostgresDialect({ pool, cursor: Cursor });
   },
 
+  // PGlite is one in-process session: the dialect queues every other connection behind it.
+  oneSession: (spec) => 'embedded' in spec,
+
   compileOnlyDialect: () => ({
     createAdapter: () => new PostgresAdapter(),
     createDriver: () => new DummyDriver(),

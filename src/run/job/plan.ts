@@ -4,6 +4,7 @@ import { columnAsInt, differs, type Change } from '../../vocabulary/change.js';
 import type { AnyJob, TargetContext } from '../../vocabulary/job-definition.js';
 import type { ReportRow } from '../../report/report-file.js';
 import { CHUNK } from '../pipeline/report-rows.js';
+import { BEFORE_FIRST_RECID } from '../../db/engine/journaled-statements.js';
 
 export const PREVIEW_ROWS = 20;
 
@@ -136,5 +137,25 @@ export async function* plannedRows(db: Kysely<Database>, job: AnyJob, params: Re
       oldValue: r.old_value === null ? null : Number(r.old_value),
       newValue: change.journalValue,
     };
+  }
+}
+
+/** Rows per statement when every changing row is read (the digest of a confirmation): keyset pages, no cursor. */
+const ID_PAGE = 10_000;
+
+/** Every row an apply would change, with its value before, lowest Contact_RecID first, read in keyset pages. */
+export async function* changingValues(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext): AsyncGenerator<{ id: number; before: number | null }> {
+  for (let after = BEFORE_FIRST_RECID; ; ) {
+    const page = await db
+      .selectFrom('dbo.Contact')
+      .where((eb) => eb.and([job.target(eb, params, context), differs(eb, change), eb('dbo.Contact.Contact_RecID', '>', after)]))
+      .select(['dbo.Contact.Contact_RecID as id', columnAsInt(change).as('before')])
+      .orderBy('dbo.Contact.Contact_RecID')
+      .offset(0)
+      .fetch(ID_PAGE)
+      .execute();
+    for (const r of page) yield { id: Number(r.id), before: r.before === null ? null : Number(r.before) };
+    if (page.length < ID_PAGE) return;
+    after = Number(page[page.length - 1]!.id);
   }
 }

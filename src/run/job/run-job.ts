@@ -3,7 +3,7 @@ import type { DatabaseHandle } from '../../db/connect.js';
 import type { ColumnRef, Layout } from '../../db/model/layout.js';
 import { hasObject } from '../../db/catalog.js';
 import type { Logger } from '../../log.js';
-import { assertCanRun, historyWritable, preflight, type PreflightReport } from '../../preflight/preflight.js';
+import { assertCanRun, assertMigrationsUnchanged, historyWritable, preflight, type PreflightReport } from '../../preflight/preflight.js';
 import { changeFor } from '../../vocabulary/change.js';
 import type { AnyJob, TargetContext } from '../../vocabulary/job-definition.js';
 import { checkParamValues } from '../../vocabulary/param-values.js';
@@ -13,7 +13,7 @@ import { describe } from '../pipeline/run-log.js';
 import { journaledRows } from '../pipeline/report-rows.js';
 import { applyJournaled } from './apply.js';
 import { checkGuards } from './guards.js';
-import { buildPlan, plannedRows, type Plan } from './plan.js';
+import { buildPlan, changingValues, plannedRows, type Plan } from './plan.js';
 
 export type { RunSettings } from '../../config/run-settings.js';
 export type { RunHooks } from '../pipeline/run-kind.js';
@@ -39,6 +39,8 @@ export interface RunResult {
   /** false when cw-maint's tables are not migrated yet (dry runs still work). */
   historyWritten: boolean;
   refusal?: Refusal;
+  /** The run stands, but its --report could not be written afterwards (why): exit 6. */
+  reportError?: string;
 }
 
 /**
@@ -96,6 +98,9 @@ export function prepareJob(
       await checkParamValues(handle.db, job, params);
     },
     plan: (db) => buildPlan(db, job, params, change, context),
+    changingRows: (db) => changingValues(db, job, params, change, context),
+    // An apply that found the lock held by a migrate waits for nothing; one that got it checks the schema is still the one checked.
+    underLock: (trx) => assertMigrationsUnchanged(trx, report),
     counts: (plan) => ({ matched: plan.matched, changed: plan.changed, unchanged: plan.unchanged }),
     guard: async (db, plan) => {
       const { refusal, warnings } = await checkGuards(db, job, params, plan, settings, present);

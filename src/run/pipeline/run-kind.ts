@@ -49,9 +49,14 @@ export interface PreparedRun<P> {
    * parameter value that does not exist. Checks in `prepare` itself refuse without a row.
    */
   check?(): Promise<void>;
-  /** true: planned before the run lock is taken (the plan reads nothing the lock protects). */
-  planBeforeLock?: boolean;
   plan(db: Kysely<Database>): Promise<P>;
+  /**
+   * Every row the plan would change, with its value before (what an apply journals as old_value),
+   * lowest Contact_RecID first: what a person's yes at the prompt confirms (the digest).
+   */
+  changingRows(db: Kysely<Database>, plan: P): AsyncIterable<{ id: number; before: number | null }>;
+  /** Checks again under the run lock, in its transaction, what another run could have changed meanwhile. */
+  underLock?(trx: Kysely<Database>): Promise<void>;
   counts(plan: P): RunCounts;
   /** The guards, after the plan: a refusal stops an apply before any write. */
   guard?(db: Kysely<Database>, plan: P): Promise<Refusal | undefined>;
@@ -92,8 +97,13 @@ export interface PipelineRequest<P> {
   trigger: 'manual' | 'schedule';
   settings: RunSettings;
   log: Logger;
-  /** Asked after the plan, before an apply (interactive runs). false: nothing is applied. */
+  /**
+   * Asked after the plan, before an apply (interactive runs), without the run lock held: the apply
+   * then changes exactly the rows confirmed, or nothing. false: nothing is applied.
+   */
   confirm?: (plan: P) => Promise<boolean>;
+  /** A prompt left open this long counts as a "no" (default 10 minutes). */
+  promptTimeoutMs?: number;
   hooks?: RunHooks;
   /** Aborting rolls an in-flight apply back at its next step (graceful shutdown). */
   signal?: AbortSignal;
@@ -115,4 +125,6 @@ export interface PipelineResult<P> {
   /** false when cw-maint's tables are not migrated yet (dry runs still work). */
   historyWritten: boolean;
   refusal?: Refusal;
+  /** The outcome stands, but the --report could not be written afterwards (why). */
+  reportError?: string;
 }

@@ -1,47 +1,79 @@
-import type { Kysely } from 'kysely';
+import type { Kysely, Transaction } from 'kysely';
 import type { DatabaseHandle } from '../../db/connect.js';
 import type { Database } from '../../db/model/schema.js';
 import { LockHeldError, RunFailedError } from '../../errors.js';
 import { latestRunningApply } from '../../journal/run-record.js';
 
 /**
- * One lock for every apply and undo, whatever the job: all jobs write dbo.Contact, and undo
- * is only exact when runs that touch the same rows never interleave. Dry runs take no lock
+ * One lock for every apply, undo and migrate, whatever the job: all jobs write dbo.Contact, and
+ * undo is only exact when runs that touch the same rows never interleave. Dry runs take no lock
  * (they must not even look like a write).
+ *
+ * The lock is owned by the transaction the run writes in (EngineAdapter.locks): COMMIT, ROLLBACK
+ * or a dead session releases it, so no failed unlock can leave it on a pooled connection.
  */
-export const APPLY_LOCK_RESOURCE = 'cw-maint:apply';
-
-/**
- * The lock resource for one database. SQL Server scopes app locks to the current database and
- * PostgreSQL's advisory locks carry the database too; naming it keeps engines that share one lock
- * space across databases (Babelfish) from making two ConnectWise databases wait on each other.
- */
-export function applyLockResource(database: string): string {
-  return `${APPLY_LOCK_RESOURCE}:${database.toLowerCase()}`;
+export interface LockedRun {
+  /** The transaction that holds the lock: the run's writes, and its final run row, go here. */
+  trx: Transaction<Database>;
+  /**
+   * Where the run's own bookkeeping is written so that others see it at once (the run row while
+   * running, runs closed as interrupted): another connection of the pool, or, on an engine with
+   * one session only (the embedded database), the transaction itself.
+   */
+  side: Kysely<Database>;
 }
 
-export async function withRunLock<T>(
-  handle: DatabaseHandle,
-  journalSchema: string,
-  fn: (connection: Kysely<Database>) => Promise<T>,
-): Promise<T> {
+/** The COMMIT was sent but its answer never came: the server may have committed or not. */
+export class CommitUnknownError extends Error {
+  constructor(readonly reason: unknown) {
+    super(`the connection was lost during COMMIT (${String((reason as Error)?.message ?? reason)})`, { cause: reason });
+  }
+}
+
+/**
+ * Takes the run lock without waiting, in a new transaction on one connection, and runs `fn` in it:
+ * committed when `fn` returns, rolled back when it throws. A lock held by another session is a
+ * LockHeldError naming the run that holds it. A COMMIT that got no answer is a CommitUnknownError.
+ */
+export async function withRunLock<T>(handle: DatabaseHandle, journalSchema: string, fn: (run: LockedRun) => Promise<T>): Promise<T> {
   const { db, adapter } = handle;
-  const resource = applyLockResource(handle.spec.database);
   return db.connection().execute(async (connection) => {
-    const outcome = await adapter.locks.tryLock(connection, resource);
-    if (!outcome.acquired) {
-      if (outcome.reason === 'error') throw new RunFailedError(`Could not take the run lock: ${outcome.detail}`);
-      const holder = await latestRunningApply(connection, journalSchema).catch(() => undefined);
-      const who = holder
-        ? `run ${holder.run_id} (${holder.job}) started ${new Date(holder.started_at).toISOString()} on ${holder.host} by ${holder.os_user}`
-        : 'another cw-maint process';
-      throw new LockHeldError(`Another apply is running: ${who}. Nothing was changed; try again when it has finished.`);
+    const trx = await connection.startTransaction().execute();
+    const side = handle.oneSession ? trx : db;
+    let result: T;
+    try {
+      const outcome = await adapter.locks.tryLock(trx);
+      if (!outcome.acquired) {
+        if (outcome.reason === 'error') throw new RunFailedError(`Could not take the run lock: ${outcome.detail}`);
+        const holder = await latestRunningApply(side, journalSchema).catch(() => undefined);
+        const who = holder
+          ? `run ${holder.run_id} (${holder.job === 'undo' || holder.mode === 'undo' ? `an undo of ${holder.job}` : holder.job}) started ${new Date(holder.started_at).toISOString()} on ${holder.host} by ${holder.os_user}`
+          : 'another cw-maint process';
+        throw new LockHeldError(`Another apply is running: ${who}. Nothing was changed; try again when it has finished.`);
+      }
+      result = await fn({ trx, side });
+    } catch (error) {
+      // With XACT_ABORT ON (SQL Server) a failed statement has already rolled back on the server,
+      // and this ROLLBACK then fails (error 3903): that must not hide the reason.
+      await trx.rollback().execute().catch(() => undefined);
+      throw error;
     }
     try {
-      return await fn(connection);
-    } finally {
-      // If the connection died, the server already released the session lock with it.
-      await adapter.locks.unlock(connection, resource).catch(() => undefined);
+      await trx.commit().execute();
+    } catch (error) {
+      // Kysely keeps a connection whose COMMIT failed checked out; the rollback releases it.
+      await trx.rollback().execute().catch(() => undefined);
+      throw new CommitUnknownError(error);
     }
+    return result;
   });
+}
+
+/**
+ * Holds the run lock while `fn` works on other connections (migrate: Kysely's Migrator opens its
+ * own). With one session only (the embedded database) nothing else can run beside it anyway, and
+ * `fn` runs without it.
+ */
+export async function withRunLockHeld<T>(handle: DatabaseHandle, journalSchema: string, fn: () => Promise<T>): Promise<T> {
+  return handle.oneSession ? fn() : withRunLock(handle, journalSchema, () => fn());
 }

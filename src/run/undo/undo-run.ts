@@ -5,7 +5,7 @@ import { AUDIT_COLUMNS, type AuditColumn, type ChangeableColumn, type Database }
 import { RunFailedError, UsageError } from '../../errors.js';
 import { findRun } from '../../journal/show.js';
 import { cwMaintTables } from '../../journal/tables.js';
-import { assertCanRun, preflight } from '../../preflight/preflight.js';
+import { assertCanRun, assertMigrationsUnchanged, preflight } from '../../preflight/preflight.js';
 import type { ReportRow } from '../../report/report-file.js';
 import { batchSizeFor, inBatches } from '../pipeline/batches.js';
 import { executeRun } from '../pipeline/run-pipeline.js';
@@ -58,6 +58,8 @@ export interface UndoResult {
   runId: number | null;
   plan: UndoPlan;
   restored: number;
+  /** The undo stands, but its --report could not be written afterwards (why). */
+  reportError?: string;
 }
 
 /**
@@ -85,7 +87,14 @@ export async function undoRun(handle: DatabaseHandle, request: UndoRequest): Pro
     },
   };
   const result = await executeRun(handle, kind, request);
-  return { mode: request.mode, outcome: result.outcome as UndoResult['outcome'], runId: result.runId, plan: result.plan, restored: result.changed };
+  return {
+    mode: request.mode,
+    outcome: result.outcome as UndoResult['outcome'],
+    runId: result.runId,
+    plan: result.plan,
+    restored: result.changed,
+    ...(result.reportError === undefined ? {} : { reportError: result.reportError }),
+  };
 }
 
 async function prepareUndo(handle: DatabaseHandle, runId: number, force: boolean, settings: RunSettings) {
@@ -93,7 +102,7 @@ async function prepareUndo(handle: DatabaseHandle, runId: number, force: boolean
   const report = await preflight(handle, [], settings.journalSchema);
   // An undo reads the journal whatever its mode: cw-maint's tables must be there and current.
   assertCanRun(report, 'undo', 'apply');
-  const target = await undoableRun(handle, settings.journalSchema, runId);
+  const target = await undoableRun(db, settings.journalSchema, runId);
   const audit = (AUDIT_COLUMNS as readonly AuditColumn[]).filter((c) => report.schema.auditColumns.includes(c));
   const t: UndoTarget = { journalSchema: settings.journalSchema, runId: target.run_id, column: target.column, auditColumns: target.journal_version === 2 ? audit : [] };
   const updatedBy = `${settings.updatedBy}:undo ${target.run_id}`.slice(0, 30);
@@ -101,9 +110,13 @@ async function prepareUndo(handle: DatabaseHandle, runId: number, force: boolean
   return {
     start: { job: target.job, params: { undo: target.run_id, force }, undoOfRunId: target.run_id, ticket: settings.ticket },
     historyWritable: true,
-    // The journal of a finished run does not change: its plan needs no lock.
-    planBeforeLock: true,
-    plan: () => planUndo(handle, t, target, force),
+    plan: (on: Kysely<Database>) => planUndo(on, t, target, force),
+    changingRows: (on: Kysely<Database>) => undoneValues(on, t, force),
+    // Under the lock: still not undone by another run meanwhile, and the schema still the one checked.
+    underLock: async (trx: Kysely<Database>) => {
+      await assertMigrationsUnchanged(trx, report);
+      await undoableRun(trx, settings.journalSchema, runId);
+    },
     counts: (plan: UndoPlan) => ({ matched: plan.journaled, changed: plan.toRestore, unchanged: plan.journaled - plan.toRestore }),
     apply: async (trx: Kysely<Database>, step: { runId: number; plan: UndoPlan }) => {
       let inserted = 0;
@@ -160,13 +173,13 @@ async function* undoReportRows(db: Kysely<Database>, t: UndoTarget, job: string,
 }
 
 /** The run to undo, checked: it exists, it changed something, it succeeded, and it was not undone already. */
-async function undoableRun(handle: DatabaseHandle, schema: string, runId: number) {
+async function undoableRun(db: Kysely<Database>, schema: string, runId: number) {
   const tables = cwMaintTables(schema);
-  const run = await findRun(handle.db, schema, runId);
+  const run = await findRun(db, schema, runId);
   if (!run) throw new UsageError(`There is no run ${runId} (see npm run job -- history).`);
   if (run.mode === 'dry-run') throw new UsageError(`Run ${runId} is a dry run: it changed nothing, so there is nothing to undo.`);
   if (run.status !== 'succeeded') throw new UsageError(`Run ${runId} ${run.status === 'running' ? 'is still running or was interrupted' : `was ${run.status}`}: it changed nothing, so there is nothing to undo.`);
-  const undone = await handle.db
+  const undone = await db
     .selectFrom(tables.runAs)
     .select('r.run_id')
     .where('r.undo_of_run_id', '=', runId)
@@ -174,16 +187,16 @@ async function undoableRun(handle: DatabaseHandle, schema: string, runId: number
     .where('r.status', '=', 'succeeded')
     .executeTakeFirst();
   if (undone) throw new UsageError(`Run ${runId} was already undone by run ${undone.run_id} (to reverse that, undo run ${undone.run_id}).`);
-  const column = await handle.db.selectFrom(tables.journalAs).select('j.column_name').where('j.run_id', '=', runId).executeTakeFirst();
+  const column = await db.selectFrom(tables.journalAs).select('j.column_name').where('j.run_id', '=', runId).executeTakeFirst();
   if (!column) throw new UsageError(`Run ${runId} changed no rows: there is nothing to undo.`);
   return { ...run, column: column.column_name as ChangeableColumn };
 }
 
-async function planUndo(handle: DatabaseHandle, t: UndoTarget, target: Awaited<ReturnType<typeof undoableRun>>, force: boolean): Promise<UndoPlan> {
-  const { rows } = await undoCountQuery(t).execute(handle.db);
+async function planUndo(db: Kysely<Database>, t: UndoTarget, target: Awaited<ReturnType<typeof undoableRun>>, force: boolean): Promise<UndoPlan> {
+  const { rows } = await undoCountQuery(t).execute(db);
   const c = rows[0]!;
   const preview = async (kind: 'restore' | 'conflict') =>
-    (await undoRowsQuery(t, kind, UNDO_PREVIEW_ROWS).execute(handle.db)).rows.map((r) => ({
+    (await undoRowsQuery(t, kind, UNDO_PREVIEW_ROWS).execute(db)).rows.map((r) => ({
       contactRecId: Number(r.contact_recid),
       name: [r.first_name, r.last_name].filter(Boolean).join(' '),
       companyId: r.company_id,
@@ -206,4 +219,21 @@ async function planUndo(handle: DatabaseHandle, t: UndoTarget, target: Awaited<R
     restorePreview: await preview('restore'),
     conflictPreview: Number(c.conflicts) ? await preview('conflict') : [],
   };
+}
+
+/**
+ * The rows an undo would change, with their values now (what it journals as old_value), lowest
+ * Contact_RecID first: the restorable ones, and with --force the conflicts not already back at
+ * their old value.
+ */
+async function* undoneValues(db: Kysely<Database>, t: UndoTarget, force: boolean): AsyncGenerator<{ id: number; before: number | null }> {
+  const rows: Array<{ id: number; before: number | null }> = [];
+  const value = (v: number | null) => (v === null ? null : Number(v));
+  for (const r of (await undoRowsQuery(t, 'restore').execute(db)).rows) rows.push({ id: Number(r.contact_recid), before: value(r.now_value) });
+  if (force) {
+    for (const r of (await undoRowsQuery(t, 'conflict').execute(db)).rows) {
+      if (value(r.now_value) !== value(r.old_value)) rows.push({ id: Number(r.contact_recid), before: value(r.now_value) });
+    }
+  }
+  yield* rows.sort((a, b) => a.id - b.id);
 }
