@@ -89,6 +89,8 @@ export interface RunHooks {
   afterPlan?: () => Promise<void>;
   /** Inside the apply transaction, after the journal insert. */
   afterJournal?: (signal?: AbortSignal) => Promise<void>;
+  /** After the COMMIT, before the report and the notification. */
+  afterCommit?: () => Promise<void>;
 }
 
 /** What every kind of run is asked with. */

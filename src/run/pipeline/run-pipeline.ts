@@ -77,14 +77,17 @@ async function runPipeline<P>(
       seen.runId = await recordRun(db, adapter, schema, start, { status: 'refused', ...counts, changed: 0, error: describe(refusal) });
       return { outcome: 'refused', runId: seen.runId, plan, changed: 0, historyWritten: true, refusal };
     }
+    // What the person is shown is what they confirm: the digest of every row to change, taken now.
+    const shown = await changeDigest(prepared.changingRows(db, plan));
     if (!(await promptAnswer(request.confirm(plan), request.promptTimeoutMs ?? PROMPT_TIMEOUT_MS))) {
       seen.runId = await recordRun(db, adapter, schema, start, { status: 'declined', ...counts, changed: 0, error: 'not confirmed at the prompt' });
       return { outcome: 'declined', runId: seen.runId, plan, changed: 0, historyWritten: true };
     }
-    confirmed = await changeDigest(prepared.changingRows(db, plan));
+    confirmed = shown;
   }
 
   const applied = await applyUnderLock(handle, prepared, request, start, confirmed, log, seen);
+  await request.hooks?.afterCommit?.();
   // After the commit: the report shows what was changed, from the journal. It cannot change the outcome.
   return applied.outcome === 'succeeded' ? withReport(applied, request, log, () => prepared.appliedRows(db, applied.runId!, applied.plan)) : applied;
 }
