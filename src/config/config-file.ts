@@ -81,6 +81,12 @@ const configSchema = z
     statementTimeoutSeconds: z.number().int().nonnegative().max(86_400).default(600),
     /** An apply chosen as a deadlock victim is rolled back and tried again this many times. */
     deadlockRetries: z.number().int().nonnegative().max(5).default(1),
+    /**
+     * A scheduled apply that finds the run lock held by another process (a run by hand, another
+     * host) tries again, without holding a connection, for up to this long; then it is recorded as
+     * skipped. Keep it shorter than the job's period.
+     */
+    lockWaitSeconds: z.number().int().nonnegative().max(86_400).default(300),
     /** Rows an apply updates per statement, all in one transaction: below 5,000, SQL Server's lock-escalation threshold, so ConnectWise is not blocked by a table lock. */
     batchSize: z.number().int().min(1).max(1_000_000).default(DEFAULT_BATCH_SIZE),
     jobs: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),

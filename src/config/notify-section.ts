@@ -1,7 +1,7 @@
 import { z } from 'zod';
 
 /** What a target can ask to be told about. "succeeded-with-changes": a success that changed rows (a dry run: would change). */
-export const NOTIFY_EVENTS = ['failed', 'refused', 'interrupted', 'succeeded', 'succeeded-with-changes'] as const;
+export const NOTIFY_EVENTS = ['failed', 'refused', 'interrupted', 'skipped', 'succeeded', 'succeeded-with-changes'] as const;
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 export const DEFAULT_EVENTS: readonly NotifyEvent[] = ['failed', 'refused', 'interrupted'];
 

@@ -12,6 +12,8 @@ export interface RunSettings {
   lockTimeoutSeconds: number;
   statementTimeoutSeconds: number;
   deadlockRetries: number;
+  /** A scheduled run waits this long, polling, for a run lock another process holds (default 300). */
+  lockWaitSeconds?: number;
   /** Rows per batch of an apply (default: config/defaults.ts). */
   batchSize?: number;
   /** A change-ticket reference recorded on the run. */
@@ -31,6 +33,7 @@ export function runSettingsFrom(config: ConfigFile, overrides: { [K in keyof Run
     lockTimeoutSeconds: config.lockTimeoutSeconds,
     statementTimeoutSeconds: config.statementTimeoutSeconds,
     deadlockRetries: config.deadlockRetries,
+    lockWaitSeconds: config.lockWaitSeconds,
     batchSize: config.batchSize,
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   };

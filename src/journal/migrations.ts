@@ -109,5 +109,15 @@ export function cwMaintMigrations(adapter: EngineAdapter, schema: string): Recor
         await db.updateTable(`${schema}.run`).set({ notified_at: new Date() }).where('status', '=', 'interrupted').execute();
       },
     },
+    '2026-12-01-006-run-session-and-pending-notices': {
+      // The session that holds the run lock, so a DBA can find a holder whose host vanished; and
+      // notices sent at least once: a run whose notification is not recorded is sent by the next
+      // apply or start. Runs finished before this version count as told: an upgrade must not
+      // announce old news.
+      async up(db: Kysely<any>) {
+        await db.schema.withSchema(schema).alterTable('run').addColumn('session_id', t.shortText(64)).execute();
+        await db.updateTable(`${schema}.run`).set({ notified_at: new Date() }).where('notified_at', 'is', null).where('status', '<>', 'running').execute();
+      },
+    },
   };
 }

@@ -12,10 +12,12 @@ export interface RunStart {
   params: Record<string, unknown>;
   undoOfRunId?: number;
   ticket?: string;
+  /** The session that holds the run lock (applies and undos). */
+  sessionId?: string;
 }
 
 export interface RunOutcome {
-  status: 'succeeded' | 'failed' | 'refused' | 'declined';
+  status: 'succeeded' | 'failed' | 'refused' | 'declined' | 'skipped';
   matched?: number;
   changed?: number;
   unchanged?: number;
@@ -46,6 +48,7 @@ function runRow(start: RunStart) {
     os_user: osUser(),
     undo_of_run_id: start.undoOfRunId ?? null,
     ticket: start.ticket ?? null,
+    session_id: start.sessionId ?? null,
     // 2: the journal holds the audit columns before and after each change.
     journal_version: 2,
   };

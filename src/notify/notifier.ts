@@ -8,7 +8,7 @@ import { withRunLock } from '../run/pipeline/run-lock.js';
 import { closeInterruptedRuns } from '../journal/run-record.js';
 import { deliver, heartbeat, secretsOf, type Delivery } from './deliver.js';
 import type { NotifyEvent, NotifyTarget } from '../config/notify-section.js';
-import { claimInterruptedRuns, recordNotified } from './notify-record.js';
+import { pendingNotifications, recordNotified } from './notify-record.js';
 import { scrub } from './redact.js';
 import { runMessage, type MessageContext } from './run-message.js';
 
@@ -47,10 +47,11 @@ export function createNotifier({ config, spec, handle, log, env }: NotifierInput
     const clean = { ...run, ...(run.reason ? { reason: scrub(run.reason, secrets) } : {}) };
     const message = runMessage(clean, at, new Date());
     const beat = run.undoOf === undefined ? (jobBeats.get(run.job) ?? section?.heartbeatUrl) : undefined;
+    // A skipped run pings nothing: the heartbeat's own period notices a job that keeps not running.
     const pinged = beat && (run.outcome === 'succeeded' || FAILURES.has(run.outcome)) ? [heartbeat(beat, FAILURES.has(run.outcome), timeoutMs, secrets)] : [];
     const sent = (await Promise.all([deliver(targetsFor(targets, run), message, env, timeoutMs, secrets), Promise.all(pinged)])).flat();
-    if (!sent.length) return;
     logDeliveries(log, run, sent);
+    // Recorded after sending, even when no target asked for this outcome: a run not recorded is sent again.
     if (run.runId === null || !handle) return;
     const failures = sent.filter((d) => !d.ok).map((d) => `${d.target}: ${d.error}`);
     await recordNotified(handle.db, schema, run.runId, failures.length ? failures.join('; ') : null).catch((error: unknown) =>
@@ -58,13 +59,24 @@ export function createNotifier({ config, spec, handle, log, env }: NotifierInput
     );
   };
 
-  const tellInterrupted = async () => {
+  const tellPending = async () => {
     if (!handle) return;
-    const runs = await claimInterruptedRuns(handle.db, schema);
+    // Runs nobody was told about: sent, then recorded (at least once). A run finished less than
+    // twice the send timeout ago may still be telling its targets itself.
+    const runs = await pendingNotifications(handle.db, schema, 2 * timeoutMs + 60_000);
     for (const r of runs) {
-      const mode = r.mode;
+      const counts = r.status === 'interrupted' ? {} : { matched: r.matched ?? undefined, changed: r.changed ?? undefined, unchanged: r.unchanged ?? undefined };
       await tell(
-        { runId: Number(r.run_id), outcome: 'interrupted', reason: r.error ?? undefined, job: r.job, mode, trigger: r.trigger, ...(r.undo_of_run_id === null ? {} : { undoOf: r.undo_of_run_id }) },
+        {
+          runId: Number(r.run_id),
+          outcome: r.status,
+          ...(r.error ? { reason: r.error } : {}),
+          ...counts,
+          job: r.undo_of_run_id === null ? r.job : 'undo',
+          mode: r.mode,
+          trigger: r.trigger,
+          ...(r.undo_of_run_id === null ? {} : { undoOf: r.undo_of_run_id }),
+        },
         { ...where, host: r.host },
       );
     }
@@ -76,12 +88,12 @@ export function createNotifier({ config, spec, handle, log, env }: NotifierInput
     async afterRun(run) {
       await tell(run, where);
       // A recorded run means cw-maint's tables are there and current.
-      if (run.runId !== null) await tellInterrupted().catch(quietly('look for interrupted runs'));
+      if (run.runId !== null) await tellPending().catch(quietly('look for runs nobody was told about'));
     },
     async atStart() {
       if (!handle) return;
       await withRunLock(handle, schema, ({ side }) => closeInterruptedRuns(side, schema)).catch(quietly('close runs left running (the run lock is held?)'));
-      await tellInterrupted().catch(quietly('look for interrupted runs'));
+      await tellPending().catch(quietly('look for runs nobody was told about'));
     },
   };
 }
@@ -94,7 +106,11 @@ export async function notifyUnreachable(input: Omit<NotifierInput, 'handle'>, ru
 /** The targets that asked for this outcome ("succeeded-with-changes": a success that changed rows, or for a dry run would). */
 export function targetsFor(targets: readonly NotifyTarget[], run: RunEnd): NotifyTarget[] {
   const events: NotifyEvent[] =
-    run.outcome === 'succeeded' ? ['succeeded', ...((run.changed ?? 0) > 0 ? (['succeeded-with-changes'] as const) : [])] : FAILURES.has(run.outcome) ? [run.outcome as NotifyEvent] : [];
+    run.outcome === 'succeeded'
+      ? ['succeeded', ...((run.changed ?? 0) > 0 ? (['succeeded-with-changes'] as const) : [])]
+      : FAILURES.has(run.outcome) || run.outcome === 'skipped'
+        ? [run.outcome as NotifyEvent]
+        : [];
   return targets.filter((t) => t.events.some((e) => events.includes(e)));
 }
 

@@ -12,27 +12,20 @@ export async function recordNotified(db: Kysely<Database>, schema: string, runId
 }
 
 /**
- * Interrupted runs nobody was told about, each claimed by one conditional UPDATE: when two
- * cw-maint processes look at once, exactly one of them gets a given run.
+ * Finished runs whose notification was never recorded as handled: a process that died after its
+ * COMMIT and before telling anyone, and runs closed as interrupted. Sent by the next apply or
+ * start, then recorded (send first, record after: at least once, keyed by run id). A run that
+ * finished less than `graceMs` ago may still be telling its targets itself, and is left to it.
+ * Declined runs tell nobody.
  */
-export async function claimInterruptedRuns(db: Kysely<Database>, schema: string) {
+export async function pendingNotifications(db: Kysely<Database>, schema: string, graceMs: number) {
   const tables = cwMaintTables(schema);
-  const candidates = await db
+  const settled = new Date(Date.now() - graceMs);
+  return db
     .selectFrom(tables.runAs)
-    .select(['r.run_id', 'r.job', 'r.mode', 'r.trigger', 'r.host', 'r.error', 'r.undo_of_run_id'])
-    .where('r.status', '=', 'interrupted')
+    .select(['r.run_id', 'r.job', 'r.mode', 'r.trigger', 'r.host', 'r.status', 'r.error', 'r.matched', 'r.changed', 'r.unchanged', 'r.undo_of_run_id'])
     .where('r.notified_at', 'is', null)
+    .where((eb) => eb.or([eb('r.status', '=', 'interrupted'), eb.and([eb('r.status', 'in', ['succeeded', 'failed', 'refused', 'skipped']), eb('r.finished_at', '<', settled)])]))
     .orderBy('r.run_id')
     .execute();
-  const claimed: typeof candidates = [];
-  for (const run of candidates) {
-    const result = await db
-      .updateTable(tables.run)
-      .set({ notified_at: new Date() })
-      .where('run_id', '=', run.run_id)
-      .where('notified_at', 'is', null)
-      .executeTakeFirst();
-    if (Number(result.numUpdatedRows) === 1) claimed.push(run);
-  }
-  return claimed;
 }

@@ -10,6 +10,7 @@ import { createNotifier } from '../notify/notifier.js';
 import type { RunHooks } from '../run/job/run-job.js';
 import type { ScheduleEntry } from './schedule-entries.js';
 import { startScheduler } from './scheduler.js';
+import { recordRun } from '../journal/run-record.js';
 import { shutdownSignals } from './signals.js';
 
 export interface ServiceInput {
@@ -38,7 +39,15 @@ export async function runSchedulerService(input: ServiceInput): Promise<void> {
     const notifier = createNotifier({ config, spec: input.spec, handle, log, env: input.env ?? process.env });
     // A run killed with the previous scheduler (kill -9, a power cut) is told about now, once.
     await notifier?.atStart();
-    const scheduler = startScheduler(handle, input.entries, settings, log, input.hooks, notifier?.afterRun);
+    const scheduler = startScheduler(handle, input.entries, settings, log, {
+      hooks: input.hooks,
+      notify: notifier?.afterRun,
+      // A run that never ran is in history too, as skipped, and told about (event "skipped").
+      skipped: async (entry, reason) => {
+        const runId = await recordRun(handle.db, handle.adapter, settings.journalSchema, { job: entry.job.name, mode: entry.mode, trigger: 'schedule', params: entry.params, ticket: settings.ticket }, { status: 'skipped', error: reason });
+        await notifier?.afterRun({ runId, outcome: 'skipped', reason, job: entry.job.name, mode: entry.mode, trigger: 'schedule' });
+      },
+    });
     log.info({ event: 'scheduler.started', jobs: input.entries.length, target: handle.label }, 'scheduler started');
     await (input.stop ?? signals!.received);
     const { abandoned } = await scheduler.stop(config.shutdownGraceSeconds * 1000);

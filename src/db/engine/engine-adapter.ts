@@ -92,6 +92,8 @@ export interface EngineStatements {
   journaledBatch(batch: JournaledBatch): JournaledBatchStatement;
   /** An undo's restore (or one batch of it): update and journal in one round trip, the journal INSERT-only. */
   journaledRestore(restore: JournaledRestore): RawBuilder<{ written: number }>;
+  /** This session's id as the server's own views show it (pg_stat_activity.pid, sys.dm_exec_sessions.session_id). */
+  sessionId(db: Kysely<any>): Promise<string>;
   /** Inserts a run row and returns its generated run_id (OUTPUT on SQL Server, RETURNING on PostgreSQL). */
   insertRunReturningId(db: Kysely<any>, runTable: string, values: Insertable<RunTable>): Promise<number>;
 }

@@ -54,7 +54,7 @@ export interface RunTable {
   run_id: Generated<number>;
   job: string;
   mode: 'dry-run' | 'apply' | 'undo';
-  status: 'running' | 'succeeded' | 'failed' | 'refused' | 'declined' | 'interrupted';
+  status: 'running' | 'succeeded' | 'failed' | 'refused' | 'declined' | 'interrupted' | 'skipped';
   params: string;
   started_at: ColumnType<Date, Date, Date>;
   finished_at: ColumnType<Date | null, Date | null, Date | null>;
@@ -74,6 +74,8 @@ export interface RunTable {
   notified_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   /** Why a notification failed (targets named, no secrets); the run's outcome is unaffected. */
   notify_error: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The database session that held the run lock (PostgreSQL's backend pid, SQL Server's session id). */
+  session_id: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Before-value of every row a run changed, written in the same transaction as the change. */

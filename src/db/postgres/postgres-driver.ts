@@ -27,6 +27,10 @@ export const postgresDriver: EngineDriver = {
       max: poolSize,
       connectionTimeoutMillis: spec.connectTimeoutMs ?? 15_000,
       application_name: 'cw-maint',
+      // A session whose host vanished is found by TCP keepalive; the server then ends it, and its
+      // transaction-owned run lock with it.
+      keepAlive: true,
+      keepAliveInitialDelayMillis: 30_000,
       // Session settings sent at connect. A session left idle inside a transaction (a hung
       // process) is ended by the server, which rolls it back.
       ...(limits

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { DatabaseHandle } from '../../db/connect.js';
-import { CwMaintError, OutcomeUnknownError, RunFailedError } from '../../errors.js';
+import { ConnectionError, CwMaintError, OutcomeUnknownError, RunFailedError } from '../../errors.js';
 import { closeInterruptedRuns, failRunIfRunning, finishRun, recordRun, runStatus, startRun, type RunStart } from '../../journal/run-record.js';
 import type { Logger } from '../../log.js';
 import type { ReportRow } from '../../report/report-file.js';
@@ -120,7 +120,7 @@ async function applyUnderLock<P>(
         if (interrupted.length) log.warn({ event: 'run.interrupted_found', runs: interrupted }, `closed ${interrupted.length} run(s) left running by a process that ended`);
         await prepared.underLock?.(trx);
         // The run row comes first, so a second apply that finds the lock held can name this run.
-        runId ??= await startRun(side, adapter, schema, start);
+        runId ??= await startRun(side, adapter, schema, { ...start, sessionId: await adapter.statements.sessionId(trx) });
         seen.runId = runId;
         const plan = await prepared.plan(trx);
         planned = plan;
@@ -157,7 +157,8 @@ async function applyUnderLock<P>(
       await bestEffort(3, () => failRunIfRunning(db, schema, runId!, { ...counts, changed: 0, error: message })).catch((e: unknown) =>
         log.warn({ event: 'run.record_failed', runId, error: String((e as Error)?.message ?? e) }, 'could not record the failure; the next apply closes the run as interrupted'),
       );
-      if (error instanceof CwMaintError) throw error;
+      // A lost connection is a failure of this run: said as one, rolled back by the server.
+      if (error instanceof CwMaintError && !(error instanceof ConnectionError)) throw error;
       throw new RunFailedError(`${prepared.failedAndRolledBack}: ${message}`, [], { cause: error });
     }
   }
