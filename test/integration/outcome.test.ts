@@ -142,22 +142,30 @@ for (const engine of inject('engines')) {
       expect((await runRows(tdb)).at(-1)!.status).toBe('failed');
     });
 
-    it('the prompt is asked without the run lock, and one left open expires as declined', async () => {
+    it('the prompt is asked without the run lock: another apply runs to the end while it waits', async () => {
       const tdb = await seeded();
       const result = await runNamedJob(tdb, 'revoke-inactive', REVOKE, 'apply', {
-        promptTimeoutMs: 200,
         confirm: async () => {
-          // Another apply runs to the end while this one waits at its prompt.
           const other = await runNamedJob(tdb, 'set-primary-portal', { level: 6, companyTypes: [1, 9], companyStatuses: [1] }, 'apply');
           expect(other.outcome).toBe('succeeded');
-          return new Promise<boolean>(() => undefined);
+          return false;
         },
       });
       expect(result.outcome).toBe('declined');
+      // The declined run's row is written after the answer (one statement), so it comes second.
       expect((await runRows(tdb)).map((r) => [r.job, r.status])).toEqual([
         ['set-primary-portal', 'succeeded'],
         ['revoke-inactive', 'declined'],
       ]);
+    });
+
+    it('a prompt left open expires as declined, and changes nothing', async () => {
+      const tdb = await seeded();
+      const before = await dboChecksum(tdb.db);
+      const result = await runNamedJob(tdb, 'revoke-inactive', REVOKE, 'apply', { promptTimeoutMs: 300, confirm: () => new Promise<boolean>(() => undefined) });
+      expect(result.outcome).toBe('declined');
+      expect(await dboChecksum(tdb.db)).toBe(before);
+      expect((await runRows(tdb)).map((r) => r.status)).toEqual(['declined']);
     });
 
     it('a report that cannot be written after the commit changes nothing of the outcome: recorded, logged and notified as succeeded', async () => {

@@ -10,6 +10,7 @@ import { checkPrivileges } from '../../src/preflight/privileges/check.js';
 import { probePrivileges } from '../../src/preflight/privileges/probe.js';
 import { preflight } from '../../src/preflight/preflight.js';
 import { runCliInProcess } from '../support/cli.js';
+import { REVOKE_ARGS } from '../support/run.js';
 import { serviceLoginFromGrants, type ServiceLogin } from '../support/service-login.js';
 import { dboChecksum, seededDatabase, type TestDatabase } from '../support/test-database.js';
 
@@ -134,6 +135,13 @@ for (const engine of inject('engines')) {
       const dry = await runCliInProcess(['set-company-portal', '--company', await anyCompanyId(tdb), '--level', '3', '--dry-run'], env);
       expect(dry.code, dry.stderr).toBe(0);
       expect(await dboChecksum(tdb.db)).toBe(before);
+
+      // An undo needs UPDATE only on the column the undone run changed (issue 23): a revoke's undo runs.
+      const revoke = await runCliInProcess([...REVOKE_ARGS, '--yes', '--json', ...BIG], env);
+      expect(revoke.code, revoke.stderr).toBe(0);
+      const undo = await runCliInProcess(['undo', String(JSON.parse(revoke.stdout).runId), '--yes'], env);
+      expect(undo.code, undo.stderr).toBe(0);
+      expect(undo.stdout).toMatch(/Restored \d+ rows/);
     });
 
     it('the script printed without a database (--engine) grants only what the database has, and that is enough', async () => {

@@ -45,8 +45,8 @@ describe('the grants script', () => {
     const revoke = JOBS.find((j) => j.name === 'revoke-inactive')!;
     const needs = privilegeNeeds({ jobs: [revoke], layout: 'legacy', auditColumns: [], journalSchema: 'cw_maint' });
     const contactUpdates = needs.filter((n) => n.table === 'dbo.Contact' && n.privilege === 'UPDATE');
-    expect(contactUpdates.find((n) => n.column === 'Disable_Flag')!.neededBy).toEqual(['revoke-inactive', 'undo']);
-    expect(contactUpdates.find((n) => n.column === 'Portal_Security_Level')!.neededBy).toEqual(['undo']);
+    expect(contactUpdates.find((n) => n.column === 'Disable_Flag')!.neededBy).toEqual(['revoke-inactive', 'undo of a Disable_Flag change']);
+    expect(contactUpdates.find((n) => n.column === 'Portal_Security_Level')!.neededBy).toEqual(['undo of a Portal_Security_Level change']);
     // Legacy layout: no link table; no audit columns: no stamps to write.
     expect(needs.some((n) => n.table === 'dbo.Company_Company_Type')).toBe(false);
     expect(needs.some((n) => n.table === 'cw_maint.journal' && n.privilege === 'UPDATE')).toBe(false);

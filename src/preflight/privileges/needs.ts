@@ -51,8 +51,9 @@ export function privilegeNeeds(input: NeedsInput): PrivilegeNeed[] {
     for (const column of audit) {
       needs.add({ table: 'dbo.Contact', column, privilege: 'UPDATE', neededBy: [...jobNames, 'undo'], why: 'audit column stamped on every changed row, so integrations see the change', when: 'apply' });
     }
+    // An undo needs UPDATE only on the column the undone run changed (and the audit columns).
     for (const column of ['Portal_Security_Level', 'Disable_Flag']) {
-      needs.add({ table: 'dbo.Contact', column, privilege: 'UPDATE', neededBy: ['undo'], why: 'undo restores the column a run changed', when: 'apply' });
+      needs.add({ table: 'dbo.Contact', column, privilege: 'UPDATE', neededBy: [undoOf(column)], why: 'undo restores the column a run changed', when: 'apply' });
     }
   }
   for (const need of OWN_SCHEMA_NEEDS) {
@@ -92,3 +93,7 @@ class Needs {
   }
 }
 
+/** The name under which an undo of a run that changed `column` is checked (and named in grants). */
+export function undoOf(column: string): string {
+  return `undo of a ${column} change`;
+}

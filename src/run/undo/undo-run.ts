@@ -2,7 +2,9 @@ import type { Kysely } from 'kysely';
 import type { RunSettings } from '../../config/run-settings.js';
 import type { DatabaseHandle } from '../../db/connect.js';
 import { AUDIT_COLUMNS, type AuditColumn, type ChangeableColumn, type Database } from '../../db/model/schema.js';
-import { RunFailedError, UsageError } from '../../errors.js';
+import { RunFailedError, SchemaCheckError, UsageError } from '../../errors.js';
+import { privilegeReasons } from '../../preflight/privileges/check.js';
+import { undoOf } from '../../preflight/privileges/needs.js';
 import { findRun } from '../../journal/show.js';
 import { cwMaintTables } from '../../journal/tables.js';
 import { assertCanRun, assertMigrationsUnchanged, preflight } from '../../preflight/preflight.js';
@@ -73,7 +75,7 @@ export async function undoRun(handle: DatabaseHandle, request: UndoRequest): Pro
   const kind: RunKind<UndoPlan> = {
     logFields: { job: 'undo', undoOf: request.runId },
     notifyAs: { job: 'undo', undoOf: request.runId, applyMode: 'undo' },
-    prepare: (h) => prepareUndo(h, request.runId, request.force, request.settings),
+    prepare: (h) => prepareUndo(h, request.runId, request.force, request.settings, request.mode),
     summarize: (r, mode) => {
       const changed = mode === 'apply' ? r.changed : r.plan.toRestore;
       return {
@@ -97,12 +99,15 @@ export async function undoRun(handle: DatabaseHandle, request: UndoRequest): Pro
   };
 }
 
-async function prepareUndo(handle: DatabaseHandle, runId: number, force: boolean, settings: RunSettings) {
+async function prepareUndo(handle: DatabaseHandle, runId: number, force: boolean, settings: RunSettings, mode: 'dry-run' | 'apply') {
   const { db, adapter } = handle;
   const report = await preflight(handle, [], settings.journalSchema);
   // An undo reads the journal whatever its mode: cw-maint's tables must be there and current.
   assertCanRun(report, 'undo', 'apply');
   const target = await undoableRun(db, settings.journalSchema, runId);
+  // UPDATE is needed only on the column the undone run changed (a dry run needs none).
+  const columnReasons = mode === 'apply' ? privilegeReasons(report.privileges, undoOf(target.column), 'apply') : [];
+  if (columnReasons.length) throw new SchemaCheckError('Schema check failed; nothing was changed. Run `npm run migrations-check` for the full report.', columnReasons);
   const audit = (AUDIT_COLUMNS as readonly AuditColumn[]).filter((c) => report.schema.auditColumns.includes(c));
   const t: UndoTarget = { journalSchema: settings.journalSchema, runId: target.run_id, column: target.column, auditColumns: target.journal_version === 2 ? audit : [] };
   const updatedBy = `${settings.updatedBy}:undo ${target.run_id}`.slice(0, 30);
