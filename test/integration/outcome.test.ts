@@ -56,7 +56,7 @@ for (const engine of inject('engines')) {
         victim.kill('SIGKILL');
         await new Promise((resolve) => victim.on('exit', resolve));
         expect(await expectOneOfTwoStates(tdb, before)).toBe(state);
-      });
+      }, 240_000);
     }
 
     it('a server-side kill mid-run: rolled back, and the failure is recorded on a fresh connection (no "running" row left behind)', async () => {
