@@ -74,4 +74,19 @@ export const postgresDriver: EngineDriver = {
     const e = error as { message?: string; code?: string };
     return e?.code ? `PostgreSQL error ${e.code}: ${e.message}` : String(e?.message ?? error);
   },
+
+  lostConnectionReason(error: unknown) {
+    const e = error as { message?: string; code?: string };
+    const code = e?.code ?? '';
+    // The server ended the session (57P01 shutdown or pg_terminate_backend, 57P02 crash, 57P03 not
+    // accepting connections, 57P04 database dropped, 57P05 idle_session_timeout) or SQLSTATE class 08
+    // (connection exception); the socket itself; or pg's own errors for a client whose connection
+    // ended, which carry no code.
+    if (/^(57P0[1-5]|08...)$/.test(code)) return `PostgreSQL error ${code}: ${e.message}`;
+    if (LOST_SOCKET_CODES.has(code)) return String(e.message ?? code);
+    if (!code && /^Connection terminated|not queryable/.test(e?.message ?? '')) return e.message;
+    return undefined;
+  },
 };
+
+const LOST_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);
