@@ -10,7 +10,8 @@ import type { ReportRow } from '../../report/report-file.js';
 import { batchSizeFor, inBatches } from '../pipeline/batches.js';
 import { executeRun } from '../pipeline/run-pipeline.js';
 import type { PipelineRequest, RunKind } from '../pipeline/run-kind.js';
-import { concat, journaledRows, streamRaw } from '../pipeline/report-rows.js';
+import { concat, journaledRows } from '../pipeline/report-rows.js';
+import { keysetRows, type RowSource } from '../../db/keyset-pages.js';
 import { undoBatchBounds, undoCountQuery, undoRestore, undoRowsQuery, undoVerifyQuery, type UndoTarget } from './undo-statements.js';
 
 export const UNDO_PREVIEW_ROWS = 20;
@@ -89,7 +90,7 @@ export async function undoRun(handle: DatabaseHandle, request: UndoRequest): Pro
 }
 
 async function prepareUndo(handle: DatabaseHandle, runId: number, force: boolean, settings: RunSettings) {
-  const { db, adapter } = handle;
+  const { adapter } = handle;
   const report = await preflight(handle, [], settings.journalSchema);
   // An undo reads the journal whatever its mode: cw-maint's tables must be there and current.
   assertCanRun(report, 'undo', 'apply');
@@ -128,9 +129,9 @@ async function prepareUndo(handle: DatabaseHandle, runId: number, force: boolean
     },
     deadlockRetries: 0,
     failedAndRolledBack: `The undo of run ${target.run_id} failed and was rolled back`,
-    plannedRows: () => undoReportRows(db, t, target.job, force ? undefined : 'restore'),
+    plannedRows: () => undoReportRows(handle, t, target.job, force ? undefined : 'restore'),
     appliedRows: (on: Kysely<Database>, undoRunId: number) =>
-      concat(journaledRows(on, settings.journalSchema, undoRunId, target.job), undoReportRows(on, t, target.job, 'conflicts-left', undoRunId)),
+      concat(journaledRows({ ...handle, db: on }, settings.journalSchema, undoRunId, target.job), undoReportRows({ ...handle, db: on }, t, target.job, 'conflicts-left', undoRunId)),
   };
 }
 
@@ -139,10 +140,12 @@ async function prepareUndo(handle: DatabaseHandle, runId: number, force: boolean
  * undefined (dry run with --force) every row; 'conflicts-left' the conflicts an applied undo
  * left alone. old = the value now, new = the value the undo restores (or would).
  */
-async function* undoReportRows(db: Kysely<Database>, t: UndoTarget, job: string, kind: 'restore' | 'conflicts-left' | undefined, undoRunId?: number): AsyncGenerator<ReportRow> {
+async function* undoReportRows(source: RowSource, t: UndoTarget, job: string, kind: 'restore' | 'conflicts-left' | undefined, undoRunId?: number): AsyncGenerator<ReportRow> {
   const parts: Array<['restore' | 'conflict', boolean]> = kind === 'conflicts-left' ? [['conflict', true]] : [['restore', false], ['conflict', true]];
+  const notIn = kind === 'conflicts-left' ? undoRunId : undefined;
   for (const [which, conflict] of parts) {
-    for await (const r of streamRaw(db, undoRowsQuery(t, which, undefined, kind === 'conflicts-left' ? undoRunId : undefined))) {
+    const pages = keysetRows(source, async (on, page) => (await undoRowsQuery(t, which, { limit: page.rows, after: page.after, notIn }).execute(on)).rows, (r) => Number(r.contact_recid));
+    for await (const r of pages) {
       yield {
         contactRecId: Number(r.contact_recid),
         firstName: r.first_name,
@@ -183,7 +186,7 @@ async function planUndo(handle: DatabaseHandle, t: UndoTarget, target: Awaited<R
   const { rows } = await undoCountQuery(t).execute(handle.db);
   const c = rows[0]!;
   const preview = async (kind: 'restore' | 'conflict') =>
-    (await undoRowsQuery(t, kind, UNDO_PREVIEW_ROWS).execute(handle.db)).rows.map((r) => ({
+    (await undoRowsQuery(t, kind, { limit: UNDO_PREVIEW_ROWS }).execute(handle.db)).rows.map((r) => ({
       contactRecId: Number(r.contact_recid),
       name: [r.first_name, r.last_name].filter(Boolean).join(' '),
       companyId: r.company_id,
