@@ -21,7 +21,7 @@ export const postgresDriver: EngineDriver = {
       // One connection only: the dialect serializes them (no statement here needs two at once).
       return new PGliteDialect(new PGlite(spec.dataDir));
     }
-    const [{ default: pg }, { default: Cursor }] = await Promise.all([import('pg'), import('pg-cursor')]);
+    const { default: pg } = await import('pg');
     const pool = new pg.Pool({
       connectionString: spec.connectionString,
       max: poolSize,
@@ -43,8 +43,9 @@ export const postgresDriver: EngineDriver = {
     // Likewise a connection dropped while checked out between statements: the next statement on it
     // fails and the run rolls back; the event itself must not take the process down.
     pool.on('connect', (client) => client.on('error', () => undefined));
-    // pg-cursor: Kysely's stream() reads in chunks through a server-side cursor (show, reports).
-    return new PostgresDialect({ pool, cursor: Cursor });
+    // No cursor: a pg-cursor read on a connection the server ended can stay pending for ever. Reports
+    // and show read in keyset pages (src/db/keyset-pages.ts); Kysely's stream() would fail here at once.
+    return new PostgresDialect({ pool });
   },
 
   compileOnlyDialect: () => ({
