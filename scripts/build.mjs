@@ -17,7 +17,7 @@ await build({
   // Pure-JavaScript dependencies are bundled too (one file loads faster than hundreds); drivers
   // and packages that load files or workers of their own at run time stay external, and so does
   // nodemailer, imported only when an e-mail is sent.
-  external: ['tedious', 'tarn', 'pg', 'pg-cursor', '@electric-sql/pglite', 'kysely-pglite-dialect', 'pino', 'pino-pretty', 'nodemailer'],
+  external: ['tedious', 'tarn', 'pg', '@electric-sql/pglite', 'kysely-pglite-dialect', 'pino', 'pino-pretty', 'nodemailer'],
   platform: 'node',
   format: 'esm',
   target: 'node20',

@@ -29,7 +29,7 @@ select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d" as "di
 --   11: 0
 --   12: 20
 
--- dry run with --report: every row that would change, streamed to the file
+-- dry run with --report: every row that would change, streamed to the file in pages of 1000 rows: each page its own statement, for the rows after the last Contact_RecID of the page before (the first page after the lowest int), until a page comes back short; nothing is held on the server between pages
 select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Contact"."Last_Name", "co"."Company_ID", "co"."Company_Name", cast("dbo"."Contact"."Disable_Flag" as int) as "old_value" from "dbo"."Contact" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "dbo"."Contact"."Company_RecID" where (("dbo"."Contact"."Disable_Flag" = @1 and EXISTS (
     SELECT j."run_id" FROM "cw_maint"."journal" j INNER JOIN "cw_maint"."run" r ON r."run_id" = j."run_id"
     WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @2
@@ -37,7 +37,7 @@ select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Con
       AND (r."journal_version" IS NULL OR (("dbo"."Contact"."Last_Update" = "j"."new_last_update" OR ("dbo"."Contact"."Last_Update" IS NULL AND "j"."new_last_update" IS NULL)) AND ("dbo"."Contact"."Last_Update_UTC" = "j"."new_last_update_utc" OR ("dbo"."Contact"."Last_Update_UTC" IS NULL AND "j"."new_last_update_utc" IS NULL)) AND ("dbo"."Contact"."Updated_By" = "j"."new_updated_by" OR ("dbo"."Contact"."Updated_By" IS NULL AND "j"."new_updated_by" IS NULL))))
       AND j."run_id" = (
         SELECT max(j2."run_id") FROM "cw_maint"."journal" j2 INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
-        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @6 AND r2."status" = @7)) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@8) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@9)))) and ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @10)) order by "dbo"."Contact"."Contact_RecID";
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @6 AND r2."status" = @7)) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@8) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@9)))) and ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @10)) and "dbo"."Contact"."Contact_RecID" > @11 order by "dbo"."Contact"."Contact_RecID" offset @12 rows fetch next @13 rows only;
 -- parameters:
 --   1: true
 --   2: "Disable_Flag"
@@ -49,6 +49,9 @@ select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Con
 --   8: 1
 --   9: 1
 --   10: false
+--   11: -2147483648
+--   12: 0
+--   13: 1000
 
 -- apply, in one transaction, each batch in one round trip: update up to 4000 rows after the last Contact_RecID (under SQL Server's 5,000-lock escalation) and journal their before-values (run id from the run table); repeated until a batch comes back short. The journaled rows must add up to the planned count, each holding the new value, else all is rolled back
 DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, "old_last_update" datetime2 NULL, "old_last_update_utc" datetime2 NULL, "old_updated_by" nvarchar(128) NULL);
@@ -133,7 +136,7 @@ select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d" as "di
 --   11: 0
 --   12: 20
 
--- dry run with --report: every row that would change, streamed to the file
+-- dry run with --report: every row that would change, streamed to the file in pages of 1000 rows: each page its own statement, for the rows after the last Contact_RecID of the page before (the first page after the lowest int), until a page comes back short; nothing is held on the server between pages
 select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Contact"."Last_Name", "co"."Company_ID", "co"."Company_Name", cast("dbo"."Contact"."Disable_Flag" as int) as "old_value" from "dbo"."Contact" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "dbo"."Contact"."Company_RecID" where (("dbo"."Contact"."Disable_Flag" = @1 and EXISTS (
     SELECT j."run_id" FROM "cw_maint"."journal" j INNER JOIN "cw_maint"."run" r ON r."run_id" = j."run_id"
     WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @2
@@ -141,7 +144,7 @@ select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Con
       AND (r."journal_version" IS NULL OR (("dbo"."Contact"."Last_Update" = "j"."new_last_update" OR ("dbo"."Contact"."Last_Update" IS NULL AND "j"."new_last_update" IS NULL)) AND ("dbo"."Contact"."Last_Update_UTC" = "j"."new_last_update_utc" OR ("dbo"."Contact"."Last_Update_UTC" IS NULL AND "j"."new_last_update_utc" IS NULL)) AND ("dbo"."Contact"."Updated_By" = "j"."new_updated_by" OR ("dbo"."Contact"."Updated_By" IS NULL AND "j"."new_updated_by" IS NULL))))
       AND j."run_id" = (
         SELECT max(j2."run_id") FROM "cw_maint"."journal" j2 INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
-        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @6 AND r2."status" = @7)) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@8)) and "co"."Company_Status_RecID" in (@9)))) and ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @10)) order by "dbo"."Contact"."Contact_RecID";
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @6 AND r2."status" = @7)) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@8)) and "co"."Company_Status_RecID" in (@9)))) and ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @10)) and "dbo"."Contact"."Contact_RecID" > @11 order by "dbo"."Contact"."Contact_RecID" offset @12 rows fetch next @13 rows only;
 -- parameters:
 --   1: true
 --   2: "Disable_Flag"
@@ -153,6 +156,9 @@ select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Con
 --   8: 1
 --   9: 1
 --   10: false
+--   11: -2147483648
+--   12: 0
+--   13: 1000
 
 -- apply, in one transaction, each batch in one round trip: update up to 4000 rows after the last Contact_RecID (under SQL Server's 5,000-lock escalation) and journal their before-values (run id from the run table); repeated until a batch comes back short. The journaled rows must add up to the planned count, each holding the new value, else all is rolled back
 DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, "old_last_update" datetime2 NULL, "old_last_update_utc" datetime2 NULL, "old_updated_by" nvarchar(128) NULL);

@@ -16,11 +16,14 @@ select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d" as "di
 --   5: 0
 --   6: 20
 
--- dry run with --report: every row that would change, streamed to the file
-select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Contact"."Last_Name", "co"."Company_ID", "co"."Company_Name", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value" from "dbo"."Contact" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "dbo"."Contact"."Company_RecID" where ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID") and "co"."Company_ID" = @1)) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @2)) order by "dbo"."Contact"."Contact_RecID";
+-- dry run with --report: every row that would change, streamed to the file in pages of 1000 rows: each page its own statement, for the rows after the last Contact_RecID of the page before (the first page after the lowest int), until a page comes back short; nothing is held on the server between pages
+select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Contact"."Last_Name", "co"."Company_ID", "co"."Company_Name", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value" from "dbo"."Contact" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "dbo"."Contact"."Company_RecID" where ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID") and "co"."Company_ID" = @1)) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @2)) and "dbo"."Contact"."Contact_RecID" > @3 order by "dbo"."Contact"."Contact_RecID" offset @4 rows fetch next @5 rows only;
 -- parameters:
 --   1: "deskdirector"
 --   2: 1
+--   3: -2147483648
+--   4: 0
+--   5: 1000
 
 -- apply, in one transaction, each batch in one round trip: update up to 4000 rows after the last Contact_RecID (under SQL Server's 5,000-lock escalation) and journal their before-values (run id from the run table); repeated until a batch comes back short. The journaled rows must add up to the planned count, each holding the new value, else all is rolled back
 DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, "old_last_update" datetime2 NULL, "old_last_update_utc" datetime2 NULL, "old_updated_by" nvarchar(128) NULL);
@@ -62,11 +65,14 @@ select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d" as "di
 --   5: 0
 --   6: 20
 
--- dry run with --report: every row that would change, streamed to the file
-select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Contact"."Last_Name", "co"."Company_ID", "co"."Company_Name", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value" from "dbo"."Contact" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "dbo"."Contact"."Company_RecID" where ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID") and "co"."Company_ID" = @1)) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @2)) order by "dbo"."Contact"."Contact_RecID";
+-- dry run with --report: every row that would change, streamed to the file in pages of 1000 rows: each page its own statement, for the rows after the last Contact_RecID of the page before (the first page after the lowest int), until a page comes back short; nothing is held on the server between pages
+select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Contact"."Last_Name", "co"."Company_ID", "co"."Company_Name", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value" from "dbo"."Contact" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "dbo"."Contact"."Company_RecID" where ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID") and "co"."Company_ID" = @1)) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @2)) and "dbo"."Contact"."Contact_RecID" > @3 order by "dbo"."Contact"."Contact_RecID" offset @4 rows fetch next @5 rows only;
 -- parameters:
 --   1: "deskdirector"
 --   2: 1
+--   3: -2147483648
+--   4: 0
+--   5: 1000
 
 -- apply, in one transaction, each batch in one round trip: update up to 4000 rows after the last Contact_RecID (under SQL Server's 5,000-lock escalation) and journal their before-values (run id from the run table); repeated until a batch comes back short. The journaled rows must add up to the planned count, each holding the new value, else all is rolled back
 DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, "old_last_update" datetime2 NULL, "old_last_update_utc" datetime2 NULL, "old_updated_by" nvarchar(128) NULL);

@@ -16,7 +16,7 @@ import { undoCommand } from './commands/undo.js';
 import { reportError } from './shared/exit.js';
 import { assertNoFlagTakenByNpm } from './shared/npm-guard.js';
 import { VERSION } from '../version.js';
-import { processIo, type CliDeps, type CliIo } from './shared/io.js';
+import { processIo, type CliDeps, type CliIo, type CliSeams } from './shared/io.js';
 
 /** `npm run job -- <job|verb> [options]`. Exit codes: see README. */
 export function buildProgram(deps: CliDeps): Command {
@@ -46,10 +46,10 @@ export function buildProgram(deps: CliDeps): Command {
   return program;
 }
 
-/** Runs one command line with the given job registry; returns the exit code (never calls process.exit). */
-export async function main(argv: string[], jobs: readonly AnyJob[], io: CliIo = processIo()): Promise<number> {
+/** Runs one command line with the given job registry; returns the exit code (never calls process.exit). `seams`: tests only. */
+export async function main(argv: string[], jobs: readonly AnyJob[], io: CliIo = processIo(), seams?: CliSeams): Promise<number> {
   let code = 0;
-  const program = buildProgram({ jobs, io, exit: (c) => (code = c) });
+  const program = buildProgram({ jobs, io, exit: (c) => (code = c), seams });
   if (argv.length <= 2) {
     program.outputHelp();
     return 2;

@@ -6,6 +6,7 @@ import { AUDIT_COLUMNS } from '../db/model/schema.js';
 import { DEFAULT_JOURNAL_SCHEMA } from '../journal/tables.js';
 import type { AnyJob } from '../vocabulary/job-definition.js';
 import { DEFAULT_BATCH_SIZE } from '../config/defaults.js';
+import { PAGE_ROWS } from '../db/keyset-pages.js';
 import { compileJobStatements, formatStatement } from '../run/job/statements.js';
 
 /**
@@ -34,7 +35,10 @@ export function renderCompiledSql(job: AnyJob, params: Record<string, unknown> =
     parts.push(
       `-- ==================== layout: ${layout} ====================`,
       formatStatement('dry run and apply: the counts (all contacts, matched, changed) and the first rows that would change, in one pass', s.plan),
-      formatStatement('dry run with --report: every row that would change, streamed to the file', s.report),
+      formatStatement(
+        `dry run with --report: every row that would change, streamed to the file in pages of ${PAGE_ROWS} rows: each page its own statement, for the rows after the last Contact_RecID of the page before (the first page after the lowest int), until a page comes back short; nothing is held on the server between pages`,
+        s.report,
+      ),
       formatStatement(
         `apply, in one transaction, each batch in one round trip: update up to ${DEFAULT_BATCH_SIZE} rows after the last Contact_RecID (under SQL Server's 5,000-lock escalation) and journal their before-values (run id from the run table); repeated until a batch comes back short. The journaled rows must add up to the planned count, each holding the new value, else all is rolled back`,
         s.batch,

@@ -3,6 +3,7 @@ import { describeConnection, type ConnectionSpec } from '../config/connection-sp
 import { ConnectionError } from '../errors.js';
 import type { Logger } from '../log.js';
 import { adapterFor, type EngineAdapter, type SessionLimits } from './engines.js';
+import { PAGE_ROWS, type Paging } from './keyset-pages.js';
 import type { Database } from './model/schema.js';
 
 export interface DatabaseHandle {
@@ -15,6 +16,8 @@ export interface DatabaseHandle {
   readonly oneSession: boolean;
   /** SQL statements sent so far through this handle (each is one round trip): `--json` reports it. */
   readonly statementsSent: () => number;
+  /** How streamed reads (reports, `show`) page: src/db/keyset-pages.ts. */
+  readonly paging: Paging;
 }
 
 /**
@@ -42,6 +45,8 @@ export interface OpenOptions {
   showSql?: (text: string) => void;
   /** Where the driver's connection errors are logged (default: JSON lines on stderr). */
   log?: Logger;
+  /** Test seam: smaller pages, and a pause after each, for streamed reads (default PAGE_ROWS rows, no pause). */
+  paging?: Partial<Paging>;
 }
 
 export async function openDatabase(spec: ConnectionSpec, options: OpenOptions = {}): Promise<DatabaseHandle> {
@@ -64,7 +69,8 @@ export async function openDatabase(spec: ConnectionSpec, options: OpenOptions = 
     const reason = adapter.driver.describeConnectError(error) ?? adapter.driver.describeStatementError(error);
     throw new ConnectionError(`Cannot connect to ${label}: ${reason}`, [], { cause: error });
   }
-  return { db, adapter, spec, label, oneSession: adapter.driver.oneSession(spec), statementsSent: () => statements };
+  const paging: Paging = { rows: options.paging?.rows ?? PAGE_ROWS, afterPage: options.paging?.afterPage };
+  return { db, adapter, spec, label, oneSession: adapter.driver.oneSession(spec), statementsSent: () => statements, paging };
 }
 
 function formatQuery(event: LogEvent): string {

@@ -1,5 +1,6 @@
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/model/schema.js';
+import { keysetRows, type RowSource } from '../db/keyset-pages.js';
 import { cwMaintTables } from './tables.js';
 
 export interface ShownRow {
@@ -21,31 +22,40 @@ export async function findRun(db: Kysely<Database>, schema: string, runId: numbe
 }
 
 /**
- * Every journaled row of a run with the contact's name, company and value now, streamed from
- * the server in chunks (a cursor on PostgreSQL, tedious's own row stream on SQL Server), so
- * memory stays flat however many rows the run changed.
+ * Every journaled row of a run with the contact's name, company and value now, read in keyset
+ * pages by contact_recid (src/db/keyset-pages.ts: one run journals a contact once), so memory
+ * stays flat however many rows the run changed, and a lost connection fails the read at once.
  */
-export async function* journalRowsOf(db: Kysely<Database>, schema: string, runId: number, chunkSize = 1_000): AsyncGenerator<ShownRow> {
+export async function* journalRowsOf(source: RowSource, schema: string, runId: number): AsyncGenerator<ShownRow> {
   const j = cwMaintTables(schema).journalAs;
-  const query = db
-    .selectFrom(j)
-    .leftJoin('dbo.Contact as c', 'c.Contact_RecID', 'j.contact_recid')
-    .leftJoin('dbo.Company as co', 'co.Company_RecID', 'c.Company_RecID')
-    .select([
-      'j.contact_recid',
-      'j.column_name',
-      'j.old_value',
-      'j.new_value',
-      'c.First_Name',
-      'c.Last_Name',
-      'co.Company_ID',
-      'co.Company_Name',
-      // The changed column's value now, as an int whichever column it is (one run changes one column).
-      sql<number | null>`CASE WHEN j.column_name = ${'Disable_Flag'} THEN cast(c.${sql.ref('Disable_Flag')} as int) ELSE c.${sql.ref('Portal_Security_Level')} END`.as('now_value'),
-    ])
-    .where('j.run_id', '=', runId)
-    .orderBy('j.contact_recid');
-  for await (const r of query.stream(chunkSize)) {
+  const pages = keysetRows(
+    source,
+    (on, page) =>
+      on
+        .selectFrom(j)
+        .leftJoin('dbo.Contact as c', 'c.Contact_RecID', 'j.contact_recid')
+        .leftJoin('dbo.Company as co', 'co.Company_RecID', 'c.Company_RecID')
+        .select([
+          'j.contact_recid',
+          'j.column_name',
+          'j.old_value',
+          'j.new_value',
+          'c.First_Name',
+          'c.Last_Name',
+          'co.Company_ID',
+          'co.Company_Name',
+          // The changed column's value now, as an int whichever column it is (one run changes one column).
+          sql<number | null>`CASE WHEN j.column_name = ${'Disable_Flag'} THEN cast(c.${sql.ref('Disable_Flag')} as int) ELSE c.${sql.ref('Portal_Security_Level')} END`.as('now_value'),
+        ])
+        .where('j.run_id', '=', runId)
+        .where('j.contact_recid', '>', page.after)
+        .orderBy('j.contact_recid')
+        .offset(0)
+        .fetch(page.rows)
+        .execute(),
+    (r) => Number(r.contact_recid),
+  );
+  for await (const r of pages) {
     yield {
       contactRecId: Number(r.contact_recid),
       firstName: r.First_Name,

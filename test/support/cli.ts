@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { JOBS } from '../../jobs/index.js';
-import type { CliIo } from '../../src/cli/shared/io.js';
+import type { CliIo, CliSeams } from '../../src/cli/shared/io.js';
 import { main } from '../../src/cli/program.js';
 import type { AnyJob } from '../../src/vocabulary/job-definition.js';
 
@@ -63,7 +63,7 @@ export function runScript(
 export async function runCliInProcess(
   args: string[],
   env: Record<string, string | undefined> = {},
-  options: { stdin?: NodeJS.ReadableStream & { isTTY?: boolean }; jobs?: readonly AnyJob[] } = {},
+  options: { stdin?: NodeJS.ReadableStream & { isTTY?: boolean }; jobs?: readonly AnyJob[]; seams?: CliSeams } = {},
 ): Promise<CliResult> {
   let stdout = '';
   let stderr = '';
@@ -73,7 +73,7 @@ export async function runCliInProcess(
     stdin: options.stdin ?? Readable.from([]),
     env: { PATH: process.env.PATH, HOME: process.env.HOME, LOG_LEVEL: 'info', CW_DB_URL: '', ...env } as NodeJS.ProcessEnv,
   };
-  const code = await main(['node', 'cw-maint', ...args], options.jobs ?? JOBS, io);
+  const code = await main(['node', 'cw-maint', ...args], options.jobs ?? JOBS, io, options.seams);
   return { code, stdout, stderr };
 }
 

@@ -100,7 +100,7 @@ async function runJobCommand(job: AnyJob, options: JobOptions, flags: FlagValues
       if (result.refusal) io.stderr.write(`${[`cw-maint: ${result.refusal.message}`, ...result.refusal.problems.map((p) => `  - ${p}`)].join('\n')}\n`);
       return exitCodeOf(result);
     },
-    { showSql, limits: sessionLimitsFrom(config), log: ctx.log },
+    { showSql, limits: sessionLimitsFrom(config), log: ctx.log, paging: deps.seams?.paging },
   ).catch(async (error: unknown) => {
     // Never connected, so no run was recorded or told about; a cron run that cannot reach the server still failed.
     if (!connected) await notifyUnreachable({ config, spec, log: ctx.log, env: io.env }, { job: job.name, mode }, error);

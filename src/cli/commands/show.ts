@@ -48,7 +48,7 @@ export function showCommand(deps: CliDeps): Command {
           out.write(`\n${['Contact_RecID', 'Name', 'Company_ID', 'Column', 'Old', 'New', 'Now'].join('\t')}\n`);
         }
         let count = 0;
-        for await (const row of journalRowsOf(handle.db, schema, runId)) {
+        for await (const row of journalRowsOf(handle, schema, runId)) {
           if (count >= limit) break;
           count++;
           const show = (v: number | null) => (v === null ? 'NULL' : String(v));

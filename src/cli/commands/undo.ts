@@ -47,7 +47,7 @@ export function undoCommand(deps: CliDeps): Command {
             report,
             notify: createNotifier({ config, spec, handle, log: ctx.log, env: io.env })?.afterRun,
           }),
-        { limits: sessionLimitsFrom(config), log: ctx.log },
+        { limits: sessionLimitsFrom(config), log: ctx.log, paging: deps.seams?.paging },
       );
       io.stdout.write(`${options.json ? undoJson(result) : undoReport(result)}\n`);
       if (result.reportError !== undefined) {

@@ -45,5 +45,5 @@ export function cliContext(options: CommonOptions, deps: CliDeps): CliContext {
     for (const notice of connectionNotices(spec)) log.warn({ event: 'connection.notice' }, notice);
     return spec;
   };
-  return { log, loaded, connection, usingDatabase: (fn, opts = {}) => usingDatabase(connection(), fn, { log, ...opts }) };
+  return { log, loaded, connection, usingDatabase: (fn, opts = {}) => usingDatabase(connection(), fn, { log, paging: deps.seams?.paging, ...opts }) };
 }

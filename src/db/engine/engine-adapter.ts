@@ -56,6 +56,11 @@ export interface EngineDriver {
   describeConnectError(error: unknown): string | undefined;
   /** Message of a failed statement, without driver noise. */
   describeStatementError(error: unknown): string;
+  /**
+   * Why the connection was lost, when `error` says that it was (the server ended the session, the
+   * socket closed); undefined for any other error, a statement's own failure included.
+   */
+  lostConnectionReason(error: unknown): string | undefined;
 }
 
 /** cw-maint's own DDL, and the scripts a DBA runs by hand (migrate --print-sql, grants). */

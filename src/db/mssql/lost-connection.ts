@@ -83,7 +83,12 @@ export function reportsLostConnections<Base extends new (...args: any[]) => Tedi
 
 /** The connection to the server was lost after the login: exit 1, one line. */
 export class ConnectionLostError extends ConnectionError {
-  constructor(server: string, reason: string, cause: unknown) {
+  constructor(
+    server: string,
+    /** What tedious said when the socket went ("socket hang up"). */
+    readonly reason: string,
+    cause: unknown,
+  ) {
     super(`the connection to the server at ${server} was lost (${reason}); the server rolls back whatever was not committed`, [], { cause });
   }
 }

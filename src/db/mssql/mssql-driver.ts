@@ -2,7 +2,7 @@ import { DummyDriver, MssqlAdapter, MssqlDialect, MssqlIntrospector, MssqlQueryC
 import type { ConnectionSpec, MssqlConnectionSpec } from '../../config/connection-spec.js';
 import type { Logger } from '../../log.js';
 import { encryptedLoginOnly } from './encrypted-login.js';
-import { reportsLostConnections } from './lost-connection.js';
+import { ConnectionLostError, reportsLostConnections } from './lost-connection.js';
 import type { EngineDriver, SessionLimits } from '../engine/engine-adapter.js';
 import { notEncryptedError, sessionEncrypted, tediousConfig } from './tedious-config.js';
 
@@ -91,5 +91,12 @@ export const mssqlDriver: EngineDriver = {
   describeStatementError(error: unknown) {
     const e = error as { message?: string; number?: number };
     return e?.number ? `SQL Server error ${e.number}: ${e.message}` : String(e?.message ?? error);
+  },
+
+  lostConnectionReason(error: unknown) {
+    // Once tedious has seen the socket go, every request on the connection fails as a ConnectionLostError.
+    if (error instanceof ConnectionLostError) return error.reason;
+    const e = error as { message?: string; code?: string };
+    return e?.code === 'ESOCKET' || e?.code === 'ECONNRESET' ? String(e.message ?? e.code) : undefined;
   },
 };

@@ -21,7 +21,7 @@ export const postgresDriver: EngineDriver = {
       // One connection only: the dialect serializes them (no statement here needs two at once).
       return new PGliteDialect(new PGlite(spec.dataDir));
     }
-    const [{ default: pg }, { default: Cursor }] = await Promise.all([import('pg'), import('pg-cursor')]);
+    const { default: pg } = await import('pg');
     const pool = new pg.Pool({
       connectionString: spec.connectionString,
       max: poolSize,
@@ -47,8 +47,9 @@ export const postgresDriver: EngineDriver = {
     // Likewise a connection dropped while checked out between statements: the next statement on it
     // fails and the run rolls back; the event itself must not take the process down.
     pool.on('connect', (client) => client.on('error', () => undefined));
-    // pg-cursor: Kysely's stream() reads in chunks through a server-side cursor (show, reports).
-    return new PostgresDialect({ pool, cursor: Cursor });
+    // No cursor: a pg-cursor read on a connection the server ended can stay pending for ever. Reports
+    // and show read in keyset pages (src/db/keyset-pages.ts); Kysely's stream() would fail here at once.
+    return new PostgresDialect({ pool });
   },
 
   // PGlite is one in-process session: the dialect queues every other connection behind it.
@@ -81,4 +82,19 @@ export const postgresDriver: EngineDriver = {
     const e = error as { message?: string; code?: string };
     return e?.code ? `PostgreSQL error ${e.code}: ${e.message}` : String(e?.message ?? error);
   },
+
+  lostConnectionReason(error: unknown) {
+    const e = error as { message?: string; code?: string };
+    const code = e?.code ?? '';
+    // The server ended the session (57P01 shutdown or pg_terminate_backend, 57P02 crash, 57P03 not
+    // accepting connections, 57P04 database dropped, 57P05 idle_session_timeout) or SQLSTATE class 08
+    // (connection exception); the socket itself; or pg's own errors for a client whose connection
+    // ended, which carry no code.
+    if (/^(57P0[1-5]|08...)$/.test(code)) return `PostgreSQL error ${code}: ${e.message}`;
+    if (LOST_SOCKET_CODES.has(code)) return String(e.message ?? code);
+    if (!code && /^Connection terminated|not queryable/.test(e?.message ?? '')) return e.message;
+    return undefined;
+  },
 };
+
+const LOST_SOCKET_CODES = new Set(['ECONNRESET', 'EPIPE', 'ETIMEDOUT']);

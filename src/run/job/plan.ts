@@ -3,8 +3,8 @@ import type { Database } from '../../db/model/schema.js';
 import { columnAsInt, differs, type Change } from '../../vocabulary/change.js';
 import type { AnyJob, TargetContext } from '../../vocabulary/job-definition.js';
 import type { ReportRow } from '../../report/report-file.js';
-import { CHUNK } from '../pipeline/report-rows.js';
 import { BEFORE_FIRST_RECID } from '../../db/engine/journaled-statements.js';
+import { keysetRows, type Page, type RowSource } from '../../db/keyset-pages.js';
 
 export const PREVIEW_ROWS = 20;
 
@@ -106,12 +106,16 @@ export function planQuery(db: Kysely<Database>, job: AnyJob, params: Record<stri
     .orderBy('p.id');
 }
 
-/** Every row an apply would change, with the contact's names and company, lowest Contact_RecID first (the preview and --report). */
-export function changingRowsQuery(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext) {
+/**
+ * One page of the rows an apply would change, with the contact's names and company: those after
+ * Contact_RecID `page.after`, lowest first, at most `page.rows` (--report of a dry run and `plan`).
+ */
+export function changingRowsQuery(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext, page: Page) {
   return db
     .selectFrom('dbo.Contact')
     .leftJoin('dbo.Company as co', 'co.Company_RecID', 'dbo.Contact.Company_RecID')
     .where((eb) => eb.and([job.target(eb, params, context), differs(eb, change)]))
+    .where('dbo.Contact.Contact_RecID', '>', page.after)
     .select([
       'dbo.Contact.Contact_RecID',
       'dbo.Contact.First_Name',
@@ -120,12 +124,15 @@ export function changingRowsQuery(db: Kysely<Database>, job: AnyJob, params: Rec
       'co.Company_Name',
       columnAsInt(change).as('old_value'),
     ])
-    .orderBy('dbo.Contact.Contact_RecID');
+    .orderBy('dbo.Contact.Contact_RecID')
+    .offset(0)
+    .fetch(page.rows);
 }
 
-/** Every row a job's apply would change, with names, straight from the server in chunks. */
-export async function* plannedRows(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext): AsyncGenerator<ReportRow> {
-  for await (const r of changingRowsQuery(db, job, params, change, context).stream(CHUNK)) {
+/** Every row a job's apply would change, with names, from the server in keyset pages (src/db/keyset-pages.ts). */
+export async function* plannedRows(source: RowSource, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext): AsyncGenerator<ReportRow> {
+  const pages = keysetRows(source, (on, page) => changingRowsQuery(on, job, params, change, context, page).execute(), (r) => Number(r.Contact_RecID));
+  for await (const r of pages) {
     yield {
       contactRecId: Number(r.Contact_RecID),
       firstName: r.First_Name,

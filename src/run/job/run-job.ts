@@ -127,8 +127,8 @@ export function prepareJob(
       ).changed,
     deadlockRetries: settings.deadlockRetries,
     failedAndRolledBack: `${job.name} failed and was rolled back`,
-    plannedRows: (db) => plannedRows(db, job, params, change, context),
-    appliedRows: (db, runId) => journaledRows(db, settings.journalSchema, runId, job.name),
+    plannedRows: (db) => plannedRows({ ...handle, db }, job, params, change, context),
+    appliedRows: (db, runId) => journaledRows({ ...handle, db }, settings.journalSchema, runId, job.name),
   };
   return { context, run };
 }

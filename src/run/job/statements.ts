@@ -3,6 +3,7 @@ import type { EngineAdapter } from '../../db/engines.js';
 import type { Database } from '../../db/model/schema.js';
 import { DEFAULT_BATCH_SIZE } from '../../config/defaults.js';
 import { BEFORE_FIRST_RECID } from '../../db/engine/journaled-statements.js';
+import { PAGE_ROWS } from '../../db/keyset-pages.js';
 import { journaledBatchStatement } from './apply.js';
 import { changeFor } from '../../vocabulary/change.js';
 import type { AnyJob, TargetContext } from '../../vocabulary/job-definition.js';
@@ -11,7 +12,7 @@ import { changingRowsQuery, planQuery } from './plan.js';
 export interface JobStatements {
   /** The counts and the preview, in one statement. */
   plan: CompiledQuery;
-  /** --report of a dry run: every row that would change, streamed. */
+  /** --report of a dry run: one page of the rows that would change (repeated after the page's last Contact_RecID). */
   report: CompiledQuery;
   /** One batch of the apply: update and journal (repeated from the last Contact_RecID until a batch comes back short). */
   batch: CompiledQuery;
@@ -33,7 +34,7 @@ export function compileJobStatements(
   const input = { job, params, change, context, runId: 0, ...settings };
   return {
     plan: planQuery(db, job, params, change, context).compile(),
-    report: changingRowsQuery(db, job, params, change, context).compile(),
+    report: changingRowsQuery(db, job, params, change, context, { after: BEFORE_FIRST_RECID, rows: PAGE_ROWS }).compile(),
     batch: journaledBatchStatement(adapter, input, BEFORE_FIRST_RECID, DEFAULT_BATCH_SIZE).compile(db),
   };
 }

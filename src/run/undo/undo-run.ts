@@ -12,7 +12,8 @@ import type { ReportRow } from '../../report/report-file.js';
 import { batchSizeFor, inBatches } from '../pipeline/batches.js';
 import { executeRun } from '../pipeline/run-pipeline.js';
 import type { PipelineRequest, RunKind } from '../pipeline/run-kind.js';
-import { concat, journaledRows, streamRaw } from '../pipeline/report-rows.js';
+import { concat, journaledRows } from '../pipeline/report-rows.js';
+import { keysetRows, type RowSource } from '../../db/keyset-pages.js';
 import { undoBatchBounds, undoCountQuery, undoRestore, undoRowsQuery, undoVerifyQuery, type UndoTarget } from './undo-statements.js';
 
 export const UNDO_PREVIEW_ROWS = 20;
@@ -146,9 +147,9 @@ async function prepareUndo(handle: DatabaseHandle, runId: number, force: boolean
     },
     deadlockRetries: 0,
     failedAndRolledBack: `The undo of run ${target.run_id} failed and was rolled back`,
-    plannedRows: () => undoReportRows(db, t, target.job, force ? undefined : 'restore'),
+    plannedRows: () => undoReportRows(handle, t, target.job, force ? undefined : 'restore'),
     appliedRows: (on: Kysely<Database>, undoRunId: number) =>
-      concat(journaledRows(on, settings.journalSchema, undoRunId, target.job), undoReportRows(on, t, target.job, 'conflicts-left', undoRunId)),
+      concat(journaledRows({ ...handle, db: on }, settings.journalSchema, undoRunId, target.job), undoReportRows({ ...handle, db: on }, t, target.job, 'conflicts-left', undoRunId)),
   };
 }
 
@@ -157,10 +158,12 @@ async function prepareUndo(handle: DatabaseHandle, runId: number, force: boolean
  * undefined (dry run with --force) every row; 'conflicts-left' the conflicts an applied undo
  * left alone. old = the value now, new = the value the undo restores (or would).
  */
-async function* undoReportRows(db: Kysely<Database>, t: UndoTarget, job: string, kind: 'restore' | 'conflicts-left' | undefined, undoRunId?: number): AsyncGenerator<ReportRow> {
+async function* undoReportRows(source: RowSource, t: UndoTarget, job: string, kind: 'restore' | 'conflicts-left' | undefined, undoRunId?: number): AsyncGenerator<ReportRow> {
   const parts: Array<['restore' | 'conflict', boolean]> = kind === 'conflicts-left' ? [['conflict', true]] : [['restore', false], ['conflict', true]];
+  const notIn = kind === 'conflicts-left' ? undoRunId : undefined;
   for (const [which, conflict] of parts) {
-    for await (const r of streamRaw(db, undoRowsQuery(t, which, undefined, kind === 'conflicts-left' ? undoRunId : undefined))) {
+    const pages = keysetRows(source, async (on, page) => (await undoRowsQuery(t, which, { limit: page.rows, after: page.after, notIn }).execute(on)).rows, (r) => Number(r.contact_recid));
+    for await (const r of pages) {
       yield {
         contactRecId: Number(r.contact_recid),
         firstName: r.first_name,
@@ -201,7 +204,7 @@ async function planUndo(db: Kysely<Database>, t: UndoTarget, target: Awaited<Ret
   const { rows } = await undoCountQuery(t).execute(db);
   const c = rows[0]!;
   const preview = async (kind: 'restore' | 'conflict') =>
-    (await undoRowsQuery(t, kind, UNDO_PREVIEW_ROWS).execute(db)).rows.map((r) => ({
+    (await undoRowsQuery(t, kind, { limit: UNDO_PREVIEW_ROWS }).execute(db)).rows.map((r) => ({
       contactRecId: Number(r.contact_recid),
       name: [r.first_name, r.last_name].filter(Boolean).join(' '),
       companyId: r.company_id,
@@ -234,10 +237,15 @@ async function planUndo(db: Kysely<Database>, t: UndoTarget, target: Awaited<Ret
 async function* undoneValues(db: Kysely<Database>, t: UndoTarget, force: boolean): AsyncGenerator<{ id: number; before: number | null }> {
   const rows: Array<{ id: number; before: number | null }> = [];
   const value = (v: number | null) => (v === null ? null : Number(v));
-  for (const r of (await undoRowsQuery(t, 'restore').execute(db)).rows) rows.push({ id: Number(r.contact_recid), before: value(r.now_value) });
-  if (force) {
-    for (const r of (await undoRowsQuery(t, 'conflict').execute(db)).rows) {
-      if (value(r.now_value) !== value(r.old_value)) rows.push({ id: Number(r.contact_recid), before: value(r.now_value) });
+  for (const kind of force ? (['restore', 'conflict'] as const) : (['restore'] as const)) {
+    for (let after: number | undefined; ; ) {
+      const page = (await undoRowsQuery(t, kind, { limit: 10_000, after }).execute(db)).rows;
+      for (const r of page) {
+        // A conflict is restored by --force only where it is not back at its old value already.
+        if (kind === 'restore' || value(r.now_value) !== value(r.old_value)) rows.push({ id: Number(r.contact_recid), before: value(r.now_value) });
+      }
+      if (page.length < 10_000) break;
+      after = Number(page[page.length - 1]!.contact_recid);
     }
   }
   yield* rows.sort((a, b) => a.id - b.id);

@@ -57,21 +57,24 @@ export function undoCountQuery(t: UndoTarget) {
 }
 
 /**
- * Rows of one kind, for the plan (`limit` of them) or a report (all, streamed): restorable ones,
- * or conflicts; `notIn` leaves out the rows an undo run already journaled (the ones it restored).
+ * Rows of one kind, lowest contact_recid first: restorable ones, or conflicts. `limit` rows for the
+ * plan's preview; for a report, one keyset page (`after` the page before's last contact_recid, at
+ * most `limit`). `notIn` leaves out the rows an undo run already journaled (the ones it restored).
  */
-export function undoRowsQuery(t: UndoTarget, kind: 'restore' | 'conflict', limit?: number, notIn?: number) {
+export function undoRowsQuery(t: UndoTarget, kind: 'restore' | 'conflict', rows: { limit: number; after?: number; notIn?: number }) {
   const which = kind === 'restore' ? untouched(t) : touched(t);
+  const { limit, after, notIn } = rows;
   const restored = notIn === undefined
     ? sql``
     : sql` AND NOT EXISTS (SELECT u.${sql.ref('contact_recid')} FROM ${journalTable(t.journalSchema)} u WHERE u.${sql.ref('run_id')} = ${notIn} AND u.${sql.ref('contact_recid')} = j.${sql.ref('contact_recid')})`;
+  const following = after === undefined ? sql`` : sql` AND j.${sql.ref('contact_recid')} > ${after}`;
   return sql<{ contact_recid: number; first_name: string | null; last_name: string | null; company_id: string | null; company_name: string | null; old_value: number | null; new_value: number | null; now_value: number | null }>`
     SELECT j.${sql.ref('contact_recid')} AS contact_recid, c.${sql.ref('First_Name')} AS first_name, c.${sql.ref('Last_Name')} AS last_name,
       co.${sql.ref('Company_ID')} AS company_id, co.${sql.ref('Company_Name')} AS company_name, j.${sql.ref('old_value')} AS old_value,
       j.${sql.ref('new_value')} AS new_value, ${valueNow(t.column)} AS now_value
     FROM ${fromJournalAndContact(t)} LEFT JOIN ${sql.table('dbo.Company')} co ON co.${sql.ref('Company_RecID')} = c.${sql.ref('Company_RecID')}
-    WHERE ${ofTheRun(t)} AND c.${sql.ref('Contact_RecID')} IS NOT NULL AND ${which}${restored}
-    ORDER BY j.${sql.ref('contact_recid')}${limit === undefined ? sql`` : sql` OFFSET 0 ROWS FETCH NEXT ${sql.raw(String(limit))} ROWS ONLY`}`;
+    WHERE ${ofTheRun(t)} AND c.${sql.ref('Contact_RecID')} IS NOT NULL AND ${which}${restored}${following}
+    ORDER BY j.${sql.ref('contact_recid')} OFFSET 0 ROWS FETCH NEXT ${sql.raw(String(limit))} ROWS ONLY`;
 }
 
 /**
