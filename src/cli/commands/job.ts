@@ -94,8 +94,7 @@ async function runJobCommand(job: AnyJob, options: JobOptions, flags: FlagValues
       });
       io.stdout.write(`${options.json ? jsonReport(result, handle.statementsSent()) : textReport(job, result, handle.label)}\n`);
       if (result.reportError !== undefined) {
-        const what = result.mode === 'apply' ? `${job.name} applied: ${result.changed} rows changed` : `${job.name} dry run: ${result.plan.changed} rows would change`;
-        io.stderr.write(reportFailedLine(what, result.runId, result.reportError));
+        io.stderr.write(reportFailedLine(`${job.name} applied: ${result.changed} rows changed`, result.runId, result.reportError));
       }
       if (result.refusal) io.stderr.write(`${[`cw-maint: ${result.refusal.message}`, ...result.refusal.problems.map((p) => `  - ${p}`)].join('\n')}\n`);
       return exitCodeOf(result);

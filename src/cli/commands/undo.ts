@@ -51,8 +51,7 @@ export function undoCommand(deps: CliDeps): Command {
       );
       io.stdout.write(`${options.json ? undoJson(result) : undoReport(result)}\n`);
       if (result.reportError !== undefined) {
-        const what = result.mode === 'apply' ? `the undo of run ${runId} restored ${result.restored} rows` : `the undo dry run of run ${runId}: ${result.plan.toRestore} rows would be restored`;
-        io.stderr.write(reportFailedLine(what, result.runId, result.reportError));
+        io.stderr.write(reportFailedLine(`the undo of run ${runId} restored ${result.restored} rows`, result.runId, result.reportError));
         deps.exit(ExitCode.reportFailed);
       }
     });

@@ -62,8 +62,9 @@ async function runPipeline<P>(
       ? await recordRun(db, adapter, schema, start, { status: refusal ? 'refused' : 'succeeded', ...prepared.counts(plan), error: refusal ? describe(refusal) : undefined })
       : null;
     seen.runId = runId;
-    const result: PipelineResult<P> = { outcome: refusal ? 'refused' : 'succeeded', runId, plan, changed: 0, historyWritten: prepared.historyWritable, refusal };
-    return withReport(result, request, log, () => prepared.plannedRows(db, plan));
+    // The report is what a dry run is for: a report that cannot be written fails the command (exit 1).
+    await request.report?.(prepared.plannedRows(db, plan));
+    return { outcome: refusal ? 'refused' : 'succeeded', runId, plan, changed: 0, historyWritten: prepared.historyWritable, refusal };
   }
 
   // A person's yes: planned and asked without the lock, so that a prompt left open blocks nobody.
@@ -195,7 +196,7 @@ async function afterUnansweredCommit<P>(
   throw new RunFailedError(`${prepared.failedAndRolledBack}: ${message}`, [], { cause: error.reason });
 }
 
-/** The report after the outcome is recorded: a failure to write it is said, and never changes the outcome. */
+/** An apply's report, after its COMMIT: a failure to write it is said (exit 6), and never changes the outcome. */
 async function withReport<P>(result: PipelineResult<P>, request: PipelineRequest<P>, log: Logger, rows: () => AsyncIterable<ReportRow>): Promise<PipelineResult<P>> {
   if (!request.report) return result;
   try {
