@@ -16,6 +16,10 @@ export interface RunSettings {
   batchSize?: number;
   /** A change-ticket reference recorded on the run. */
   ticket?: string;
+  /** Every job entry of the config file, as written there: guards that check one job against another read it. */
+  configuredJobs?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Pairs of jobs the DBA allows to change each other's rows back (allowFights): not refused for scheduled applies. */
+  allowFights?: ReadonlyArray<readonly [string, string]>;
 }
 
 
@@ -32,6 +36,8 @@ export function runSettingsFrom(config: ConfigFile, overrides: { [K in keyof Run
     statementTimeoutSeconds: config.statementTimeoutSeconds,
     deadlockRetries: config.deadlockRetries,
     batchSize: config.batchSize,
+    configuredJobs: config.jobs,
+    allowFights: config.allowFights,
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   };
 }

@@ -13,10 +13,12 @@ export interface JournaledBatch {
   set: ReadonlyArray<readonly [column: string, value: unknown]>;
   /** The job's column (Disable_Flag, Portal_Security_Level): journaled as an int. */
   column: string;
-  /** Its new value, as bound to the driver (a number, or a boolean for flags). */
-  value: number | boolean;
-  /** The new value as the journal stores it. */
-  journalValue: number;
+  /**
+   * Its new value as an int (the journal's form; NULL allowed), over dbo.Contact as it is before
+   * the update: a bound constant, or a restored job's journaled before-value. The SET list writes
+   * the same value in the column's own type.
+   */
+  newValue: RawBuilder<number | null>;
   /** Every audit column the journal has room for, with whether dbo.Contact has it. */
   audit: ReadonlyArray<{ column: string; before: string; after: string; present: boolean }>;
   journalTable: string;

@@ -1,7 +1,7 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { Database } from '../../db/model/schema.js';
-import { columnAsInt, differs, type Change } from '../../vocabulary/change.js';
-import type { AnyJob, TargetContext } from '../../vocabulary/job-definition.js';
+import { changing, columnAsInt, differs, jobWhere, type Change } from '../../vocabulary/change.js';
+import type { AnyJob, ContactExpressionBuilder, TargetContext } from '../../vocabulary/job-definition.js';
 import type { ReportRow } from '../../report/report-file.js';
 import { CHUNK } from '../pipeline/report-rows.js';
 
@@ -12,7 +12,8 @@ export interface PreviewRow {
   name: string;
   companyId: string | null;
   oldValue: number | null;
-  newValue: number;
+  /** NULL only where a job restores a journaled NULL. */
+  newValue: number | null;
 }
 
 export interface Plan {
@@ -58,7 +59,7 @@ export async function buildPlan(
         name: [r.First_Name, r.Last_Name].filter(Boolean).join(' '),
         companyId: r.Company_ID,
         oldValue: r.old_value === null ? null : Number(r.old_value),
-        newValue: change.journalValue,
+        newValue: change.known ?? (r.new_value === null ? null : Number(r.new_value)),
       })),
   };
 }
@@ -71,10 +72,11 @@ export async function buildPlan(
 export function planQuery(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext) {
   const targeted = db
     .selectFrom('dbo.Contact')
-    .where((eb) => job.target(eb, params, context))
+    .where((eb) => jobWhere(eb, job, params, context))
     .select((eb) => [
       'dbo.Contact.Contact_RecID as id',
       columnAsInt(change).as('old_value'),
+      change.journalValue.as('new_value'),
       eb.case().when(differs(eb, change)).then(1).else(0).end().as('d'),
       job.reportsInactiveContacts
         ? eb.case().when(eb.and([differs(eb, change), eb('dbo.Contact.Inactive_Flag', '=', true)])).then(1).else(0).end().as('di')
@@ -85,6 +87,7 @@ export function planQuery(db: Kysely<Database>, job: AnyJob, params: Record<stri
     .select([
       'm.id',
       'm.old_value',
+      'm.new_value',
       'm.d',
       sql<number>`cast(count(*) over () as int)`.as('matched'),
       sql<number>`cast(sum(m.d) over () as int)`.as('changed'),
@@ -100,17 +103,20 @@ export function planQuery(db: Kysely<Database>, job: AnyJob, params: Record<stri
     .leftJoin(ranked.as('p'), (join) => join.on(sql<boolean>`1 = 1`))
     .leftJoin('dbo.Contact as c', 'c.Contact_RecID', 'p.id')
     .leftJoin('dbo.Company as co', 'co.Company_RecID', 'c.Company_RecID')
-    .select(['t.total', 'p.matched', 'p.changed', 'p.inactive', 'p.d as differs', 'p.id as Contact_RecID', 'c.First_Name', 'c.Last_Name', 'co.Company_ID', 'p.old_value'])
+    .select(['t.total', 'p.matched', 'p.changed', 'p.inactive', 'p.d as differs', 'p.id as Contact_RecID', 'c.First_Name', 'c.Last_Name', 'co.Company_ID', 'p.old_value', 'p.new_value'])
     .orderBy('p.d', 'desc')
     .orderBy('p.id');
 }
 
-/** Every row an apply would change, with the contact's names and company, lowest Contact_RecID first (the preview and --report). */
-export function changingRowsQuery(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext) {
+/** A further condition on the rows, over dbo.Contact (plan's fights: whose change a row takes back). */
+export type AlsoWhere = (eb: ContactExpressionBuilder) => Expression<SqlBool>;
+
+/** Every row an apply would change (and meets `also`), with the contact's names and company, lowest Contact_RecID first (the preview and --report). */
+export function changingRowsQuery(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext, also?: AlsoWhere) {
   return db
     .selectFrom('dbo.Contact')
     .leftJoin('dbo.Company as co', 'co.Company_RecID', 'dbo.Contact.Company_RecID')
-    .where((eb) => eb.and([job.target(eb, params, context), differs(eb, change)]))
+    .where((eb) => (also ? eb.and([changing(eb, job, params, change, context), also(eb)]) : changing(eb, job, params, change, context)))
     .select([
       'dbo.Contact.Contact_RecID',
       'dbo.Contact.First_Name',
@@ -118,13 +124,21 @@ export function changingRowsQuery(db: Kysely<Database>, job: AnyJob, params: Rec
       'co.Company_ID',
       'co.Company_Name',
       columnAsInt(change).as('old_value'),
+      change.journalValue.as('new_value'),
     ])
     .orderBy('dbo.Contact.Contact_RecID');
 }
 
-/** Every row a job's apply would change, with names, straight from the server in chunks. */
-export async function* plannedRows(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext): AsyncGenerator<ReportRow> {
-  for await (const r of changingRowsQuery(db, job, params, change, context).stream(CHUNK)) {
+/** Every row a job's apply would change, with names, straight from the server in chunks; with `also`, those that meet it, marked as taking back `takesBack`'s change. */
+export async function* plannedRows(
+  db: Kysely<Database>,
+  job: AnyJob,
+  params: Record<string, unknown>,
+  change: Change,
+  context: TargetContext,
+  also?: { where: AlsoWhere; takesBack: string },
+): AsyncGenerator<ReportRow> {
+  for await (const r of changingRowsQuery(db, job, params, change, context, also?.where).stream(CHUNK)) {
     yield {
       contactRecId: Number(r.Contact_RecID),
       firstName: r.First_Name,
@@ -134,7 +148,8 @@ export async function* plannedRows(db: Kysely<Database>, job: AnyJob, params: Re
       job: job.name,
       column: change.column,
       oldValue: r.old_value === null ? null : Number(r.old_value),
-      newValue: change.journalValue,
+      newValue: change.known ?? (r.new_value === null ? null : Number(r.new_value)),
+      ...(also ? { takesBack: also.takesBack } : {}),
     };
   }
 }

@@ -29,7 +29,7 @@ export function compileJobStatements(
   context: TargetContext,
   settings: { journalSchema: string; updatedBy: string; auditColumns: readonly string[] },
 ): JobStatements {
-  const change = changeFor(job, params);
+  const change = changeFor(job, params, context);
   const input = { job, params, change, context, runId: 0, ...settings };
   return {
     plan: planQuery(db, job, params, change, context).compile(),

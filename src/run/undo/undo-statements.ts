@@ -1,9 +1,9 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { EngineAdapter } from '../../db/engines.js';
 import type { AuditColumn, ChangeableColumn } from '../../db/model/schema.js';
-import { CHANGEABLE_COLUMN_KIND } from '../../db/model/schema.js';
 import { journalAuditColumn, journalAuditColumns } from '../../journal/journal-audit.js';
-import { differs, same } from '../../db/null-safe.js';
+import { differs, same } from '../../db/engine/null-safe.js';
+import { typedValue } from '../../vocabulary/change.js';
 
 /**
  * The statements of an undo, one named function each. The journal is aliased j (the undone run's
@@ -113,13 +113,6 @@ export function undoVerifyQuery(t: UndoTarget, undoRunId: number) {
     SELECT cast(count(*) as int) AS n FROM ${journalTable(t.journalSchema)} j INNER JOIN ${sql.table('dbo.Contact')} c ON c.${sql.ref('Contact_RecID')} = j.${sql.ref('contact_recid')}
     WHERE j.${sql.ref('run_id')} = ${undoRunId} AND ${same(valueNow(t.column), sql.ref('j.new_value'))}`;
 }
-
-export function typedValue(column: ChangeableColumn, adapter: EngineAdapter, value: RawBuilder<unknown>) {
-  if (CHANGEABLE_COLUMN_KIND[column] === 'int') return value;
-  const bool = adapter.statements.boolType;
-  return sql`cast(${value} as ${typeof bool === 'string' ? sql.raw(bool) : (bool as RawBuilder<unknown>)})`;
-}
-
 
 /** The next batch of an undo: how many of the undone run's journaled rows follow Contact_RecID `after` (at most `size`), and the last of them. */
 export function undoBatchBounds(journalSchema: string, undoneRunId: number, after: number, size: number) {
