@@ -107,30 +107,30 @@ SELECT @hi = MAX(t.id), @picked = COUNT(*) FROM (
     WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @16 AND j."run_id" = (
         SELECT max(j2."run_id") FROM "cw_maint"."journal" j2
         INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
-        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @17 AND r2."status" = @18)) as bigint), -2147483649)) AND "dbo"."Contact"."Contact_RecID" > @19 ORDER BY "dbo"."Contact"."Contact_RecID"
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @17 AND r2."status" = @18)) as bigint), -2147483649)) ORDER BY "dbo"."Contact"."Contact_RecID"
 ) t;
 UPDATE "dbo"."Contact" SET "Disable_Flag" = cast((SELECT j."old_value" FROM "cw_maint"."journal" j
-    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @20 AND j."run_id" = (
+    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @19 AND j."run_id" = (
         SELECT max(j2."run_id") FROM "cw_maint"."journal" j2
         INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
-        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @21 AND r2."status" = @22)) as bit), "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @23
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @20 AND r2."status" = @21)) as bit), "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @22
 OUTPUT deleted.Contact_RecID, deleted."Disable_Flag", inserted."Disable_Flag", deleted."Last_Update", deleted."Last_Update_UTC", deleted."Updated_By" INTO @changed
-WHERE "dbo"."Contact"."Contact_RecID" > @24 AND "dbo"."Contact"."Contact_RecID" <= @hi AND (((("dbo"."Contact"."Inactive_Flag" is null or "dbo"."Contact"."Inactive_Flag" = @25) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID" and ("cs"."Inactive_Flag" is null or "cs"."Inactive_Flag" = @26)) and ("co"."Company_Type_RecID" in (@27) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@28)))) and ("dbo"."Contact"."Disable_Flag" = @29 AND EXISTS (
+WHERE "dbo"."Contact"."Contact_RecID" <= @hi AND (((("dbo"."Contact"."Inactive_Flag" is null or "dbo"."Contact"."Inactive_Flag" = @23) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID" and ("cs"."Inactive_Flag" is null or "cs"."Inactive_Flag" = @24)) and ("co"."Company_Type_RecID" in (@25) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@26)))) and ("dbo"."Contact"."Disable_Flag" = @27 AND EXISTS (
     SELECT j."run_id" FROM "cw_maint"."journal" j
     INNER JOIN "cw_maint"."run" r ON r."run_id" = j."run_id"
     LEFT JOIN "cw_maint"."run" u ON u."run_id" = r."undo_of_run_id"
-    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @30
-      AND r."status" = @31 AND r."job" IN (@32) AND (r."mode" = @33 OR (r."mode" = @34 AND u."mode" = @35)) AND j."new_value" = @36 AND (r."journal_version" IS NULL OR (("dbo"."Contact"."Last_Update" = "j"."new_last_update" OR ("dbo"."Contact"."Last_Update" IS NULL AND "j"."new_last_update" IS NULL)) AND ("dbo"."Contact"."Last_Update_UTC" = "j"."new_last_update_utc" OR ("dbo"."Contact"."Last_Update_UTC" IS NULL AND "j"."new_last_update_utc" IS NULL)) AND ("dbo"."Contact"."Updated_By" = "j"."new_updated_by" OR ("dbo"."Contact"."Updated_By" IS NULL AND "j"."new_updated_by" IS NULL))))
+    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @28
+      AND r."status" = @29 AND r."job" IN (@30) AND (r."mode" = @31 OR (r."mode" = @32 AND u."mode" = @33)) AND j."new_value" = @34 AND (r."journal_version" IS NULL OR (("dbo"."Contact"."Last_Update" = "j"."new_last_update" OR ("dbo"."Contact"."Last_Update" IS NULL AND "j"."new_last_update" IS NULL)) AND ("dbo"."Contact"."Last_Update_UTC" = "j"."new_last_update_utc" OR ("dbo"."Contact"."Last_Update_UTC" IS NULL AND "j"."new_last_update_utc" IS NULL)) AND ("dbo"."Contact"."Updated_By" = "j"."new_updated_by" OR ("dbo"."Contact"."Updated_By" IS NULL AND "j"."new_updated_by" IS NULL))))
       AND j."run_id" = (
         SELECT max(j2."run_id") FROM "cw_maint"."journal" j2
         INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
-        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @37 AND r2."status" = @38)))) and coalesce(cast(cast("dbo"."Contact"."Disable_Flag" as int) as bigint), -2147483649) <> coalesce(cast((SELECT j."old_value" FROM "cw_maint"."journal" j
-    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @39 AND j."run_id" = (
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @35 AND r2."status" = @36)))) and coalesce(cast(cast("dbo"."Contact"."Disable_Flag" as int) as bigint), -2147483649) <> coalesce(cast((SELECT j."old_value" FROM "cw_maint"."journal" j
+    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @37 AND j."run_id" = (
         SELECT max(j2."run_id") FROM "cw_maint"."journal" j2
         INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
-        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @40 AND r2."status" = @41)) as bigint), -2147483649));
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @38 AND r2."status" = @39)) as bigint), -2147483649));
 INSERT INTO "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value", "old_last_update", "old_last_update_utc", "old_updated_by", "new_last_update", "new_last_update_utc", "new_updated_by")
-SELECT @42, ch.id, @43, ch.old_value, ch.new_value, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
+SELECT @40, ch.id, @41, ch.old_value, ch.new_value, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
 FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id;
 SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
   (SELECT COUNT(*) FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id WHERE (cast(c."Disable_Flag" as int) = "ch"."new_value" OR (cast(c."Disable_Flag" as int) IS NULL AND "ch"."new_value" IS NULL))) AS holding, @hi AS last;;
@@ -153,31 +153,29 @@ SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
 --   16: "Disable_Flag"
 --   17: "Disable_Flag"
 --   18: "succeeded"
---   19: -2147483648
+--   19: "Disable_Flag"
 --   20: "Disable_Flag"
---   21: "Disable_Flag"
---   22: "succeeded"
---   23: "cw-maint"
---   24: -2147483648
---   25: false
---   26: false
---   27: 1
---   28: 1
---   29: true
---   30: "Disable_Flag"
---   31: "succeeded"
---   32: "revoke-inactive"
---   33: "apply"
---   34: "undo"
---   35: "undo"
---   36: 1
+--   21: "succeeded"
+--   22: "cw-maint"
+--   23: false
+--   24: false
+--   25: 1
+--   26: 1
+--   27: true
+--   28: "Disable_Flag"
+--   29: "succeeded"
+--   30: "revoke-inactive"
+--   31: "apply"
+--   32: "undo"
+--   33: "undo"
+--   34: 1
+--   35: "Disable_Flag"
+--   36: "succeeded"
 --   37: "Disable_Flag"
---   38: "succeeded"
---   39: "Disable_Flag"
---   40: "Disable_Flag"
---   41: "succeeded"
---   42: 0
---   43: "Disable_Flag"
+--   38: "Disable_Flag"
+--   39: "succeeded"
+--   40: 0
+--   41: "Disable_Flag"
 
 -- ==================== layout: many-to-many ====================
 -- dry run and apply: the counts (all contacts, matched, changed) and the first rows that would change, in one pass
@@ -281,30 +279,30 @@ SELECT @hi = MAX(t.id), @picked = COUNT(*) FROM (
     WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @16 AND j."run_id" = (
         SELECT max(j2."run_id") FROM "cw_maint"."journal" j2
         INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
-        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @17 AND r2."status" = @18)) as bigint), -2147483649)) AND "dbo"."Contact"."Contact_RecID" > @19 ORDER BY "dbo"."Contact"."Contact_RecID"
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @17 AND r2."status" = @18)) as bigint), -2147483649)) ORDER BY "dbo"."Contact"."Contact_RecID"
 ) t;
 UPDATE "dbo"."Contact" SET "Disable_Flag" = cast((SELECT j."old_value" FROM "cw_maint"."journal" j
-    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @20 AND j."run_id" = (
+    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @19 AND j."run_id" = (
         SELECT max(j2."run_id") FROM "cw_maint"."journal" j2
         INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
-        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @21 AND r2."status" = @22)) as bit), "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @23
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @20 AND r2."status" = @21)) as bit), "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @22
 OUTPUT deleted.Contact_RecID, deleted."Disable_Flag", inserted."Disable_Flag", deleted."Last_Update", deleted."Last_Update_UTC", deleted."Updated_By" INTO @changed
-WHERE "dbo"."Contact"."Contact_RecID" > @24 AND "dbo"."Contact"."Contact_RecID" <= @hi AND (((("dbo"."Contact"."Inactive_Flag" is null or "dbo"."Contact"."Inactive_Flag" = @25) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID" and ("cs"."Inactive_Flag" is null or "cs"."Inactive_Flag" = @26)) and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@27)) and "co"."Company_Status_RecID" in (@28)))) and ("dbo"."Contact"."Disable_Flag" = @29 AND EXISTS (
+WHERE "dbo"."Contact"."Contact_RecID" <= @hi AND (((("dbo"."Contact"."Inactive_Flag" is null or "dbo"."Contact"."Inactive_Flag" = @23) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID" and ("cs"."Inactive_Flag" is null or "cs"."Inactive_Flag" = @24)) and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@25)) and "co"."Company_Status_RecID" in (@26)))) and ("dbo"."Contact"."Disable_Flag" = @27 AND EXISTS (
     SELECT j."run_id" FROM "cw_maint"."journal" j
     INNER JOIN "cw_maint"."run" r ON r."run_id" = j."run_id"
     LEFT JOIN "cw_maint"."run" u ON u."run_id" = r."undo_of_run_id"
-    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @30
-      AND r."status" = @31 AND r."job" IN (@32) AND (r."mode" = @33 OR (r."mode" = @34 AND u."mode" = @35)) AND j."new_value" = @36 AND (r."journal_version" IS NULL OR (("dbo"."Contact"."Last_Update" = "j"."new_last_update" OR ("dbo"."Contact"."Last_Update" IS NULL AND "j"."new_last_update" IS NULL)) AND ("dbo"."Contact"."Last_Update_UTC" = "j"."new_last_update_utc" OR ("dbo"."Contact"."Last_Update_UTC" IS NULL AND "j"."new_last_update_utc" IS NULL)) AND ("dbo"."Contact"."Updated_By" = "j"."new_updated_by" OR ("dbo"."Contact"."Updated_By" IS NULL AND "j"."new_updated_by" IS NULL))))
+    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @28
+      AND r."status" = @29 AND r."job" IN (@30) AND (r."mode" = @31 OR (r."mode" = @32 AND u."mode" = @33)) AND j."new_value" = @34 AND (r."journal_version" IS NULL OR (("dbo"."Contact"."Last_Update" = "j"."new_last_update" OR ("dbo"."Contact"."Last_Update" IS NULL AND "j"."new_last_update" IS NULL)) AND ("dbo"."Contact"."Last_Update_UTC" = "j"."new_last_update_utc" OR ("dbo"."Contact"."Last_Update_UTC" IS NULL AND "j"."new_last_update_utc" IS NULL)) AND ("dbo"."Contact"."Updated_By" = "j"."new_updated_by" OR ("dbo"."Contact"."Updated_By" IS NULL AND "j"."new_updated_by" IS NULL))))
       AND j."run_id" = (
         SELECT max(j2."run_id") FROM "cw_maint"."journal" j2
         INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
-        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @37 AND r2."status" = @38)))) and coalesce(cast(cast("dbo"."Contact"."Disable_Flag" as int) as bigint), -2147483649) <> coalesce(cast((SELECT j."old_value" FROM "cw_maint"."journal" j
-    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @39 AND j."run_id" = (
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @35 AND r2."status" = @36)))) and coalesce(cast(cast("dbo"."Contact"."Disable_Flag" as int) as bigint), -2147483649) <> coalesce(cast((SELECT j."old_value" FROM "cw_maint"."journal" j
+    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @37 AND j."run_id" = (
         SELECT max(j2."run_id") FROM "cw_maint"."journal" j2
         INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
-        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @40 AND r2."status" = @41)) as bigint), -2147483649));
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @38 AND r2."status" = @39)) as bigint), -2147483649));
 INSERT INTO "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value", "old_last_update", "old_last_update_utc", "old_updated_by", "new_last_update", "new_last_update_utc", "new_updated_by")
-SELECT @42, ch.id, @43, ch.old_value, ch.new_value, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
+SELECT @40, ch.id, @41, ch.old_value, ch.new_value, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
 FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id;
 SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
   (SELECT COUNT(*) FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id WHERE (cast(c."Disable_Flag" as int) = "ch"."new_value" OR (cast(c."Disable_Flag" as int) IS NULL AND "ch"."new_value" IS NULL))) AS holding, @hi AS last;;
@@ -327,28 +325,26 @@ SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
 --   16: "Disable_Flag"
 --   17: "Disable_Flag"
 --   18: "succeeded"
---   19: -2147483648
+--   19: "Disable_Flag"
 --   20: "Disable_Flag"
---   21: "Disable_Flag"
---   22: "succeeded"
---   23: "cw-maint"
---   24: -2147483648
---   25: false
---   26: false
---   27: 1
---   28: 1
---   29: true
---   30: "Disable_Flag"
---   31: "succeeded"
---   32: "revoke-inactive"
---   33: "apply"
---   34: "undo"
---   35: "undo"
---   36: 1
+--   21: "succeeded"
+--   22: "cw-maint"
+--   23: false
+--   24: false
+--   25: 1
+--   26: 1
+--   27: true
+--   28: "Disable_Flag"
+--   29: "succeeded"
+--   30: "revoke-inactive"
+--   31: "apply"
+--   32: "undo"
+--   33: "undo"
+--   34: 1
+--   35: "Disable_Flag"
+--   36: "succeeded"
 --   37: "Disable_Flag"
---   38: "succeeded"
---   39: "Disable_Flag"
---   40: "Disable_Flag"
---   41: "succeeded"
---   42: 0
---   43: "Disable_Flag"
+--   38: "Disable_Flag"
+--   39: "succeeded"
+--   40: 0
+--   41: "Disable_Flag"

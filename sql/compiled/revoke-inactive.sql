@@ -28,13 +28,13 @@ select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Con
 DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, new_value int NULL, "old_last_update" datetime2 NULL, "old_last_update_utc" datetime2 NULL, "old_updated_by" nvarchar(128) NULL);
 DECLARE @hi int, @picked int;
 SELECT @hi = MAX(t.id), @picked = COUNT(*) FROM (
-  SELECT TOP (@1) "dbo"."Contact"."Contact_RecID" AS id FROM "dbo"."Contact" WHERE ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@2) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@3))) and ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @4)) AND "dbo"."Contact"."Contact_RecID" > @5 ORDER BY "dbo"."Contact"."Contact_RecID"
+  SELECT TOP (@1) "dbo"."Contact"."Contact_RecID" AS id FROM "dbo"."Contact" WHERE ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@2) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@3))) and ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @4)) ORDER BY "dbo"."Contact"."Contact_RecID"
 ) t;
-UPDATE "dbo"."Contact" SET "Disable_Flag" = @6, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @7
+UPDATE "dbo"."Contact" SET "Disable_Flag" = @5, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @6
 OUTPUT deleted.Contact_RecID, deleted."Disable_Flag", inserted."Disable_Flag", deleted."Last_Update", deleted."Last_Update_UTC", deleted."Updated_By" INTO @changed
-WHERE "dbo"."Contact"."Contact_RecID" > @8 AND "dbo"."Contact"."Contact_RecID" <= @hi AND ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@9) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@10))) and ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @11));
+WHERE "dbo"."Contact"."Contact_RecID" <= @hi AND ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@7) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@8))) and ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @9));
 INSERT INTO "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value", "old_last_update", "old_last_update_utc", "old_updated_by", "new_last_update", "new_last_update_utc", "new_updated_by")
-SELECT @12, ch.id, @13, ch.old_value, ch.new_value, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
+SELECT @10, ch.id, @11, ch.old_value, ch.new_value, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
 FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id;
 SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
   (SELECT COUNT(*) FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id WHERE (cast(c."Disable_Flag" as int) = "ch"."new_value" OR (cast(c."Disable_Flag" as int) IS NULL AND "ch"."new_value" IS NULL))) AS holding, @hi AS last;;
@@ -43,15 +43,13 @@ SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
 --   2: 1
 --   3: 3
 --   4: true
---   5: -2147483648
---   6: true
---   7: "cw-maint"
---   8: -2147483648
---   9: 1
---   10: 3
---   11: true
---   12: 0
---   13: "Disable_Flag"
+--   5: true
+--   6: "cw-maint"
+--   7: 1
+--   8: 3
+--   9: true
+--   10: 0
+--   11: "Disable_Flag"
 
 -- ==================== layout: many-to-many ====================
 -- dry run and apply: the counts (all contacts, matched, changed) and the first rows that would change, in one pass
@@ -76,13 +74,13 @@ select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Con
 DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, new_value int NULL, "old_last_update" datetime2 NULL, "old_last_update_utc" datetime2 NULL, "old_updated_by" nvarchar(128) NULL);
 DECLARE @hi int, @picked int;
 SELECT @hi = MAX(t.id), @picked = COUNT(*) FROM (
-  SELECT TOP (@1) "dbo"."Contact"."Contact_RecID" AS id FROM "dbo"."Contact" WHERE ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@2)) and "co"."Company_Status_RecID" in (@3))) and ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @4)) AND "dbo"."Contact"."Contact_RecID" > @5 ORDER BY "dbo"."Contact"."Contact_RecID"
+  SELECT TOP (@1) "dbo"."Contact"."Contact_RecID" AS id FROM "dbo"."Contact" WHERE ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@2)) and "co"."Company_Status_RecID" in (@3))) and ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @4)) ORDER BY "dbo"."Contact"."Contact_RecID"
 ) t;
-UPDATE "dbo"."Contact" SET "Disable_Flag" = @6, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @7
+UPDATE "dbo"."Contact" SET "Disable_Flag" = @5, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @6
 OUTPUT deleted.Contact_RecID, deleted."Disable_Flag", inserted."Disable_Flag", deleted."Last_Update", deleted."Last_Update_UTC", deleted."Updated_By" INTO @changed
-WHERE "dbo"."Contact"."Contact_RecID" > @8 AND "dbo"."Contact"."Contact_RecID" <= @hi AND ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@9)) and "co"."Company_Status_RecID" in (@10))) and ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @11));
+WHERE "dbo"."Contact"."Contact_RecID" <= @hi AND ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@7)) and "co"."Company_Status_RecID" in (@8))) and ("dbo"."Contact"."Disable_Flag" is null or "dbo"."Contact"."Disable_Flag" <> @9));
 INSERT INTO "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value", "old_last_update", "old_last_update_utc", "old_updated_by", "new_last_update", "new_last_update_utc", "new_updated_by")
-SELECT @12, ch.id, @13, ch.old_value, ch.new_value, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
+SELECT @10, ch.id, @11, ch.old_value, ch.new_value, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
 FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id;
 SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
   (SELECT COUNT(*) FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id WHERE (cast(c."Disable_Flag" as int) = "ch"."new_value" OR (cast(c."Disable_Flag" as int) IS NULL AND "ch"."new_value" IS NULL))) AS holding, @hi AS last;;
@@ -91,12 +89,10 @@ SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
 --   2: 1
 --   3: 3
 --   4: true
---   5: -2147483648
---   6: true
---   7: "cw-maint"
---   8: -2147483648
---   9: 1
---   10: 3
---   11: true
---   12: 0
---   13: "Disable_Flag"
+--   5: true
+--   6: "cw-maint"
+--   7: 1
+--   8: 3
+--   9: true
+--   10: 0
+--   11: "Disable_Flag"

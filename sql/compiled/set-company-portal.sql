@@ -28,13 +28,13 @@ select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Con
 DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, new_value int NULL, "old_last_update" datetime2 NULL, "old_last_update_utc" datetime2 NULL, "old_updated_by" nvarchar(128) NULL);
 DECLARE @hi int, @picked int;
 SELECT @hi = MAX(t.id), @picked = COUNT(*) FROM (
-  SELECT TOP (@1) "dbo"."Contact"."Contact_RecID" AS id FROM "dbo"."Contact" WHERE ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID") and "co"."Company_ID" = @2)) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @3)) AND "dbo"."Contact"."Contact_RecID" > @4 ORDER BY "dbo"."Contact"."Contact_RecID"
+  SELECT TOP (@1) "dbo"."Contact"."Contact_RecID" AS id FROM "dbo"."Contact" WHERE ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID") and "co"."Company_ID" = @2)) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @3)) ORDER BY "dbo"."Contact"."Contact_RecID"
 ) t;
-UPDATE "dbo"."Contact" SET "Portal_Security_Level" = @5, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @6
+UPDATE "dbo"."Contact" SET "Portal_Security_Level" = @4, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @5
 OUTPUT deleted.Contact_RecID, deleted."Portal_Security_Level", inserted."Portal_Security_Level", deleted."Last_Update", deleted."Last_Update_UTC", deleted."Updated_By" INTO @changed
-WHERE "dbo"."Contact"."Contact_RecID" > @7 AND "dbo"."Contact"."Contact_RecID" <= @hi AND ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID") and "co"."Company_ID" = @8)) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @9));
+WHERE "dbo"."Contact"."Contact_RecID" <= @hi AND ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID") and "co"."Company_ID" = @6)) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @7));
 INSERT INTO "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value", "old_last_update", "old_last_update_utc", "old_updated_by", "new_last_update", "new_last_update_utc", "new_updated_by")
-SELECT @10, ch.id, @11, ch.old_value, ch.new_value, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
+SELECT @8, ch.id, @9, ch.old_value, ch.new_value, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
 FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id;
 SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
   (SELECT COUNT(*) FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id WHERE (cast(c."Portal_Security_Level" as int) = "ch"."new_value" OR (cast(c."Portal_Security_Level" as int) IS NULL AND "ch"."new_value" IS NULL))) AS holding, @hi AS last;;
@@ -42,14 +42,12 @@ SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
 --   1: 4000
 --   2: "deskdirector"
 --   3: 1
---   4: -2147483648
---   5: 1
---   6: "cw-maint"
---   7: -2147483648
---   8: "deskdirector"
---   9: 1
---   10: 0
---   11: "Portal_Security_Level"
+--   4: 1
+--   5: "cw-maint"
+--   6: "deskdirector"
+--   7: 1
+--   8: 0
+--   9: "Portal_Security_Level"
 
 -- ==================== layout: many-to-many ====================
 -- dry run and apply: the counts (all contacts, matched, changed) and the first rows that would change, in one pass
@@ -74,13 +72,13 @@ select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Con
 DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, new_value int NULL, "old_last_update" datetime2 NULL, "old_last_update_utc" datetime2 NULL, "old_updated_by" nvarchar(128) NULL);
 DECLARE @hi int, @picked int;
 SELECT @hi = MAX(t.id), @picked = COUNT(*) FROM (
-  SELECT TOP (@1) "dbo"."Contact"."Contact_RecID" AS id FROM "dbo"."Contact" WHERE ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID") and "co"."Company_ID" = @2)) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @3)) AND "dbo"."Contact"."Contact_RecID" > @4 ORDER BY "dbo"."Contact"."Contact_RecID"
+  SELECT TOP (@1) "dbo"."Contact"."Contact_RecID" AS id FROM "dbo"."Contact" WHERE ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID") and "co"."Company_ID" = @2)) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @3)) ORDER BY "dbo"."Contact"."Contact_RecID"
 ) t;
-UPDATE "dbo"."Contact" SET "Portal_Security_Level" = @5, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @6
+UPDATE "dbo"."Contact" SET "Portal_Security_Level" = @4, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @5
 OUTPUT deleted.Contact_RecID, deleted."Portal_Security_Level", inserted."Portal_Security_Level", deleted."Last_Update", deleted."Last_Update_UTC", deleted."Updated_By" INTO @changed
-WHERE "dbo"."Contact"."Contact_RecID" > @7 AND "dbo"."Contact"."Contact_RecID" <= @hi AND ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID") and "co"."Company_ID" = @8)) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @9));
+WHERE "dbo"."Contact"."Contact_RecID" <= @hi AND ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID") and "co"."Company_ID" = @6)) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @7));
 INSERT INTO "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value", "old_last_update", "old_last_update_utc", "old_updated_by", "new_last_update", "new_last_update_utc", "new_updated_by")
-SELECT @10, ch.id, @11, ch.old_value, ch.new_value, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
+SELECT @8, ch.id, @9, ch.old_value, ch.new_value, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
 FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id;
 SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
   (SELECT COUNT(*) FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id WHERE (cast(c."Portal_Security_Level" as int) = "ch"."new_value" OR (cast(c."Portal_Security_Level" as int) IS NULL AND "ch"."new_value" IS NULL))) AS holding, @hi AS last;;
@@ -88,11 +86,9 @@ SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
 --   1: 4000
 --   2: "deskdirector"
 --   3: 1
---   4: -2147483648
---   5: 1
---   6: "cw-maint"
---   7: -2147483648
---   8: "deskdirector"
---   9: 1
---   10: 0
---   11: "Portal_Security_Level"
+--   4: 1
+--   5: "cw-maint"
+--   6: "deskdirector"
+--   7: 1
+--   8: 0
+--   9: "Portal_Security_Level"

@@ -32,13 +32,13 @@ select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Con
 DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, new_value int NULL, "old_last_update" datetime2 NULL, "old_last_update_utc" datetime2 NULL, "old_updated_by" nvarchar(128) NULL);
 DECLARE @hi int, @picked int;
 SELECT @hi = MAX(t.id), @picked = COUNT(*) FROM (
-  SELECT TOP (@1) "dbo"."Contact"."Contact_RecID" AS id FROM "dbo"."Contact" WHERE (("dbo"."Contact"."Default_Flag" = @2 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@3) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@4)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @5)) AND "dbo"."Contact"."Contact_RecID" > @6 ORDER BY "dbo"."Contact"."Contact_RecID"
+  SELECT TOP (@1) "dbo"."Contact"."Contact_RecID" AS id FROM "dbo"."Contact" WHERE (("dbo"."Contact"."Default_Flag" = @2 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@3) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@4)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @5)) ORDER BY "dbo"."Contact"."Contact_RecID"
 ) t;
-UPDATE "dbo"."Contact" SET "Portal_Security_Level" = @7, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @8
+UPDATE "dbo"."Contact" SET "Portal_Security_Level" = @6, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @7
 OUTPUT deleted.Contact_RecID, deleted."Portal_Security_Level", inserted."Portal_Security_Level", deleted."Last_Update", deleted."Last_Update_UTC", deleted."Updated_By" INTO @changed
-WHERE "dbo"."Contact"."Contact_RecID" > @9 AND "dbo"."Contact"."Contact_RecID" <= @hi AND (("dbo"."Contact"."Default_Flag" = @10 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@11) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@12)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @13));
+WHERE "dbo"."Contact"."Contact_RecID" <= @hi AND (("dbo"."Contact"."Default_Flag" = @8 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@9) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@10)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @11));
 INSERT INTO "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value", "old_last_update", "old_last_update_utc", "old_updated_by", "new_last_update", "new_last_update_utc", "new_updated_by")
-SELECT @14, ch.id, @15, ch.old_value, ch.new_value, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
+SELECT @12, ch.id, @13, ch.old_value, ch.new_value, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
 FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id;
 SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
   (SELECT COUNT(*) FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id WHERE (cast(c."Portal_Security_Level" as int) = "ch"."new_value" OR (cast(c."Portal_Security_Level" as int) IS NULL AND "ch"."new_value" IS NULL))) AS holding, @hi AS last;;
@@ -48,16 +48,14 @@ SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
 --   3: 1
 --   4: 1
 --   5: 6
---   6: -2147483648
---   7: 6
---   8: "cw-maint"
---   9: -2147483648
---   10: true
---   11: 1
---   12: 1
---   13: 6
---   14: 0
---   15: "Portal_Security_Level"
+--   6: 6
+--   7: "cw-maint"
+--   8: true
+--   9: 1
+--   10: 1
+--   11: 6
+--   12: 0
+--   13: "Portal_Security_Level"
 
 -- ==================== layout: many-to-many ====================
 -- dry run and apply: the counts (all contacts, matched, changed) and the first rows that would change, in one pass
@@ -86,13 +84,13 @@ select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Con
 DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, new_value int NULL, "old_last_update" datetime2 NULL, "old_last_update_utc" datetime2 NULL, "old_updated_by" nvarchar(128) NULL);
 DECLARE @hi int, @picked int;
 SELECT @hi = MAX(t.id), @picked = COUNT(*) FROM (
-  SELECT TOP (@1) "dbo"."Contact"."Contact_RecID" AS id FROM "dbo"."Contact" WHERE (("dbo"."Contact"."Default_Flag" = @2 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@3)) and "co"."Company_Status_RecID" in (@4)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @5)) AND "dbo"."Contact"."Contact_RecID" > @6 ORDER BY "dbo"."Contact"."Contact_RecID"
+  SELECT TOP (@1) "dbo"."Contact"."Contact_RecID" AS id FROM "dbo"."Contact" WHERE (("dbo"."Contact"."Default_Flag" = @2 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@3)) and "co"."Company_Status_RecID" in (@4)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @5)) ORDER BY "dbo"."Contact"."Contact_RecID"
 ) t;
-UPDATE "dbo"."Contact" SET "Portal_Security_Level" = @7, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @8
+UPDATE "dbo"."Contact" SET "Portal_Security_Level" = @6, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @7
 OUTPUT deleted.Contact_RecID, deleted."Portal_Security_Level", inserted."Portal_Security_Level", deleted."Last_Update", deleted."Last_Update_UTC", deleted."Updated_By" INTO @changed
-WHERE "dbo"."Contact"."Contact_RecID" > @9 AND "dbo"."Contact"."Contact_RecID" <= @hi AND (("dbo"."Contact"."Default_Flag" = @10 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@11)) and "co"."Company_Status_RecID" in (@12)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @13));
+WHERE "dbo"."Contact"."Contact_RecID" <= @hi AND (("dbo"."Contact"."Default_Flag" = @8 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@9)) and "co"."Company_Status_RecID" in (@10)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @11));
 INSERT INTO "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value", "old_last_update", "old_last_update_utc", "old_updated_by", "new_last_update", "new_last_update_utc", "new_updated_by")
-SELECT @14, ch.id, @15, ch.old_value, ch.new_value, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
+SELECT @12, ch.id, @13, ch.old_value, ch.new_value, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
 FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id;
 SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
   (SELECT COUNT(*) FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id WHERE (cast(c."Portal_Security_Level" as int) = "ch"."new_value" OR (cast(c."Portal_Security_Level" as int) IS NULL AND "ch"."new_value" IS NULL))) AS holding, @hi AS last;;
@@ -102,13 +100,11 @@ SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
 --   3: 1
 --   4: 1
 --   5: 6
---   6: -2147483648
---   7: 6
---   8: "cw-maint"
---   9: -2147483648
---   10: true
---   11: 1
---   12: 1
---   13: 6
---   14: 0
---   15: "Portal_Security_Level"
+--   6: 6
+--   7: "cw-maint"
+--   8: true
+--   9: 1
+--   10: 1
+--   11: 6
+--   12: 0
+--   13: "Portal_Security_Level"

@@ -23,8 +23,8 @@ export interface JournaledBatch {
   audit: ReadonlyArray<{ column: string; before: string; after: string; present: boolean }>;
   journalTable: string;
   runId: number;
-  /** The last Contact_RecID of the previous batch (the first batch: the lowest int). */
-  after: number;
+  /** The last Contact_RecID of the previous batch; null for the first batch (no lower bound: -2^31 is a RecID too). */
+  after: number | null;
   /** null: every row in one statement (an engine that never escalates row locks). */
   size: number | null;
 }
@@ -42,8 +42,6 @@ export interface JournaledBatchResult {
 
 export type JournaledBatchStatement = RawBuilder<JournaledBatchResult>;
 
-/** Below every Contact_RecID. */
-export const BEFORE_FIRST_RECID = -2147483648;
 
 /**
  * An undo's restore, as the runner hands it to an engine: give each row `where` selects (over the

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { same } from '../engine/null-safe.js';
-import { auditAfterFromContact, changedAuditColumns, journalAuditNames, outputAuditBefore, setClause } from '../engine/journaled-sql.js';
+import { afterRecId, auditAfterFromContact, changedAuditColumns, journalAuditNames, outputAuditBefore, setClause } from '../engine/journaled-sql.js';
 import type { JournaledBatch, JournaledBatchResult, JournaledBatchStatement } from '../engine/journaled-statements.js';
 
 const contact = sql.table('dbo.Contact');
@@ -26,11 +26,11 @@ export function mssqlJournaledBatch(b: JournaledBatch): JournaledBatchStatement 
   return sql<JournaledBatchResult>`DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, new_value int NULL, ${changedAuditColumns(b.audit)});
 DECLARE @hi int, @picked int;
 SELECT @hi = MAX(t.id), @picked = COUNT(*) FROM (
-  SELECT TOP (${b.size}) ${recId} AS id FROM ${contact} WHERE ${b.where} AND ${recId} > ${b.after} ORDER BY ${recId}
+  SELECT TOP (${b.size}) ${recId} AS id FROM ${contact} WHERE ${b.where}${afterRecId(recId, b.after)} ORDER BY ${recId}
 ) t;
 UPDATE ${contact} SET ${setClause(b.set)}
 OUTPUT deleted.Contact_RecID, deleted.${sql.ref(b.column)}, inserted.${sql.ref(b.column)}, ${outputAuditBefore(b.audit)} INTO @changed
-WHERE ${recId} > ${b.after} AND ${recId} <= @hi AND ${b.where};
+WHERE ${recId} <= @hi${afterRecId(recId, b.after)} AND ${b.where};
 INSERT INTO ${sql.table(b.journalTable)} (${sql.join(journalColumns.map((c) => sql.ref(c)))})
 SELECT ${b.runId}, ch.id, ${b.column}, ch.old_value, ch.new_value, ${sql.join(b.audit.map((a) => sql`ch.${sql.ref(a.before)}`))}, ${auditAfterFromContact(b.audit)}
 FROM @changed ch JOIN ${contact} c ON c.Contact_RecID = ch.id;

@@ -1,6 +1,6 @@
 import { sql } from 'kysely';
 import { same } from '../engine/null-safe.js';
-import { journalAuditNames, setClause } from '../engine/journaled-sql.js';
+import { afterRecId, journalAuditNames, setClause } from '../engine/journaled-sql.js';
 import type { JournaledBatch, JournaledBatchResult, JournaledBatchStatement } from '../engine/journaled-statements.js';
 
 const contact = sql.table('dbo.Contact');
@@ -25,7 +25,7 @@ export function postgresJournaledBatch(b: JournaledBatch): JournaledBatchStateme
   FROM (
     SELECT ${recId} AS id, cast(${column} as int) AS old_value, ${b.newValue} AS new_value, ${sql.join(oldAudit)}
     FROM ${contact}
-    WHERE ${b.where} AND ${recId} > ${b.after}${b.size === null ? sql`` : sql`
+    WHERE ${b.where}${afterRecId(recId, b.after)}${b.size === null ? sql`` : sql`
     ORDER BY ${recId}
     LIMIT ${b.size}`}
     FOR UPDATE

@@ -74,8 +74,8 @@ export async function applyJournaled(
 
 export type StatementInput = Omit<ApplyInput, 'expectedChanges' | 'afterJournal' | 'signal'>;
 
-/** One batch: the rows after Contact_RecID `after`, at most `size` of them, updated and journaled. */
-export function journaledBatchStatement(adapter: EngineAdapter, input: StatementInput, after: number, size: number | null) {
+/** One batch: the rows after Contact_RecID `after` (null: from the first), at most `size` of them, updated and journaled. */
+export function journaledBatchStatement(adapter: EngineAdapter, input: StatementInput, after: number | null, size: number | null) {
   const { job, params, change, context } = input;
   const eb = expressionBuilder<Database, 'dbo.Contact'>();
   return adapter.statements.journaledBatch({

@@ -2,7 +2,6 @@ import type { CompiledQuery, Kysely } from 'kysely';
 import type { EngineAdapter } from '../../db/engines.js';
 import type { Database } from '../../db/model/schema.js';
 import { DEFAULT_BATCH_SIZE } from '../../config/defaults.js';
-import { BEFORE_FIRST_RECID } from '../../db/engine/journaled-statements.js';
 import { journaledBatchStatement } from './apply.js';
 import { changeFor } from '../../vocabulary/change.js';
 import type { AnyJob, TargetContext } from '../../vocabulary/job-definition.js';
@@ -34,7 +33,7 @@ export function compileJobStatements(
   return {
     plan: planQuery(db, job, params, change, context).compile(),
     report: changingRowsQuery(db, job, params, change, context).compile(),
-    batch: journaledBatchStatement(adapter, input, BEFORE_FIRST_RECID, DEFAULT_BATCH_SIZE).compile(db),
+    batch: journaledBatchStatement(adapter, input, null, DEFAULT_BATCH_SIZE).compile(db),
   };
 }
 

@@ -107,7 +107,7 @@ async function prepareUndo(handle: DatabaseHandle, runId: number, force: boolean
     counts: (plan: UndoPlan) => ({ matched: plan.journaled, changed: plan.toRestore, unchanged: plan.journaled - plan.toRestore }),
     apply: async (trx: Kysely<Database>, step: { runId: number; plan: UndoPlan }) => {
       let inserted = 0;
-      const restore = (range?: { after: number; last: number }) => undoRestore(t, step.runId, force, adapter, audit, updatedBy, range).execute(trx);
+      const restore = (range?: { after: number | null; last: number }) => undoRestore(t, step.runId, force, adapter, audit, updatedBy, range).execute(trx);
       await inBatches(size, async (after) => {
         if (size === null) {
           inserted += Number((await restore()).rows[0]!.written);

@@ -4,6 +4,7 @@ import type { AuditColumn, ChangeableColumn } from '../../db/model/schema.js';
 import { journalAuditColumn, journalAuditColumns } from '../../journal/journal-audit.js';
 import { differs, same } from '../../db/engine/null-safe.js';
 import { typedValue } from '../../vocabulary/change.js';
+import { afterRecId } from '../../db/engine/journaled-sql.js';
 
 /**
  * The statements of an undo, one named function each. The journal is aliased j (the undone run's
@@ -86,10 +87,10 @@ export function undoRestore(
   adapter: EngineAdapter,
   presentAudit: readonly AuditColumn[],
   updatedBy: string,
-  range?: { after: number; last: number },
+  range?: { after: number | null; last: number },
 ) {
   const inRange = range
-    ? sql` AND j.${sql.ref('contact_recid')} > ${range.after} AND j.${sql.ref('contact_recid')} <= ${range.last}`
+    ? sql`${afterRecId(sql.ref('j.contact_recid'), range.after)} AND j.${sql.ref('contact_recid')} <= ${range.last}`
     : sql``;
   const set: Array<readonly [string, unknown]> = [];
   if (presentAudit.includes('Last_Update')) set.push(['Last_Update', adapter.statements.localNow()]);
@@ -115,11 +116,11 @@ export function undoVerifyQuery(t: UndoTarget, undoRunId: number) {
 }
 
 /** The next batch of an undo: how many of the undone run's journaled rows follow Contact_RecID `after` (at most `size`), and the last of them. */
-export function undoBatchBounds(journalSchema: string, undoneRunId: number, after: number, size: number) {
+export function undoBatchBounds(journalSchema: string, undoneRunId: number, after: number | null, size: number) {
   return sql<{ picked: number; last: number | null }>`
     SELECT cast(count(*) as int) AS picked, max(b.id) AS last FROM (
       SELECT u.${sql.ref('contact_recid')} AS id FROM ${journalTable(journalSchema)} u
-      WHERE u.${sql.ref('run_id')} = ${undoneRunId} AND u.${sql.ref('contact_recid')} > ${after}
+      WHERE u.${sql.ref('run_id')} = ${undoneRunId}${afterRecId(sql.ref('u.contact_recid'), after)}
       ORDER BY u.${sql.ref('contact_recid')} OFFSET 0 ROWS FETCH NEXT ${sql.raw(String(size))} ROWS ONLY
     ) b`;
 }
