@@ -26,6 +26,9 @@ async function runContacts(tdb: TestDatabase, runId: number) {
   return (await journalRows(tdb)).filter((j) => j.run_id === runId).map((j) => j.contact_recid).sort((a, b) => a - b);
 }
 
+/** Babelfish under load needs minutes for a fixture and a few plans; PostgreSQL takes seconds. */
+const SLOW = 300_000;
+
 for (const engine of inject('engines')) {
   describe(`restore-reactivated takes back only a company-level revoke, on ${engine.name}`, () => {
     const { seeded } = testDatabases(engine);
@@ -66,7 +69,7 @@ for (const engine of inject('engines')) {
         JOIN ${sql.table('dbo.Company')} co ON co.${sql.ref('Company_RecID')} = c.${sql.ref('Company_RecID')}
         WHERE j.${sql.ref('run_id')} = ${revoked.runId!} AND co.${sql.ref('Company_Status_RecID')} IN (${sql.join(ACTIVE)})`.execute(tdb.db);
       expect((await runNamedJob(tdb, 'old-restore-reactivated', params, 'dry-run')).plan.changed).toBe(Number(rows[0]!.n));
-    });
+    }, SLOW);
 
     it('a client that left and came back: exactly its six contacts, none of the ex-employees, the NULL restored as NULL', async () => {
       const { tdb, six, exEmployees } = await clientLeftAndCameBack();
@@ -91,7 +94,7 @@ for (const engine of inject('engines')) {
       // None of the ex-employees was re-enabled, anywhere.
       const exIds = await runContacts(tdb, exEmployees.runId!);
       expect([...(await disableFlags(tdb, exIds)).values()].every((v) => v === 1)).toBe(true);
-    });
+    }, SLOW);
 
     it('an undo that re-applied the revoke counts as the revoke; an undo of the revoke leaves nothing to restore', async () => {
       const { tdb, six, revoked } = await clientLeftAndCameBack();
@@ -102,7 +105,7 @@ for (const engine of inject('engines')) {
       const restored = await runNamedJob(tdb, 'restore-reactivated', params, 'apply');
       expect(await runContacts(tdb, restored.runId!)).toEqual(six);
       expect((await disableFlags(tdb, [six[0]!])).get(six[0]!)).toBeNull();
-    });
+    }, SLOW);
 
     it('never a contact ConnectWise marks inactive now, and never at a company whose status is inactive, even one allowed', async () => {
       const { tdb, six } = await clientLeftAndCameBack();
@@ -115,7 +118,7 @@ for (const engine of inject('engines')) {
       const allowed = await runNamedJob(tdb, 'restore-reactivated', { companyTypes: ALL_TYPES, companyStatuses: [1, 2] }, 'dry-run', { settings: { ...TEST_SETTINGS, allowStatuses: [2] } });
       expect(allowed.refusal).toBeUndefined();
       expect(allowed.plan.changed).toBe(0);
-    });
+    }, SLOW);
 
     it('allowStatuses and --allow-status cannot let it take a status revoke-inactive is configured to revoke (exit 5)', async () => {
       const { tdb } = await clientLeftAndCameBack();
@@ -126,7 +129,7 @@ for (const engine of inject('engines')) {
       expect(refused.outcome).toBe('refused');
       expect(refused.refusal!.problems.join(' ')).toContain('companyStatuses: 3 is a status revoke-inactive is configured to revoke');
       expect(refused.changed).toBe(0);
-    });
+    }, SLOW);
   });
 
   describe(`set-company-portal agrees with the other portal jobs, on ${engine.name}`, () => {
@@ -145,6 +148,6 @@ for (const engine of inject('engines')) {
       expect(await dboChecksum(tdb.db)).toBe(before);
       const allowed = await runCliInProcess([...args, '--allow-status', '7'], { CW_DB_URL: tdb.url });
       expect(allowed.code, allowed.stderr).toBe(0);
-    });
+    }, SLOW);
   });
 }

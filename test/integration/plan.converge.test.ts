@@ -27,6 +27,9 @@ const CLIENT = 'Co00035';
 
 const plan = (url: string, config: unknown, extra: string[] = []) => runCliInProcess(['plan', '--json', '--config', writeConfig(config), ...extra], { CW_DB_URL: url }, { jobs: REGISTRY });
 
+/** Babelfish under load needs minutes for a fixture and a few plans; PostgreSQL takes seconds. */
+const SLOW = 300_000;
+
 for (const engine of inject('engines')) {
   describe(`plan checks that the configured jobs converge, on ${engine.name}`, () => {
     const { seeded } = testDatabases(engine);
@@ -43,7 +46,7 @@ for (const engine of inject('engines')) {
       const now = await plan(tdb.url, { jobs: { 'revoke-inactive-contacts': { companyTypes: ALL_TYPES }, 'restore-reactivated': { companyTypes: ALL_TYPES, companyStatuses: ACTIVE } } });
       expect(now.code, now.stderr).toBe(0);
       expect(JSON.parse(now.stdout).fights).toEqual([]);
-    });
+    }, SLOW);
 
     it('names set-primary-portal at 6 and set-company-portal at 3 on the same primary contact; not with onlyUnset; allowFights lets the pair through', async () => {
       const tdb = await seeded();
@@ -61,7 +64,7 @@ for (const engine of inject('engines')) {
       const allowed = await plan(tdb.url, { jobs, allowFights: [['set-company-portal', 'set-primary-portal']] });
       expect(allowed.code, allowed.stderr).toBe(0);
       expect(JSON.parse(allowed.stdout).fights).toEqual([expect.objectContaining({ allowed: true })]);
-    });
+    }, SLOW);
 
     it('from the journal: after revoke-inactive-contacts ran, names the pair with the count, and puts those rows in the report', async () => {
       const tdb = await seeded();
@@ -79,7 +82,7 @@ for (const engine of inject('engines')) {
       const takingBack = rows.filter((row) => row.takesBack === 'revoke-inactive-contacts');
       expect(takingBack).toHaveLength(planned.plan.changed);
       expect(takingBack.every((row) => row.job === 'old-restore-reactivated' && row.oldValue === 1 && row.newValue === 0)).toBe(true);
-    });
+    }, SLOW);
 
     it('two jobs that set the same value are not order-dependent; notes count every planned row, not only the listed ones', async () => {
       const tdb = await seeded();
@@ -106,7 +109,7 @@ for (const engine of inject('engines')) {
       expect(result.notes).toEqual([expect.stringContaining(`set-primary-portal and set-billing-portal both change Portal_Security_Level of ${both} contact(s), to different values`)]);
       // set-billing-portal only takes contacts still at 0 (its default): no fight.
       expect(result.fights).toEqual([]);
-    });
+    }, SLOW);
 
     it('a scheduled apply of a fighting pair does not start (exit 5) unless allowFights names it; dry-run entries never fight', async () => {
       const tdb = await seeded();
@@ -123,13 +126,13 @@ for (const engine of inject('engines')) {
       await expect(start({ jobs })).rejects.toBeInstanceOf(GuardRefusedError);
       await expect(start({ jobs, allowFights: [['set-primary-portal', 'set-company-portal']] })).resolves.toBeUndefined();
       await expect(start({ jobs: { ...jobs, 'set-company-portal': { ...jobs['set-company-portal'], mode: 'dry-run' } } })).resolves.toBeUndefined();
-    });
+    }, SLOW);
 
     it('allowFights must name known jobs (exit 2)', async () => {
       const tdb = await seeded();
       const r = await runCliInProcess(['plan', '--config', writeConfig({ jobs: { 'revoke-inactive': { companyTypes: [1], companyStatuses: [2] } }, allowFights: [['revoke-inactive', 'set-primry-portal']] })], { CW_DB_URL: tdb.url });
       expect(r.code).toBe(2);
       expect(r.stderr).toContain('allowFights.0.1: no such job "set-primry-portal"');
-    });
+    }, SLOW);
   });
 }

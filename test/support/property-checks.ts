@@ -40,7 +40,8 @@ export async function checkScript(h: DatabaseHandle, layout: FixtureLayout, worl
   const config: Config = { entries: [entry], allowStatuses: world.statuses.map((s) => s.id) };
   await checkedApply(h, config, entry);
   expect(await contactState(h)).toEqual(expected);
-  const again = await checkedApply(h, config, entry);
+  const { job, params } = configured(config)[0]!;
+  const again = await runJob(h, { job, params, mode: 'apply', trigger: 'manual', settings: settingsFor(config), log: silentLog });
   expect(again.changed, 'a second apply changes nothing').toBe(0);
 }
 

@@ -89,8 +89,12 @@ export async function openPropertyDatabase(layout: FixtureLayout, handle?: Datab
 /** Empties every table (children first) and inserts `world`. Audit columns get one fixed stamp. */
 export async function loadWorld(h: DatabaseHandle, world: World): Promise<void> {
   const db = h.db as Kysely<any>;
-  for (const table of ['cw_maint.journal', 'cw_maint.run', 'dbo.Contact', ...(world.layout === 'many-to-many' ? ['dbo.Company_Company_Type'] : []), 'dbo.Company', 'dbo.Company_Type', 'dbo.Company_Status']) {
-    await sql`DELETE FROM ${sql.table(table)}`.execute(db);
+  const tables = ['cw_maint.journal', 'cw_maint.run', 'dbo.Contact', ...(world.layout === 'many-to-many' ? ['dbo.Company_Company_Type'] : []), 'dbo.Company', 'dbo.Company_Type', 'dbo.Company_Status'];
+  if (h.adapter.engine === 'postgres') {
+    // One statement (PGlite pays per statement); SQL Server refuses TRUNCATE on a table a foreign key points to.
+    await sql`TRUNCATE ${sql.join(tables.map((t) => sql.table(t)))}`.execute(db);
+  } else {
+    for (const table of tables) await sql`DELETE FROM ${sql.table(table)}`.execute(db);
   }
   const insert = async (table: string, rows: Array<Record<string, unknown>>, identity = true) => {
     if (!rows.length) return;
