@@ -12,7 +12,7 @@ export default defineJob({
   params: { companyTypes, companyStatuses: optionalCompanyStatuses },
   reads: readsWithScriptJoins(['dbo.Contact.Inactive_Flag', 'dbo.Contact.Disable_Flag']),
   writes: 'Disable_Flag',
-  newValue: () => true,
+  value: { constant: true },
   target: (eb, p, context) =>
     eb.and([contactFlagSet(eb, 'Inactive_Flag'), atCompaniesMatching(eb, { types: p.companyTypes, statuses: p.companyStatuses }, context)]),
   example: { companyTypes: [1] },

@@ -10,7 +10,7 @@ export default defineJob({
   params: { companyTypes, companyStatuses },
   reads: readsWithScriptJoins(['dbo.Contact.Disable_Flag']),
   writes: 'Disable_Flag',
-  newValue: () => true,
+  value: { constant: true },
   target: (eb, p, context) => atCompaniesMatching(eb, { types: p.companyTypes, statuses: p.companyStatuses }, context),
   // Revoking for a status ConnectWise calls active would lock out paying clients.
   guards: [statusesMustBe('inactive', 'companyStatuses')],

@@ -1,4 +1,4 @@
-import { atCompaniesMatching, contactFlagSet, contactNotInactive, portalLevelUnset, readsWithScriptJoins } from '../src/vocabulary/contact-filters.js';
+import { atCompaniesMatching, contactFlagSet, contactNotInactive, readsWithScriptJoins } from '../src/vocabulary/contact-filters.js';
 import { defineJob } from '../src/vocabulary/job-definition.js';
 import { companyStatuses, companyTypes, onlyUnset, portalLevel, skipInactiveContacts } from '../src/vocabulary/params.js';
 import { statusesMustBe } from '../src/vocabulary/status-guard.js';
@@ -13,12 +13,12 @@ export default defineJob({
   params: { level: portalLevel, companyTypes, companyStatuses, skipInactiveContacts, onlyUnset: onlyUnset(true) },
   reads: readsWithScriptJoins(['dbo.Contact.Default_Billing_Flag', 'dbo.Contact.Portal_Security_Level', 'dbo.Contact.Inactive_Flag']),
   writes: 'Portal_Security_Level',
-  newValue: (p) => p.level,
+  value: { param: 'level' },
+  onlyWhere: { param: 'onlyUnset', holds: 0 },
   target: (eb, p, context) =>
     eb.and([
       contactFlagSet(eb, 'Default_Billing_Flag'),
       atCompaniesMatching(eb, { types: p.companyTypes, statuses: p.companyStatuses }, context),
-      ...(p.onlyUnset ? [portalLevelUnset(eb)] : []),
       ...(p.skipInactiveContacts ? [contactNotInactive(eb)] : []),
     ]),
   // Granting portal access for a status ConnectWise marks inactive would let clients who left in.

@@ -1,6 +1,7 @@
-import { atCompaniesMatching, contactNotInactive, portalLevelUnset, readsWithScriptJoins } from '../src/vocabulary/contact-filters.js';
+import { atCompaniesMatching, contactNotInactive, readsWithScriptJoins } from '../src/vocabulary/contact-filters.js';
 import { defineJob } from '../src/vocabulary/job-definition.js';
 import { companyId, onlyUnset, portalLevel, skipInactiveContacts } from '../src/vocabulary/params.js';
+import { companyMustBeActive } from '../src/vocabulary/status-guard.js';
 
 export default defineJob({
   name: 'set-company-portal',
@@ -11,13 +12,16 @@ export default defineJob({
   // without a status or type row is left out all the same.
   reads: readsWithScriptJoins(['dbo.Company.Company_ID', 'dbo.Contact.Portal_Security_Level', 'dbo.Contact.Inactive_Flag']),
   writes: 'Portal_Security_Level',
-  newValue: (p) => p.level,
+  value: { param: 'level' },
+  onlyWhere: { param: 'onlyUnset', holds: 0 },
   target: (eb, p, context) =>
     eb.and([
       atCompaniesMatching(eb, { companyId: p.companyId }, context),
-      ...(p.onlyUnset ? [portalLevelUnset(eb)] : []),
       ...(p.skipInactiveContacts ? [contactNotInactive(eb)] : []),
     ]),
+  // As the other portal jobs: granting portal access at a company whose status ConnectWise marks
+  // inactive (a "Former Client") would let a client who left back in.
+  guards: [companyMustBeActive('companyId')],
   reportsInactiveContacts: true,
   example: { level: 1, companyId: 'deskdirector' },
 });

@@ -23,7 +23,7 @@ export async function measureDryRun(ctx: BenchContext, size: SizeData, shaped: S
     const report = await preflight(h, [ctx.job], JOURNAL_SCHEMA);
     const context = { layout: report.schema.layout!, journalSchema: JOURNAL_SCHEMA, auditColumns: report.schema.auditColumns };
     const params = ctx.job.paramsSchema.parse(BENCH_PARAMS) as Record<string, unknown>;
-    const change = changeFor(ctx.job, params);
+    const change = changeFor(ctx.job, params, context);
     const raw: number[] = [];
     const plan: number[] = [];
     let counted = 0;

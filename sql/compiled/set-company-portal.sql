@@ -7,98 +7,92 @@
 
 -- ==================== layout: legacy ====================
 -- dry run and apply: the counts (all contacts, matched, changed) and the first rows that would change, in one pass
-select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d" as "differs", "p"."id" as "Contact_RecID", "c"."First_Name", "c"."Last_Name", "co"."Company_ID", "p"."old_value" from (select cast(count(*) as int) as "total" from "dbo"."Contact" as "every") as "t" left join (select "m"."id", "m"."old_value", "m"."d", cast(count(*) over () as int) as "matched", cast(sum(m.d) over () as int) as "changed", cast(sum(m.di) over () as int) as "inactive" from (select "dbo"."Contact"."Contact_RecID" as "id", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value", case when ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @1) then 1 else 0 end as "d", case when (("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @2) and "dbo"."Contact"."Inactive_Flag" = @3) then 1 else 0 end as "di" from "dbo"."Contact" where "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID") and "co"."Company_ID" = @4))) as "m" order by "m"."d" desc, "m"."id" offset @5 rows fetch next @6 rows only) as "p" on 1 = 1 left join "dbo"."Contact" as "c" on "c"."Contact_RecID" = "p"."id" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "c"."Company_RecID" order by "p"."d" desc, "p"."id";
+select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d" as "differs", "p"."id" as "Contact_RecID", "c"."First_Name", "c"."Last_Name", "co"."Company_ID", "p"."old_value", "p"."new_value" from (select cast(count(*) as int) as "total" from "dbo"."Contact" as "every") as "t" left join (select "m"."id", "m"."old_value", "m"."new_value", "m"."d", cast(count(*) over () as int) as "matched", cast(sum(m.d) over () as int) as "changed", cast(sum(m.di) over () as int) as "inactive" from (select "dbo"."Contact"."Contact_RecID" as "id", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value", cast(@1 as int) as "new_value", case when ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @2) then 1 else 0 end as "d", case when (("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @3) and "dbo"."Contact"."Inactive_Flag" = @4) then 1 else 0 end as "di" from "dbo"."Contact" where "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID") and "co"."Company_ID" = @5))) as "m" order by "m"."d" desc, "m"."id" offset @6 rows fetch next @7 rows only) as "p" on 1 = 1 left join "dbo"."Contact" as "c" on "c"."Contact_RecID" = "p"."id" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "c"."Company_RecID" order by "p"."d" desc, "p"."id";
 -- parameters:
 --   1: 1
 --   2: 1
---   3: true
---   4: "deskdirector"
---   5: 0
---   6: 20
+--   3: 1
+--   4: true
+--   5: "deskdirector"
+--   6: 0
+--   7: 20
 
--- dry run with --report: every row that would change, streamed to the file in pages of 1000 rows: each page its own statement, for the rows after the last Contact_RecID of the page before (the first page after the lowest int), until a page comes back short; nothing is held on the server between pages
-select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Contact"."Last_Name", "co"."Company_ID", "co"."Company_Name", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value" from "dbo"."Contact" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "dbo"."Contact"."Company_RecID" where ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID") and "co"."Company_ID" = @1)) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @2)) and "dbo"."Contact"."Contact_RecID" > @3 order by "dbo"."Contact"."Contact_RecID" offset @4 rows fetch next @5 rows only;
+-- dry run with --report: every row that would change, streamed to the file in pages of 1000 rows: each page its own statement, for the rows after the last Contact_RecID of the page before (shown: the first page, from the lowest), until a page comes back short; nothing is held on the server between pages
+select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Contact"."Last_Name", "co"."Company_ID", "co"."Company_Name", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value", cast(@1 as int) as "new_value" from "dbo"."Contact" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "dbo"."Contact"."Company_RecID" where ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID") and "co"."Company_ID" = @2)) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @3)) order by "dbo"."Contact"."Contact_RecID" offset @4 rows fetch next @5 rows only;
 -- parameters:
---   1: "deskdirector"
---   2: 1
---   3: -2147483648
+--   1: 1
+--   2: "deskdirector"
+--   3: 1
 --   4: 0
 --   5: 1000
 
 -- apply, in one transaction, each batch in one round trip: update up to 4000 rows after the last Contact_RecID (under SQL Server's 5,000-lock escalation) and journal their before-values (run id from the run table); repeated until a batch comes back short. The journaled rows must add up to the planned count, each holding the new value, else all is rolled back
-DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, "old_last_update" datetime2 NULL, "old_last_update_utc" datetime2 NULL, "old_updated_by" nvarchar(128) NULL);
+DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, new_value int NULL, "old_last_update" datetime2 NULL, "old_last_update_utc" datetime2 NULL, "old_updated_by" nvarchar(128) NULL);
 DECLARE @hi int, @picked int;
 SELECT @hi = MAX(t.id), @picked = COUNT(*) FROM (
-  SELECT TOP (@1) "dbo"."Contact"."Contact_RecID" AS id FROM "dbo"."Contact" WHERE ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID") and "co"."Company_ID" = @2)) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @3)) AND "dbo"."Contact"."Contact_RecID" > @4 ORDER BY "dbo"."Contact"."Contact_RecID"
+  SELECT TOP (@1) "dbo"."Contact"."Contact_RecID" AS id FROM "dbo"."Contact" WHERE ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID") and "co"."Company_ID" = @2)) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @3)) ORDER BY "dbo"."Contact"."Contact_RecID"
 ) t;
-UPDATE "dbo"."Contact" SET "Portal_Security_Level" = @5, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @6
-OUTPUT deleted.Contact_RecID, deleted."Portal_Security_Level", deleted."Last_Update", deleted."Last_Update_UTC", deleted."Updated_By" INTO @changed
-WHERE "dbo"."Contact"."Contact_RecID" > @7 AND "dbo"."Contact"."Contact_RecID" <= @hi AND ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID") and "co"."Company_ID" = @8)) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @9));
+UPDATE "dbo"."Contact" SET "Portal_Security_Level" = @4, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @5
+OUTPUT deleted.Contact_RecID, deleted."Portal_Security_Level", inserted."Portal_Security_Level", deleted."Last_Update", deleted."Last_Update_UTC", deleted."Updated_By" INTO @changed
+WHERE "dbo"."Contact"."Contact_RecID" <= @hi AND ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID") and "co"."Company_ID" = @6)) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @7));
 INSERT INTO "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value", "old_last_update", "old_last_update_utc", "old_updated_by", "new_last_update", "new_last_update_utc", "new_updated_by")
-SELECT @10, ch.id, @11, ch.old_value, @12, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
+SELECT @8, ch.id, @9, ch.old_value, ch.new_value, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
 FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id;
 SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
-  (SELECT COUNT(*) FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id WHERE c."Portal_Security_Level" = @13) AS holding, @hi AS last;;
+  (SELECT COUNT(*) FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id WHERE (cast(c."Portal_Security_Level" as int) = "ch"."new_value" OR (cast(c."Portal_Security_Level" as int) IS NULL AND "ch"."new_value" IS NULL))) AS holding, @hi AS last;;
 -- parameters:
 --   1: 4000
 --   2: "deskdirector"
 --   3: 1
---   4: -2147483648
---   5: 1
---   6: "cw-maint"
---   7: -2147483648
---   8: "deskdirector"
---   9: 1
---   10: 0
---   11: "Portal_Security_Level"
---   12: 1
---   13: 1
+--   4: 1
+--   5: "cw-maint"
+--   6: "deskdirector"
+--   7: 1
+--   8: 0
+--   9: "Portal_Security_Level"
 
 -- ==================== layout: many-to-many ====================
 -- dry run and apply: the counts (all contacts, matched, changed) and the first rows that would change, in one pass
-select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d" as "differs", "p"."id" as "Contact_RecID", "c"."First_Name", "c"."Last_Name", "co"."Company_ID", "p"."old_value" from (select cast(count(*) as int) as "total" from "dbo"."Contact" as "every") as "t" left join (select "m"."id", "m"."old_value", "m"."d", cast(count(*) over () as int) as "matched", cast(sum(m.d) over () as int) as "changed", cast(sum(m.di) over () as int) as "inactive" from (select "dbo"."Contact"."Contact_RecID" as "id", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value", case when ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @1) then 1 else 0 end as "d", case when (("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @2) and "dbo"."Contact"."Inactive_Flag" = @3) then 1 else 0 end as "di" from "dbo"."Contact" where "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID") and "co"."Company_ID" = @4))) as "m" order by "m"."d" desc, "m"."id" offset @5 rows fetch next @6 rows only) as "p" on 1 = 1 left join "dbo"."Contact" as "c" on "c"."Contact_RecID" = "p"."id" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "c"."Company_RecID" order by "p"."d" desc, "p"."id";
+select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d" as "differs", "p"."id" as "Contact_RecID", "c"."First_Name", "c"."Last_Name", "co"."Company_ID", "p"."old_value", "p"."new_value" from (select cast(count(*) as int) as "total" from "dbo"."Contact" as "every") as "t" left join (select "m"."id", "m"."old_value", "m"."new_value", "m"."d", cast(count(*) over () as int) as "matched", cast(sum(m.d) over () as int) as "changed", cast(sum(m.di) over () as int) as "inactive" from (select "dbo"."Contact"."Contact_RecID" as "id", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value", cast(@1 as int) as "new_value", case when ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @2) then 1 else 0 end as "d", case when (("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @3) and "dbo"."Contact"."Inactive_Flag" = @4) then 1 else 0 end as "di" from "dbo"."Contact" where "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID") and "co"."Company_ID" = @5))) as "m" order by "m"."d" desc, "m"."id" offset @6 rows fetch next @7 rows only) as "p" on 1 = 1 left join "dbo"."Contact" as "c" on "c"."Contact_RecID" = "p"."id" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "c"."Company_RecID" order by "p"."d" desc, "p"."id";
 -- parameters:
 --   1: 1
 --   2: 1
---   3: true
---   4: "deskdirector"
---   5: 0
---   6: 20
+--   3: 1
+--   4: true
+--   5: "deskdirector"
+--   6: 0
+--   7: 20
 
--- dry run with --report: every row that would change, streamed to the file in pages of 1000 rows: each page its own statement, for the rows after the last Contact_RecID of the page before (the first page after the lowest int), until a page comes back short; nothing is held on the server between pages
-select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Contact"."Last_Name", "co"."Company_ID", "co"."Company_Name", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value" from "dbo"."Contact" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "dbo"."Contact"."Company_RecID" where ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID") and "co"."Company_ID" = @1)) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @2)) and "dbo"."Contact"."Contact_RecID" > @3 order by "dbo"."Contact"."Contact_RecID" offset @4 rows fetch next @5 rows only;
+-- dry run with --report: every row that would change, streamed to the file in pages of 1000 rows: each page its own statement, for the rows after the last Contact_RecID of the page before (shown: the first page, from the lowest), until a page comes back short; nothing is held on the server between pages
+select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Contact"."Last_Name", "co"."Company_ID", "co"."Company_Name", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value", cast(@1 as int) as "new_value" from "dbo"."Contact" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "dbo"."Contact"."Company_RecID" where ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID") and "co"."Company_ID" = @2)) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @3)) order by "dbo"."Contact"."Contact_RecID" offset @4 rows fetch next @5 rows only;
 -- parameters:
---   1: "deskdirector"
---   2: 1
---   3: -2147483648
+--   1: 1
+--   2: "deskdirector"
+--   3: 1
 --   4: 0
 --   5: 1000
 
 -- apply, in one transaction, each batch in one round trip: update up to 4000 rows after the last Contact_RecID (under SQL Server's 5,000-lock escalation) and journal their before-values (run id from the run table); repeated until a batch comes back short. The journaled rows must add up to the planned count, each holding the new value, else all is rolled back
-DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, "old_last_update" datetime2 NULL, "old_last_update_utc" datetime2 NULL, "old_updated_by" nvarchar(128) NULL);
+DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, new_value int NULL, "old_last_update" datetime2 NULL, "old_last_update_utc" datetime2 NULL, "old_updated_by" nvarchar(128) NULL);
 DECLARE @hi int, @picked int;
 SELECT @hi = MAX(t.id), @picked = COUNT(*) FROM (
-  SELECT TOP (@1) "dbo"."Contact"."Contact_RecID" AS id FROM "dbo"."Contact" WHERE ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID") and "co"."Company_ID" = @2)) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @3)) AND "dbo"."Contact"."Contact_RecID" > @4 ORDER BY "dbo"."Contact"."Contact_RecID"
+  SELECT TOP (@1) "dbo"."Contact"."Contact_RecID" AS id FROM "dbo"."Contact" WHERE ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID") and "co"."Company_ID" = @2)) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @3)) ORDER BY "dbo"."Contact"."Contact_RecID"
 ) t;
-UPDATE "dbo"."Contact" SET "Portal_Security_Level" = @5, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @6
-OUTPUT deleted.Contact_RecID, deleted."Portal_Security_Level", deleted."Last_Update", deleted."Last_Update_UTC", deleted."Updated_By" INTO @changed
-WHERE "dbo"."Contact"."Contact_RecID" > @7 AND "dbo"."Contact"."Contact_RecID" <= @hi AND ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID") and "co"."Company_ID" = @8)) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @9));
+UPDATE "dbo"."Contact" SET "Portal_Security_Level" = @4, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @5
+OUTPUT deleted.Contact_RecID, deleted."Portal_Security_Level", inserted."Portal_Security_Level", deleted."Last_Update", deleted."Last_Update_UTC", deleted."Updated_By" INTO @changed
+WHERE "dbo"."Contact"."Contact_RecID" <= @hi AND ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID") and "co"."Company_ID" = @6)) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @7));
 INSERT INTO "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value", "old_last_update", "old_last_update_utc", "old_updated_by", "new_last_update", "new_last_update_utc", "new_updated_by")
-SELECT @10, ch.id, @11, ch.old_value, @12, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
+SELECT @8, ch.id, @9, ch.old_value, ch.new_value, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
 FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id;
 SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
-  (SELECT COUNT(*) FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id WHERE c."Portal_Security_Level" = @13) AS holding, @hi AS last;;
+  (SELECT COUNT(*) FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id WHERE (cast(c."Portal_Security_Level" as int) = "ch"."new_value" OR (cast(c."Portal_Security_Level" as int) IS NULL AND "ch"."new_value" IS NULL))) AS holding, @hi AS last;;
 -- parameters:
 --   1: 4000
 --   2: "deskdirector"
 --   3: 1
---   4: -2147483648
---   5: 1
---   6: "cw-maint"
---   7: -2147483648
---   8: "deskdirector"
---   9: 1
---   10: 0
---   11: "Portal_Security_Level"
---   12: 1
---   13: 1
+--   4: 1
+--   5: "cw-maint"
+--   6: "deskdirector"
+--   7: 1
+--   8: 0
+--   9: "Portal_Security_Level"

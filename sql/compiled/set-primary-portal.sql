@@ -7,114 +7,108 @@
 
 -- ==================== layout: legacy ====================
 -- dry run and apply: the counts (all contacts, matched, changed) and the first rows that would change, in one pass
-select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d" as "differs", "p"."id" as "Contact_RecID", "c"."First_Name", "c"."Last_Name", "co"."Company_ID", "p"."old_value" from (select cast(count(*) as int) as "total" from "dbo"."Contact" as "every") as "t" left join (select "m"."id", "m"."old_value", "m"."d", cast(count(*) over () as int) as "matched", cast(sum(m.d) over () as int) as "changed", cast(sum(m.di) over () as int) as "inactive" from (select "dbo"."Contact"."Contact_RecID" as "id", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value", case when ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @1) then 1 else 0 end as "d", case when (("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @2) and "dbo"."Contact"."Inactive_Flag" = @3) then 1 else 0 end as "di" from "dbo"."Contact" where ("dbo"."Contact"."Default_Flag" = @4 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@5) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@6))))) as "m" order by "m"."d" desc, "m"."id" offset @7 rows fetch next @8 rows only) as "p" on 1 = 1 left join "dbo"."Contact" as "c" on "c"."Contact_RecID" = "p"."id" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "c"."Company_RecID" order by "p"."d" desc, "p"."id";
+select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d" as "differs", "p"."id" as "Contact_RecID", "c"."First_Name", "c"."Last_Name", "co"."Company_ID", "p"."old_value", "p"."new_value" from (select cast(count(*) as int) as "total" from "dbo"."Contact" as "every") as "t" left join (select "m"."id", "m"."old_value", "m"."new_value", "m"."d", cast(count(*) over () as int) as "matched", cast(sum(m.d) over () as int) as "changed", cast(sum(m.di) over () as int) as "inactive" from (select "dbo"."Contact"."Contact_RecID" as "id", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value", cast(@1 as int) as "new_value", case when ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @2) then 1 else 0 end as "d", case when (("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @3) and "dbo"."Contact"."Inactive_Flag" = @4) then 1 else 0 end as "di" from "dbo"."Contact" where ("dbo"."Contact"."Default_Flag" = @5 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@6) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@7))))) as "m" order by "m"."d" desc, "m"."id" offset @8 rows fetch next @9 rows only) as "p" on 1 = 1 left join "dbo"."Contact" as "c" on "c"."Contact_RecID" = "p"."id" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "c"."Company_RecID" order by "p"."d" desc, "p"."id";
 -- parameters:
 --   1: 6
 --   2: 6
---   3: true
+--   3: 6
 --   4: true
---   5: 1
+--   5: true
 --   6: 1
---   7: 0
---   8: 20
+--   7: 1
+--   8: 0
+--   9: 20
 
--- dry run with --report: every row that would change, streamed to the file in pages of 1000 rows: each page its own statement, for the rows after the last Contact_RecID of the page before (the first page after the lowest int), until a page comes back short; nothing is held on the server between pages
-select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Contact"."Last_Name", "co"."Company_ID", "co"."Company_Name", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value" from "dbo"."Contact" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "dbo"."Contact"."Company_RecID" where (("dbo"."Contact"."Default_Flag" = @1 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@2) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@3)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @4)) and "dbo"."Contact"."Contact_RecID" > @5 order by "dbo"."Contact"."Contact_RecID" offset @6 rows fetch next @7 rows only;
+-- dry run with --report: every row that would change, streamed to the file in pages of 1000 rows: each page its own statement, for the rows after the last Contact_RecID of the page before (shown: the first page, from the lowest), until a page comes back short; nothing is held on the server between pages
+select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Contact"."Last_Name", "co"."Company_ID", "co"."Company_Name", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value", cast(@1 as int) as "new_value" from "dbo"."Contact" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "dbo"."Contact"."Company_RecID" where (("dbo"."Contact"."Default_Flag" = @2 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@3) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@4)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @5)) order by "dbo"."Contact"."Contact_RecID" offset @6 rows fetch next @7 rows only;
 -- parameters:
---   1: true
---   2: 1
+--   1: 6
+--   2: true
 --   3: 1
---   4: 6
---   5: -2147483648
+--   4: 1
+--   5: 6
 --   6: 0
 --   7: 1000
 
 -- apply, in one transaction, each batch in one round trip: update up to 4000 rows after the last Contact_RecID (under SQL Server's 5,000-lock escalation) and journal their before-values (run id from the run table); repeated until a batch comes back short. The journaled rows must add up to the planned count, each holding the new value, else all is rolled back
-DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, "old_last_update" datetime2 NULL, "old_last_update_utc" datetime2 NULL, "old_updated_by" nvarchar(128) NULL);
+DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, new_value int NULL, "old_last_update" datetime2 NULL, "old_last_update_utc" datetime2 NULL, "old_updated_by" nvarchar(128) NULL);
 DECLARE @hi int, @picked int;
 SELECT @hi = MAX(t.id), @picked = COUNT(*) FROM (
-  SELECT TOP (@1) "dbo"."Contact"."Contact_RecID" AS id FROM "dbo"."Contact" WHERE (("dbo"."Contact"."Default_Flag" = @2 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@3) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@4)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @5)) AND "dbo"."Contact"."Contact_RecID" > @6 ORDER BY "dbo"."Contact"."Contact_RecID"
+  SELECT TOP (@1) "dbo"."Contact"."Contact_RecID" AS id FROM "dbo"."Contact" WHERE (("dbo"."Contact"."Default_Flag" = @2 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@3) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@4)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @5)) ORDER BY "dbo"."Contact"."Contact_RecID"
 ) t;
-UPDATE "dbo"."Contact" SET "Portal_Security_Level" = @7, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @8
-OUTPUT deleted.Contact_RecID, deleted."Portal_Security_Level", deleted."Last_Update", deleted."Last_Update_UTC", deleted."Updated_By" INTO @changed
-WHERE "dbo"."Contact"."Contact_RecID" > @9 AND "dbo"."Contact"."Contact_RecID" <= @hi AND (("dbo"."Contact"."Default_Flag" = @10 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@11) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@12)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @13));
+UPDATE "dbo"."Contact" SET "Portal_Security_Level" = @6, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @7
+OUTPUT deleted.Contact_RecID, deleted."Portal_Security_Level", inserted."Portal_Security_Level", deleted."Last_Update", deleted."Last_Update_UTC", deleted."Updated_By" INTO @changed
+WHERE "dbo"."Contact"."Contact_RecID" <= @hi AND (("dbo"."Contact"."Default_Flag" = @8 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and ("co"."Company_Type_RecID" in (@9) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@10)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @11));
 INSERT INTO "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value", "old_last_update", "old_last_update_utc", "old_updated_by", "new_last_update", "new_last_update_utc", "new_updated_by")
-SELECT @14, ch.id, @15, ch.old_value, @16, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
+SELECT @12, ch.id, @13, ch.old_value, ch.new_value, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
 FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id;
 SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
-  (SELECT COUNT(*) FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id WHERE c."Portal_Security_Level" = @17) AS holding, @hi AS last;;
+  (SELECT COUNT(*) FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id WHERE (cast(c."Portal_Security_Level" as int) = "ch"."new_value" OR (cast(c."Portal_Security_Level" as int) IS NULL AND "ch"."new_value" IS NULL))) AS holding, @hi AS last;;
 -- parameters:
 --   1: 4000
 --   2: true
 --   3: 1
 --   4: 1
 --   5: 6
---   6: -2147483648
---   7: 6
---   8: "cw-maint"
---   9: -2147483648
---   10: true
---   11: 1
---   12: 1
---   13: 6
---   14: 0
---   15: "Portal_Security_Level"
---   16: 6
---   17: 6
+--   6: 6
+--   7: "cw-maint"
+--   8: true
+--   9: 1
+--   10: 1
+--   11: 6
+--   12: 0
+--   13: "Portal_Security_Level"
 
 -- ==================== layout: many-to-many ====================
 -- dry run and apply: the counts (all contacts, matched, changed) and the first rows that would change, in one pass
-select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d" as "differs", "p"."id" as "Contact_RecID", "c"."First_Name", "c"."Last_Name", "co"."Company_ID", "p"."old_value" from (select cast(count(*) as int) as "total" from "dbo"."Contact" as "every") as "t" left join (select "m"."id", "m"."old_value", "m"."d", cast(count(*) over () as int) as "matched", cast(sum(m.d) over () as int) as "changed", cast(sum(m.di) over () as int) as "inactive" from (select "dbo"."Contact"."Contact_RecID" as "id", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value", case when ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @1) then 1 else 0 end as "d", case when (("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @2) and "dbo"."Contact"."Inactive_Flag" = @3) then 1 else 0 end as "di" from "dbo"."Contact" where ("dbo"."Contact"."Default_Flag" = @4 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@5)) and "co"."Company_Status_RecID" in (@6))))) as "m" order by "m"."d" desc, "m"."id" offset @7 rows fetch next @8 rows only) as "p" on 1 = 1 left join "dbo"."Contact" as "c" on "c"."Contact_RecID" = "p"."id" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "c"."Company_RecID" order by "p"."d" desc, "p"."id";
+select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d" as "differs", "p"."id" as "Contact_RecID", "c"."First_Name", "c"."Last_Name", "co"."Company_ID", "p"."old_value", "p"."new_value" from (select cast(count(*) as int) as "total" from "dbo"."Contact" as "every") as "t" left join (select "m"."id", "m"."old_value", "m"."new_value", "m"."d", cast(count(*) over () as int) as "matched", cast(sum(m.d) over () as int) as "changed", cast(sum(m.di) over () as int) as "inactive" from (select "dbo"."Contact"."Contact_RecID" as "id", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value", cast(@1 as int) as "new_value", case when ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @2) then 1 else 0 end as "d", case when (("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @3) and "dbo"."Contact"."Inactive_Flag" = @4) then 1 else 0 end as "di" from "dbo"."Contact" where ("dbo"."Contact"."Default_Flag" = @5 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@6)) and "co"."Company_Status_RecID" in (@7))))) as "m" order by "m"."d" desc, "m"."id" offset @8 rows fetch next @9 rows only) as "p" on 1 = 1 left join "dbo"."Contact" as "c" on "c"."Contact_RecID" = "p"."id" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "c"."Company_RecID" order by "p"."d" desc, "p"."id";
 -- parameters:
 --   1: 6
 --   2: 6
---   3: true
+--   3: 6
 --   4: true
---   5: 1
+--   5: true
 --   6: 1
---   7: 0
---   8: 20
+--   7: 1
+--   8: 0
+--   9: 20
 
--- dry run with --report: every row that would change, streamed to the file in pages of 1000 rows: each page its own statement, for the rows after the last Contact_RecID of the page before (the first page after the lowest int), until a page comes back short; nothing is held on the server between pages
-select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Contact"."Last_Name", "co"."Company_ID", "co"."Company_Name", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value" from "dbo"."Contact" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "dbo"."Contact"."Company_RecID" where (("dbo"."Contact"."Default_Flag" = @1 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@2)) and "co"."Company_Status_RecID" in (@3)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @4)) and "dbo"."Contact"."Contact_RecID" > @5 order by "dbo"."Contact"."Contact_RecID" offset @6 rows fetch next @7 rows only;
+-- dry run with --report: every row that would change, streamed to the file in pages of 1000 rows: each page its own statement, for the rows after the last Contact_RecID of the page before (shown: the first page, from the lowest), until a page comes back short; nothing is held on the server between pages
+select "dbo"."Contact"."Contact_RecID", "dbo"."Contact"."First_Name", "dbo"."Contact"."Last_Name", "co"."Company_ID", "co"."Company_Name", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value", cast(@1 as int) as "new_value" from "dbo"."Contact" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "dbo"."Contact"."Company_RecID" where (("dbo"."Contact"."Default_Flag" = @2 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@3)) and "co"."Company_Status_RecID" in (@4)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @5)) order by "dbo"."Contact"."Contact_RecID" offset @6 rows fetch next @7 rows only;
 -- parameters:
---   1: true
---   2: 1
+--   1: 6
+--   2: true
 --   3: 1
---   4: 6
---   5: -2147483648
+--   4: 1
+--   5: 6
 --   6: 0
 --   7: 1000
 
 -- apply, in one transaction, each batch in one round trip: update up to 4000 rows after the last Contact_RecID (under SQL Server's 5,000-lock escalation) and journal their before-values (run id from the run table); repeated until a batch comes back short. The journaled rows must add up to the planned count, each holding the new value, else all is rolled back
-DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, "old_last_update" datetime2 NULL, "old_last_update_utc" datetime2 NULL, "old_updated_by" nvarchar(128) NULL);
+DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, new_value int NULL, "old_last_update" datetime2 NULL, "old_last_update_utc" datetime2 NULL, "old_updated_by" nvarchar(128) NULL);
 DECLARE @hi int, @picked int;
 SELECT @hi = MAX(t.id), @picked = COUNT(*) FROM (
-  SELECT TOP (@1) "dbo"."Contact"."Contact_RecID" AS id FROM "dbo"."Contact" WHERE (("dbo"."Contact"."Default_Flag" = @2 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@3)) and "co"."Company_Status_RecID" in (@4)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @5)) AND "dbo"."Contact"."Contact_RecID" > @6 ORDER BY "dbo"."Contact"."Contact_RecID"
+  SELECT TOP (@1) "dbo"."Contact"."Contact_RecID" AS id FROM "dbo"."Contact" WHERE (("dbo"."Contact"."Default_Flag" = @2 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@3)) and "co"."Company_Status_RecID" in (@4)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @5)) ORDER BY "dbo"."Contact"."Contact_RecID"
 ) t;
-UPDATE "dbo"."Contact" SET "Portal_Security_Level" = @7, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @8
-OUTPUT deleted.Contact_RecID, deleted."Portal_Security_Level", deleted."Last_Update", deleted."Last_Update_UTC", deleted."Updated_By" INTO @changed
-WHERE "dbo"."Contact"."Contact_RecID" > @9 AND "dbo"."Contact"."Contact_RecID" <= @hi AND (("dbo"."Contact"."Default_Flag" = @10 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@11)) and "co"."Company_Status_RecID" in (@12)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @13));
+UPDATE "dbo"."Contact" SET "Portal_Security_Level" = @6, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @7
+OUTPUT deleted.Contact_RecID, deleted."Portal_Security_Level", inserted."Portal_Security_Level", deleted."Last_Update", deleted."Last_Update_UTC", deleted."Updated_By" INTO @changed
+WHERE "dbo"."Contact"."Contact_RecID" <= @hi AND (("dbo"."Contact"."Default_Flag" = @8 and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@9)) and "co"."Company_Status_RecID" in (@10)))) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @11));
 INSERT INTO "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value", "old_last_update", "old_last_update_utc", "old_updated_by", "new_last_update", "new_last_update_utc", "new_updated_by")
-SELECT @14, ch.id, @15, ch.old_value, @16, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
+SELECT @12, ch.id, @13, ch.old_value, ch.new_value, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
 FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id;
 SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
-  (SELECT COUNT(*) FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id WHERE c."Portal_Security_Level" = @17) AS holding, @hi AS last;;
+  (SELECT COUNT(*) FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id WHERE (cast(c."Portal_Security_Level" as int) = "ch"."new_value" OR (cast(c."Portal_Security_Level" as int) IS NULL AND "ch"."new_value" IS NULL))) AS holding, @hi AS last;;
 -- parameters:
 --   1: 4000
 --   2: true
 --   3: 1
 --   4: 1
 --   5: 6
---   6: -2147483648
---   7: 6
---   8: "cw-maint"
---   9: -2147483648
---   10: true
---   11: 1
---   12: 1
---   13: 6
---   14: 0
---   15: "Portal_Security_Level"
---   16: 6
---   17: 6
+--   6: 6
+--   7: "cw-maint"
+--   8: true
+--   9: 1
+--   10: 1
+--   11: 6
+--   12: 0
+--   13: "Portal_Security_Level"

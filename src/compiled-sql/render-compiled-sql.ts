@@ -36,7 +36,7 @@ export function renderCompiledSql(job: AnyJob, params: Record<string, unknown> =
       `-- ==================== layout: ${layout} ====================`,
       formatStatement('dry run and apply: the counts (all contacts, matched, changed) and the first rows that would change, in one pass', s.plan),
       formatStatement(
-        `dry run with --report: every row that would change, streamed to the file in pages of ${PAGE_ROWS} rows: each page its own statement, for the rows after the last Contact_RecID of the page before (the first page after the lowest int), until a page comes back short; nothing is held on the server between pages`,
+        `dry run with --report: every row that would change, streamed to the file in pages of ${PAGE_ROWS} rows: each page its own statement, for the rows after the last Contact_RecID of the page before (shown: the first page, from the lowest), until a page comes back short; nothing is held on the server between pages`,
         s.report,
       ),
       formatStatement(

@@ -90,6 +90,8 @@ const configSchema = z
     /** Rows an apply updates per statement, all in one transaction: below 5,000, SQL Server's lock-escalation threshold, so ConnectWise is not blocked by a table lock. */
     batchSize: z.number().int().min(1).max(1_000_000).default(DEFAULT_BATCH_SIZE),
     jobs: z.record(z.string(), z.record(z.string(), z.unknown())).default({}),
+    /** Pairs of jobs allowed to change each other's rows back: a scheduled apply of such a pair is not refused (see README, plan). */
+    allowFights: z.array(z.tuple([z.string().min(1), z.string().min(1)], { error: 'must be a pair of job names, e.g. ["set-primary-portal", "set-company-portal"]' })).default([]),
     /** E-mail and webhook targets, and the heartbeat: see src/notify/. */
     notify: notifySection.optional(),
   })
@@ -131,6 +133,15 @@ export function loadConfigFile(explicitPath: string | undefined, checkEntry: Job
       if (!entryProblems) problems.push(`jobs.${name}: no such job (known: ${checkEntry.known.join(', ')})`);
       else problems.push(...entryProblems);
     }
+  }
+  const pairs = (raw as { allowFights?: unknown })?.allowFights;
+  if (Array.isArray(pairs)) {
+    pairs.forEach((pair, i) => {
+      if (!Array.isArray(pair)) return;
+      pair.forEach((name, k) => {
+        if (typeof name === 'string' && !checkEntry.known.includes(name)) problems.push(`allowFights.${i}.${k}: no such job "${name}" (known: ${checkEntry.known.join(', ')})`);
+      });
+    });
   }
   if (problems.length || !parsed.success) throw new UsageError(`Config file ${path} is invalid:`, problems);
   return { config: parsed.data, path };

@@ -18,6 +18,10 @@ export interface RunSettings {
   batchSize?: number;
   /** A change-ticket reference recorded on the run. */
   ticket?: string;
+  /** Every job entry of the config file, as written there: guards that check one job against another read it. */
+  configuredJobs?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
+  /** Pairs of jobs the DBA allows to change each other's rows back (allowFights): not refused for scheduled applies. */
+  allowFights?: ReadonlyArray<readonly [string, string]>;
 }
 
 
@@ -35,6 +39,8 @@ export function runSettingsFrom(config: ConfigFile, overrides: { [K in keyof Run
     deadlockRetries: config.deadlockRetries,
     lockWaitSeconds: config.lockWaitSeconds,
     batchSize: config.batchSize,
+    configuredJobs: config.jobs,
+    allowFights: config.allowFights,
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   };
 }

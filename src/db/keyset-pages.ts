@@ -1,7 +1,6 @@
 import type { Kysely } from 'kysely';
 import { describeServer, type ConnectionSpec } from '../config/connection-spec.js';
 import { ConnectionError } from '../errors.js';
-import { BEFORE_FIRST_RECID } from './engine/journaled-statements.js';
 import type { EngineAdapter } from './engines.js';
 import type { Database } from './model/schema.js';
 
@@ -17,7 +16,8 @@ export interface Paging {
 
 /** One page: the rows whose key follows `after`, in key order, at most `rows` of them. */
 export interface Page {
-  after: number;
+  /** null: the first page, from the lowest key (a Contact_RecID may be -2^31 itself). */
+  after: number | null;
   rows: number;
 }
 
@@ -62,7 +62,7 @@ export async function* keysetRows<R>(
     throw lost(error);
   });
   try {
-    let after = BEFORE_FIRST_RECID;
+    let after: number | null = null;
     for (let page = 1; ; page++) {
       const batch = await fetchPage(session.on, { after, rows }).catch((error: unknown) => {
         throw lost(error);
@@ -70,7 +70,7 @@ export async function* keysetRows<R>(
       for (const row of batch) {
         const key = keyOf(row);
         // A key that does not grow would skip or repeat rows at a page boundary: a bug, said loudly.
-        if (!(key > after)) throw new Error(`keyset read: key ${key} does not follow ${after}; the query's order key must be unique`);
+        if (after !== null && !(key > after)) throw new Error(`keyset read: key ${key} does not follow ${after}; the query's order key must be unique`);
         after = key;
         read++;
         yield row;

@@ -48,7 +48,7 @@ export async function* journalRowsOf(source: RowSource, schema: string, runId: n
           sql<number | null>`CASE WHEN j.column_name = ${'Disable_Flag'} THEN cast(c.${sql.ref('Disable_Flag')} as int) ELSE c.${sql.ref('Portal_Security_Level')} END`.as('now_value'),
         ])
         .where('j.run_id', '=', runId)
-        .where('j.contact_recid', '>', page.after)
+        .$if(page.after !== null, (q) => q.where('j.contact_recid', '>', page.after!))
         .orderBy('j.contact_recid')
         .offset(0)
         .fetch(page.rows)

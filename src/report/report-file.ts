@@ -18,9 +18,11 @@ export interface ReportRow {
   newValue: number | null;
   /** Undo only: a row someone changed since the undone run. */
   conflict?: boolean;
+  /** plan only: the job whose change this row's job would take back (two jobs that fight). */
+  takesBack?: string;
 }
 
-const COLUMNS: Array<keyof ReportRow> = ['contactRecId', 'firstName', 'lastName', 'companyId', 'companyName', 'job', 'column', 'oldValue', 'newValue', 'conflict'];
+const COLUMNS: Array<keyof ReportRow> = ['contactRecId', 'firstName', 'lastName', 'companyId', 'companyName', 'job', 'column', 'oldValue', 'newValue', 'conflict', 'takesBack'];
 
 export type ReportFormat = 'csv' | 'jsonl' | 'json';
 

@@ -2,12 +2,15 @@ import type { ConfigFile } from '../config/config-file.js';
 import type { ConnectionSpec } from '../config/connection-spec.js';
 import { runSettingsFrom, sessionLimitsFrom } from '../config/run-settings.js';
 import { openDatabase, type DatabaseHandle } from '../db/connect.js';
-import { SchemaCheckError, UsageError } from '../errors.js';
+import { GuardRefusedError, SchemaCheckError, UsageError } from '../errors.js';
 import { checkParamValues } from '../vocabulary/param-values.js';
 import { preflight, reasonsNotToRun } from '../preflight/preflight.js';
 import type { Logger } from '../log.js';
+import type { TargetContext } from '../vocabulary/job-definition.js';
 import { createNotifier } from '../notify/notifier.js';
 import type { RunHooks } from '../run/job/run-job.js';
+import { findFights } from '../run/job/converge.js';
+import type { RunSettings } from '../config/run-settings.js';
 import type { ScheduleEntry } from './schedule-entries.js';
 import { startScheduler } from './scheduler.js';
 import { recordRun } from '../journal/run-record.js';
@@ -35,7 +38,7 @@ export async function runSchedulerService(input: ServiceInput): Promise<void> {
   const settings = runSettingsFrom(config);
   const signals = input.stop ? undefined : shutdownSignals(log);
   try {
-    await checkEntriesAgainstDatabase(handle, input.entries, settings.journalSchema);
+    await checkEntriesAgainstDatabase(handle, input.entries, settings);
     const notifier = createNotifier({ config, spec: input.spec, handle, log, env: input.env ?? process.env });
     // A run killed with the previous scheduler (kill -9, a power cut) is told about now, once.
     await notifier?.atStart();
@@ -65,8 +68,8 @@ export async function runSchedulerService(input: ServiceInput): Promise<void> {
  * migrations for applies) and its RecIDs and Company_IDs must exist. All problems at once, exit 2
  * (a schema problem: exit 3), rather than a refusal every night.
  */
-async function checkEntriesAgainstDatabase(handle: DatabaseHandle, entries: ScheduleEntry[], journalSchema: string): Promise<void> {
-  const report = await preflight(handle, entries.map((e) => e.job), journalSchema);
+async function checkEntriesAgainstDatabase(handle: DatabaseHandle, entries: ScheduleEntry[], settings: RunSettings): Promise<void> {
+  const report = await preflight(handle, entries.map((e) => e.job), settings.journalSchema);
   const schemaProblems = entries.flatMap((e) => reasonsNotToRun(report, e.job.name, e.mode).map((r) => `jobs.${e.job.name}: ${r}`));
   if (schemaProblems.length) throw new SchemaCheckError('The schedule cannot start:', [...new Set(schemaProblems)]);
   const problems: string[] = [];
@@ -77,4 +80,20 @@ async function checkEntriesAgainstDatabase(handle: DatabaseHandle, entries: Sche
     });
   }
   if (problems.length) throw new UsageError('The schedule cannot start: configured values do not exist in this database:', problems);
+  await refuseFights(handle, entries, settings, { layout: report.schema.layout!, journalSchema: settings.journalSchema, auditColumns: report.schema.auditColumns });
+}
+
+/**
+ * Scheduled applies that would undo each other's changes on every run are refused (exit 5),
+ * unless the config's allowFights names the pair. Checked here, once at start: a tick pays
+ * nothing for it (README, "plan"). Dry-run entries change nothing, so they cannot fight.
+ */
+async function refuseFights(handle: DatabaseHandle, entries: ScheduleEntry[], settings: RunSettings, context: TargetContext): Promise<void> {
+  const applies = entries.filter((e) => e.mode === 'apply');
+  const fights = (await findFights(handle.db, applies, context, settings.allowFights)).filter((f) => !f.allowed);
+  if (!fights.length) return;
+  throw new GuardRefusedError(
+    'The schedule cannot start: scheduled applies would undo each other on every run (nothing was changed):',
+    fights.map((f) => `${f.jobs[0]} and ${f.jobs[1]}: ${f.reason}; change one of them, or allow the pair with "allowFights": [["${f.jobs[0]}", "${f.jobs[1]}"]] in the config`),
+  );
 }

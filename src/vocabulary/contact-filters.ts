@@ -19,15 +19,12 @@ export function contactNotInactive(eb: ContactExpressionBuilder): Expression<Sql
   return eb.or([eb('dbo.Contact.Inactive_Flag', 'is', null), eb('dbo.Contact.Inactive_Flag', '=', false)]);
 }
 
-/** Portal_Security_Level = 0. NULL is not 0, as in the published scripts. */
-export function portalLevelUnset(eb: ContactExpressionBuilder): Expression<SqlBool> {
-  return eb('dbo.Contact.Portal_Security_Level', '=', 0);
-}
-
 export interface CompanyFilter {
   statuses?: number[];
   types?: number[];
   companyId?: string;
+  /** Only companies whose status ConnectWise marks active now (Company_Status.Inactive_Flag 0 or NULL), whatever was allowed. */
+  active?: boolean;
 }
 
 /**
@@ -42,10 +39,10 @@ export function atCompaniesMatching(eb: ContactExpressionBuilder, filter: Compan
     .selectFrom('dbo.Company as co')
     .select('co.Company_RecID')
     .where((cb) => {
+      let status = cb.selectFrom('dbo.Company_Status as cs').select('cs.Company_Status_RecID').whereRef('cs.Company_Status_RecID', '=', 'co.Company_Status_RecID');
+      if (filter.active) status = status.where((sb) => sb.or([sb('cs.Inactive_Flag', 'is', null), sb('cs.Inactive_Flag', '=', false)]));
       const conditions: Expression<SqlBool>[] = [
-        cb.exists(
-          cb.selectFrom('dbo.Company_Status as cs').select('cs.Company_Status_RecID').whereRef('cs.Company_Status_RecID', '=', 'co.Company_Status_RecID'),
-        ),
+        cb.exists(status),
         companyHasType(cb, filter.types, context.layout),
       ];
       if (filter.statuses) conditions.push(cb('co.Company_Status_RecID', 'in', filter.statuses));

@@ -205,7 +205,7 @@ for (const engine of inject('engines')) {
       expect(skip.plan.inactiveContacts).toBe(0);
     });
 
-    it('restore-reactivated re-enables exactly the contacts cw-maint disabled whose company is active again, never a hand-disabled one', async () => {
+    it('restore-reactivated re-enables exactly the contacts revoke-inactive disabled whose company is active again, never a hand-disabled or inactive one', async () => {
       const tdb = await fresh();
       const revoked = await runNamedJob(tdb, 'revoke-inactive', REVOKE, 'apply');
       const disabled = (await journalRows(tdb)).map((j) => j.contact_recid);
@@ -228,7 +228,11 @@ for (const engine of inject('engines')) {
       const types = [1, 2, 4, 5, 9];
       const restored = await runNamedJob(tdb, 'restore-reactivated', { companyTypes: types, companyStatuses: [1] }, 'apply');
       const reenabled = (await journalRows(tdb)).filter((j) => j.run_id === restored.runId).map((j) => j.contact_recid).sort((a, b) => a - b);
-      expect(reenabled).toEqual([...rest].sort((a, b) => a - b));
+      // Never a contact ConnectWise marks inactive (an ex-employee stays disabled).
+      const inactive = new Set(
+        (await tdb.db.selectFrom('dbo.Contact').select('Contact_RecID').where('Inactive_Flag', '=', true).execute()).map((r) => r.Contact_RecID),
+      );
+      expect(reenabled).toEqual(rest.filter((id) => !inactive.has(id)).sort((a, b) => a - b));
       expect(reenabled.length).toBeGreaterThan(0);
       expect(revoked.changed).toBeGreaterThan(reenabled.length);
 

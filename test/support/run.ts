@@ -7,6 +7,7 @@ import { JOBS } from '../../jobs/index.js';
 import { resolveJobParams } from '../../src/vocabulary/job-params.js';
 import { runJob, type RunRequest, type RunResult } from '../../src/run/job/run-job.js';
 import type { TestDatabase } from './test-database.js';
+import { oldRestoreReactivated } from './old-restore-reactivated.js';
 
 /** Logs go nowhere in tests; assertions read results and tables. */
 export const silentLog = pino({ level: 'silent' });
@@ -21,7 +22,7 @@ export async function runNamedJob(
   mode: RunRequest['mode'],
   extra: Partial<RunRequest> = {},
 ): Promise<RunResult> {
-  const job = JOBS.find((j) => j.name === name);
+  const job = [...JOBS, oldRestoreReactivated].find((j) => j.name === name);
   if (!job) throw new Error(`no job ${name}`);
   const { params: validated } = resolveJobParams(job, { jobs: { [name]: params } } as never);
   return runJob(tdb, { job, params: validated, mode, trigger: 'manual', settings: TEST_SETTINGS, log: silentLog, ...extra });
@@ -60,4 +61,10 @@ export function writeConfig(config: unknown): string {
   const file = join(mkdtempSync(join(tmpdir(), 'cwm-')), 'cw-maint.config.json');
   writeFileSync(file, JSON.stringify(config));
   return file;
+}
+
+/** Undoes a run the way `undo <runId> --yes` does, minus the process. */
+export async function runUndo(tdb: TestDatabase, runId: number, mode: 'apply' | 'dry-run' = 'apply') {
+  const { undoRun } = await import('../../src/run/undo/undo-run.js');
+  return undoRun(tdb, { runId, mode, force: false, trigger: 'manual', settings: TEST_SETTINGS, log: silentLog });
 }

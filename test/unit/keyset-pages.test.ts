@@ -4,7 +4,6 @@ import { fileURLToPath } from 'node:url';
 import type { Kysely } from 'kysely';
 import { describe, expect, it } from 'vitest';
 import { parseConnectionSpec } from '../../src/config/connection-spec.js';
-import { BEFORE_FIRST_RECID } from '../../src/db/engine/journaled-statements.js';
 import { adapterFor } from '../../src/db/engines.js';
 import { keysetRows, LostWhileReadingError, type Page, type RowSource } from '../../src/db/keyset-pages.js';
 import type { Database } from '../../src/db/model/schema.js';
@@ -37,7 +36,7 @@ function table(n: number, fail?: { atPage: number; error: unknown }) {
   const fetchPage = async (_on: Kysely<Database>, page: Page) => {
     pages.push(page);
     if (fail && pages.length === fail.atPage) throw fail.error;
-    return Array.from({ length: n }, (_, i) => ({ id: i + 1 })).filter((r) => r.id > page.after).slice(0, page.rows);
+    return Array.from({ length: n }, (_, i) => ({ id: i + 1 })).filter((r) => page.after === null || r.id > page.after).slice(0, page.rows);
   };
   return { pages, fetchPage };
 }
@@ -54,7 +53,7 @@ describe('keysetRows: a streamed read in keyset pages', () => {
     const { pages, fetchPage } = table(7);
     expect((await collect(keysetRows(source, fetchPage, (r) => r.id))).map((r) => r.id)).toEqual([1, 2, 3, 4, 5, 6, 7]);
     expect(pages).toEqual([
-      { after: BEFORE_FIRST_RECID, rows: 3 },
+      { after: null, rows: 3 },
       { after: 3, rows: 3 },
       { after: 6, rows: 3 },
     ]);
@@ -66,7 +65,7 @@ describe('keysetRows: a streamed read in keyset pages', () => {
     const { source } = fakeSource('postgres', 3, async (page) => void seen.push(page));
     const { pages, fetchPage } = table(6);
     expect(await collect(keysetRows(source, fetchPage, (r) => r.id))).toHaveLength(6);
-    expect(pages.map((p) => p.after)).toEqual([BEFORE_FIRST_RECID, 3, 6]);
+    expect(pages.map((p) => p.after)).toEqual([null, 3, 6]);
     expect(seen).toEqual([1, 2]);
   });
 

@@ -24,7 +24,7 @@ const disableAtDefaultStatus = defineJob({
   params: { companyTypes, companyStatuses },
   reads: readsWithScriptJoins(['dbo.Contact.Disable_Flag', NEW_COLUMN]),
   writes: 'Disable_Flag',
-  newValue: () => true,
+  value: { constant: true },
   target: (eb, p, context) =>
     eb.and([
       atCompaniesMatching(eb, { types: p.companyTypes, statuses: p.companyStatuses }, context),

@@ -8,7 +8,7 @@ import type { CliDeps } from '../shared/io.js';
 import { textTable } from '../shared/text-table.js';
 import { reportSink } from '../shared/report-sink.js';
 
-/** `plan [--json] [--report FILE]`: a dry run of every configured job, in one report; exit 5 when any apply would be refused. */
+/** `plan [--json] [--report FILE]`: a dry run of every configured job, in one report, and whether they converge; exit 5 when any apply would be refused or two jobs fight. */
 export function planCommand(deps: CliDeps): Command {
   return withCommonOptions(new Command('plan').description('dry-run every job that has an entry in the config, in one report (writes nothing, takes no lock)'))
     .option('--json', 'print one JSON object on stdout')
@@ -40,11 +40,18 @@ function planText(result: EveryJobPlan): string {
     lines.push(
       ...textTable(
         ['Contact_RecID', 'Name', 'Company_ID', 'changes'],
-        result.overlaps.map((o) => [String(o.contactRecId), o.name, o.companyId ?? '', o.changes.map((c) => `${c.job}: ${c.column} -> ${c.newValue}`).join('; ')]),
+        result.overlaps.map((o) => [String(o.contactRecId), o.name, o.companyId ?? '', o.changes.map((c) => `${c.job}: ${c.column} -> ${c.newValue ?? 'NULL'}`).join('; ')]),
         { indent: '  ', rule: true },
       ),
     );
   }
   for (const note of result.notes) lines.push(`Order matters: ${note}`);
+  for (const f of result.fights) {
+    const how = f.seen === 'effects' ? 'from what the jobs declare' : 'from the journal';
+    lines.push(
+      `${f.allowed ? 'Fight (allowed by allowFights)' : 'FIGHT'}: ${f.jobs[0]} and ${f.jobs[1]} (${how}): ${f.reason}.` +
+        (f.allowed ? '' : ` A scheduled apply of both is refused (exit 5); change one of them, or allow the pair with "allowFights": [["${f.jobs[0]}", "${f.jobs[1]}"]] in the config.`),
+    );
+  }
   return lines.join('\n');
 }

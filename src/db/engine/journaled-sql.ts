@@ -1,4 +1,4 @@
-import { sql } from 'kysely';
+import { sql, type RawBuilder } from 'kysely';
 import type { JournaledBatch } from './journaled-statements.js';
 
 type Audit = JournaledBatch['audit'];
@@ -6,6 +6,11 @@ type Audit = JournaledBatch['audit'];
 /** A SET list from (column, value) pairs: a value is bound, an expression inlined. */
 export function setClause(entries: ReadonlyArray<readonly [column: string, value: unknown]>) {
   return sql.join(entries.map(([column, value]) => sql`${sql.ref(column)} = ${value}`));
+}
+
+/** " AND <recId> > after", or nothing for the first batch (every int, -2^31 included, is a possible RecID). */
+export function afterRecId(recId: RawBuilder<unknown>, after: number | null) {
+  return after === null ? sql`` : sql` AND ${recId} > ${after}`;
 }
 
 /** The journal's audit columns, before-values then after-stamps, in the order the statements write them. */

@@ -13,16 +13,18 @@ export interface JournaledBatch {
   set: ReadonlyArray<readonly [column: string, value: unknown]>;
   /** The job's column (Disable_Flag, Portal_Security_Level): journaled as an int. */
   column: string;
-  /** Its new value, as bound to the driver (a number, or a boolean for flags). */
-  value: number | boolean;
-  /** The new value as the journal stores it. */
-  journalValue: number;
+  /**
+   * Its new value as an int (the journal's form; NULL allowed), over dbo.Contact as it is before
+   * the update: a bound constant, or a restored job's journaled before-value. The SET list writes
+   * the same value in the column's own type.
+   */
+  newValue: RawBuilder<number | null>;
   /** Every audit column the journal has room for, with whether dbo.Contact has it. */
   audit: ReadonlyArray<{ column: string; before: string; after: string; present: boolean }>;
   journalTable: string;
   runId: number;
-  /** The last Contact_RecID of the previous batch (the first batch: the lowest int). */
-  after: number;
+  /** The last Contact_RecID of the previous batch; null for the first batch (no lower bound: -2^31 is a RecID too). */
+  after: number | null;
   /** null: every row in one statement (an engine that never escalates row locks). */
   size: number | null;
 }
@@ -40,8 +42,6 @@ export interface JournaledBatchResult {
 
 export type JournaledBatchStatement = RawBuilder<JournaledBatchResult>;
 
-/** Below every Contact_RecID. */
-export const BEFORE_FIRST_RECID = -2147483648;
 
 /**
  * An undo's restore, as the runner hands it to an engine: give each row `where` selects (over the

@@ -84,7 +84,7 @@ export interface JournalTable {
   contact_recid: number;
   column_name: string;
   old_value: number | null;
-  /** NULL only for an undo that restored a NULL. */
+  /** NULL only where a NULL was restored: by an undo, or by restore-reactivated (the value from before the revoke). */
   new_value: number | null;
   /** The audit columns before the change and right after it (a trigger's own stamp included). */
   old_last_update: Date | null;

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import { auditAfterFromContact, changedAuditColumns, journalAuditNames, outputAuditBefore, setClause } from '../engine/journaled-sql.js';
+import { same } from '../engine/null-safe.js';
+import { afterRecId, auditAfterFromContact, changedAuditColumns, journalAuditNames, outputAuditBefore, setClause } from '../engine/journaled-sql.js';
 import type { JournaledBatch, JournaledBatchResult, JournaledBatchStatement } from '../engine/journaled-statements.js';
 
 const contact = sql.table('dbo.Contact');
@@ -12,7 +13,9 @@ const recId = sql.ref('dbo.Contact.Contact_RecID');
  * OUTPUT ... INTO a table variable is allowed on a table with triggers (a bare OUTPUT is not), and
  * a table variable has no triggers, foreign keys or checks, which OUTPUT INTO requires of its
  * target; the journal (which has a foreign key) is filled from it. The audit columns are read
- * back after the UPDATE, so an AFTER trigger's own stamp is what the journal keeps. OUTPUT lists
+ * back after the UPDATE, so an AFTER trigger's own stamp is what the journal keeps. The new value
+ * is the one the UPDATE wrote (`inserted`): the SET list's constant, or a restored job's journaled
+ * before-value. OUTPUT lists
  * bare columns (a bit converts to @changed's int on insert): Babelfish rejects an expression over
  * `deleted` there, which SQL Server allows. No SET NOCOUNT: Babelfish keeps a SET made inside
  * sp_executesql for the rest of the session, and later statements on that pooled connection would
@@ -20,17 +23,17 @@ const recId = sql.ref('dbo.Contact.Contact_RecID');
  */
 export function mssqlJournaledBatch(b: JournaledBatch): JournaledBatchStatement {
   const journalColumns = ['run_id', 'contact_recid', 'column_name', 'old_value', 'new_value', ...journalAuditNames(b.audit)];
-  return sql<JournaledBatchResult>`DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, ${changedAuditColumns(b.audit)});
+  return sql<JournaledBatchResult>`DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, new_value int NULL, ${changedAuditColumns(b.audit)});
 DECLARE @hi int, @picked int;
 SELECT @hi = MAX(t.id), @picked = COUNT(*) FROM (
-  SELECT TOP (${b.size}) ${recId} AS id FROM ${contact} WHERE ${b.where} AND ${recId} > ${b.after} ORDER BY ${recId}
+  SELECT TOP (${b.size}) ${recId} AS id FROM ${contact} WHERE ${b.where}${afterRecId(recId, b.after)} ORDER BY ${recId}
 ) t;
 UPDATE ${contact} SET ${setClause(b.set)}
-OUTPUT deleted.Contact_RecID, deleted.${sql.ref(b.column)}, ${outputAuditBefore(b.audit)} INTO @changed
-WHERE ${recId} > ${b.after} AND ${recId} <= @hi AND ${b.where};
+OUTPUT deleted.Contact_RecID, deleted.${sql.ref(b.column)}, inserted.${sql.ref(b.column)}, ${outputAuditBefore(b.audit)} INTO @changed
+WHERE ${recId} <= @hi${afterRecId(recId, b.after)} AND ${b.where};
 INSERT INTO ${sql.table(b.journalTable)} (${sql.join(journalColumns.map((c) => sql.ref(c)))})
-SELECT ${b.runId}, ch.id, ${b.column}, ch.old_value, ${b.journalValue}, ${sql.join(b.audit.map((a) => sql`ch.${sql.ref(a.before)}`))}, ${auditAfterFromContact(b.audit)}
+SELECT ${b.runId}, ch.id, ${b.column}, ch.old_value, ch.new_value, ${sql.join(b.audit.map((a) => sql`ch.${sql.ref(a.before)}`))}, ${auditAfterFromContact(b.audit)}
 FROM @changed ch JOIN ${contact} c ON c.Contact_RecID = ch.id;
 SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
-  (SELECT COUNT(*) FROM @changed ch JOIN ${contact} c ON c.Contact_RecID = ch.id WHERE c.${sql.ref(b.column)} = ${b.value}) AS holding, @hi AS last;`;
+  (SELECT COUNT(*) FROM @changed ch JOIN ${contact} c ON c.Contact_RecID = ch.id WHERE ${same(sql`cast(c.${sql.ref(b.column)} as int)`, sql.ref('ch.new_value'))}) AS holding, @hi AS last;`;
 }

@@ -1,5 +1,6 @@
 import { sql } from 'kysely';
-import { journalAuditNames, setClause } from '../engine/journaled-sql.js';
+import { same } from '../engine/null-safe.js';
+import { afterRecId, journalAuditNames, setClause } from '../engine/journaled-sql.js';
 import type { JournaledBatch, JournaledBatchResult, JournaledBatchStatement } from '../engine/journaled-statements.js';
 
 const contact = sql.table('dbo.Contact');
@@ -22,18 +23,18 @@ export function postgresJournaledBatch(b: JournaledBatch): JournaledBatchStateme
   return sql<JournaledBatchResult>`WITH upd AS (
   UPDATE ${contact} SET ${set}
   FROM (
-    SELECT ${recId} AS id, cast(${column} as int) AS old_value, ${sql.join(oldAudit)}
+    SELECT ${recId} AS id, cast(${column} as int) AS old_value, ${b.newValue} AS new_value, ${sql.join(oldAudit)}
     FROM ${contact}
-    WHERE ${b.where} AND ${recId} > ${b.after}${b.size === null ? sql`` : sql`
+    WHERE ${b.where}${afterRecId(recId, b.after)}${b.size === null ? sql`` : sql`
     ORDER BY ${recId}
     LIMIT ${b.size}`}
     FOR UPDATE
   ) AS pick
   WHERE ${recId} = pick.id
-  RETURNING pick.*, ${sql.join(newAudit)}, ${column} = ${b.value} AS holds
+  RETURNING pick.*, ${sql.join(newAudit)}, ${same(sql`cast(${column} as int)`, sql.ref('pick.new_value'))} AS holds
 ), ins AS (
   INSERT INTO ${sql.table(b.journalTable)} (run_id, contact_recid, column_name, old_value, new_value, ${sql.join(audit.map((c) => sql.ref(c)))})
-  SELECT cast(${b.runId} as int), id, cast(${b.column} as varchar(128)), old_value, cast(${b.journalValue} as int), ${sql.join(audit.map((c) => sql.ref(c)))}
+  SELECT cast(${b.runId} as int), id, cast(${b.column} as varchar(128)), old_value, new_value, ${sql.join(audit.map((c) => sql.ref(c)))}
   FROM upd
 )
 SELECT cast(count(*) as int) AS picked, cast(count(*) as int) AS written, cast(sum(case when holds then 1 else 0 end) as int) AS holding, max(id) AS last FROM upd`;

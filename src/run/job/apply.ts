@@ -4,7 +4,7 @@ import type { Database } from '../../db/model/schema.js';
 import { RunFailedError } from '../../errors.js';
 import { cwMaintTables } from '../../journal/tables.js';
 import { batchSizeFor, inBatches } from '../pipeline/batches.js';
-import { differs, setList, type Change } from '../../vocabulary/change.js';
+import { changing, setList, type Change } from '../../vocabulary/change.js';
 import { journalAuditColumns } from '../../journal/journal-audit.js';
 import type { AnyJob, TargetContext } from '../../vocabulary/job-definition.js';
 
@@ -74,16 +74,15 @@ export async function applyJournaled(
 
 export type StatementInput = Omit<ApplyInput, 'expectedChanges' | 'afterJournal' | 'signal'>;
 
-/** One batch: the rows after Contact_RecID `after`, at most `size` of them, updated and journaled. */
-export function journaledBatchStatement(adapter: EngineAdapter, input: StatementInput, after: number, size: number | null) {
+/** One batch: the rows after Contact_RecID `after` (null: from the first), at most `size` of them, updated and journaled. */
+export function journaledBatchStatement(adapter: EngineAdapter, input: StatementInput, after: number | null, size: number | null) {
   const { job, params, change, context } = input;
   const eb = expressionBuilder<Database, 'dbo.Contact'>();
   return adapter.statements.journaledBatch({
-    where: eb.and([job.target(eb, params, context), differs(eb, change)]),
+    where: changing(eb, job, params, change, context),
     set: Object.entries(setList(change, input.auditColumns, input.updatedBy, adapter)),
     column: change.column,
-    value: change.value,
-    journalValue: change.journalValue,
+    newValue: change.journalValue,
     audit: journalAuditColumns(input.auditColumns),
     journalTable: cwMaintTables(input.journalSchema).journal,
     runId: input.runId,

@@ -12,6 +12,8 @@ export interface GuardLimits {
   /** The share of all contacts one run may change, in percent. */
   maxPercent: number;
   allowStatuses: readonly number[];
+  /** The config file's job entries, for guards that check one job against another. */
+  configuredJobs?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
 }
 
 export interface GuardOutcome {
@@ -54,7 +56,7 @@ export async function checkGuards(
       warnings.push(`${job.name}: a safety check was skipped: this database has no ${missing.join(', ')}`);
       continue;
     }
-    problems.push(...(await guard.check(db, params, { jobName: job.name, allowStatuses: limits.allowStatuses })));
+    problems.push(...(await guard.check(db, params, { jobName: job.name, allowStatuses: limits.allowStatuses, configuredJobs: limits.configuredJobs ?? {} })));
   }
   const refusal = problems.length ? { message: `${job.name} refused by a safety guard; nothing was changed:`, problems } : undefined;
   return { refusal, warnings };

@@ -1,9 +1,8 @@
-import { sql, type Kysely } from 'kysely';
+import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { Database } from '../../db/model/schema.js';
-import { columnAsInt, differs, type Change } from '../../vocabulary/change.js';
-import type { AnyJob, TargetContext } from '../../vocabulary/job-definition.js';
+import { changing, columnAsInt, differs, jobWhere, type Change } from '../../vocabulary/change.js';
+import type { AnyJob, ContactExpressionBuilder, TargetContext } from '../../vocabulary/job-definition.js';
 import type { ReportRow } from '../../report/report-file.js';
-import { BEFORE_FIRST_RECID } from '../../db/engine/journaled-statements.js';
 import { keysetRows, type Page, type RowSource } from '../../db/keyset-pages.js';
 
 export const PREVIEW_ROWS = 20;
@@ -13,7 +12,8 @@ export interface PreviewRow {
   name: string;
   companyId: string | null;
   oldValue: number | null;
-  newValue: number;
+  /** NULL only where a job restores a journaled NULL. */
+  newValue: number | null;
 }
 
 export interface Plan {
@@ -59,7 +59,7 @@ export async function buildPlan(
         name: [r.First_Name, r.Last_Name].filter(Boolean).join(' '),
         companyId: r.Company_ID,
         oldValue: r.old_value === null ? null : Number(r.old_value),
-        newValue: change.journalValue,
+        newValue: change.known ?? (r.new_value === null ? null : Number(r.new_value)),
       })),
   };
 }
@@ -72,10 +72,11 @@ export async function buildPlan(
 export function planQuery(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext) {
   const targeted = db
     .selectFrom('dbo.Contact')
-    .where((eb) => job.target(eb, params, context))
+    .where((eb) => jobWhere(eb, job, params, context))
     .select((eb) => [
       'dbo.Contact.Contact_RecID as id',
       columnAsInt(change).as('old_value'),
+      change.journalValue.as('new_value'),
       eb.case().when(differs(eb, change)).then(1).else(0).end().as('d'),
       job.reportsInactiveContacts
         ? eb.case().when(eb.and([differs(eb, change), eb('dbo.Contact.Inactive_Flag', '=', true)])).then(1).else(0).end().as('di')
@@ -86,6 +87,7 @@ export function planQuery(db: Kysely<Database>, job: AnyJob, params: Record<stri
     .select([
       'm.id',
       'm.old_value',
+      'm.new_value',
       'm.d',
       sql<number>`cast(count(*) over () as int)`.as('matched'),
       sql<number>`cast(sum(m.d) over () as int)`.as('changed'),
@@ -101,21 +103,25 @@ export function planQuery(db: Kysely<Database>, job: AnyJob, params: Record<stri
     .leftJoin(ranked.as('p'), (join) => join.on(sql<boolean>`1 = 1`))
     .leftJoin('dbo.Contact as c', 'c.Contact_RecID', 'p.id')
     .leftJoin('dbo.Company as co', 'co.Company_RecID', 'c.Company_RecID')
-    .select(['t.total', 'p.matched', 'p.changed', 'p.inactive', 'p.d as differs', 'p.id as Contact_RecID', 'c.First_Name', 'c.Last_Name', 'co.Company_ID', 'p.old_value'])
+    .select(['t.total', 'p.matched', 'p.changed', 'p.inactive', 'p.d as differs', 'p.id as Contact_RecID', 'c.First_Name', 'c.Last_Name', 'co.Company_ID', 'p.old_value', 'p.new_value'])
     .orderBy('p.d', 'desc')
     .orderBy('p.id');
 }
 
+/** A further condition on the rows, over dbo.Contact (plan's fights: whose change a row takes back). */
+export type AlsoWhere = (eb: ContactExpressionBuilder) => Expression<SqlBool>;
+
 /**
- * One page of the rows an apply would change, with the contact's names and company: those after
- * Contact_RecID `page.after`, lowest first, at most `page.rows` (--report of a dry run and `plan`).
+ * One page of the rows an apply would change (and that meet `also`), with the contact's names and
+ * company: those after Contact_RecID `page.after`, lowest first, at most `page.rows` (--report of a
+ * dry run and `plan`).
  */
-export function changingRowsQuery(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext, page: Page) {
+export function changingRowsQuery(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext, page: Page, also?: AlsoWhere) {
   return db
     .selectFrom('dbo.Contact')
     .leftJoin('dbo.Company as co', 'co.Company_RecID', 'dbo.Contact.Company_RecID')
-    .where((eb) => eb.and([job.target(eb, params, context), differs(eb, change)]))
-    .where('dbo.Contact.Contact_RecID', '>', page.after)
+    .where((eb) => (also ? eb.and([changing(eb, job, params, change, context), also(eb)]) : changing(eb, job, params, change, context)))
+    .$if(page.after !== null, (q) => q.where('dbo.Contact.Contact_RecID', '>', page.after!))
     .select([
       'dbo.Contact.Contact_RecID',
       'dbo.Contact.First_Name',
@@ -123,15 +129,26 @@ export function changingRowsQuery(db: Kysely<Database>, job: AnyJob, params: Rec
       'co.Company_ID',
       'co.Company_Name',
       columnAsInt(change).as('old_value'),
+      change.journalValue.as('new_value'),
     ])
     .orderBy('dbo.Contact.Contact_RecID')
     .offset(0)
     .fetch(page.rows);
 }
 
-/** Every row a job's apply would change, with names, from the server in keyset pages (src/db/keyset-pages.ts). */
-export async function* plannedRows(source: RowSource, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext): AsyncGenerator<ReportRow> {
-  const pages = keysetRows(source, (on, page) => changingRowsQuery(on, job, params, change, context, page).execute(), (r) => Number(r.Contact_RecID));
+/**
+ * Every row a job's apply would change, with names, from the server in keyset pages
+ * (src/db/keyset-pages.ts); with `also`, those that meet it, marked as taking back `takesBack`'s change.
+ */
+export async function* plannedRows(
+  source: RowSource,
+  job: AnyJob,
+  params: Record<string, unknown>,
+  change: Change,
+  context: TargetContext,
+  also?: { where: AlsoWhere; takesBack: string },
+): AsyncGenerator<ReportRow> {
+  const pages = keysetRows(source, (on, page) => changingRowsQuery(on, job, params, change, context, page, also?.where).execute(), (r) => Number(r.Contact_RecID));
   for await (const r of pages) {
     yield {
       contactRecId: Number(r.Contact_RecID),
@@ -142,7 +159,8 @@ export async function* plannedRows(source: RowSource, job: AnyJob, params: Recor
       job: job.name,
       column: change.column,
       oldValue: r.old_value === null ? null : Number(r.old_value),
-      newValue: change.journalValue,
+      newValue: change.known ?? (r.new_value === null ? null : Number(r.new_value)),
+      ...(also ? { takesBack: also.takesBack } : {}),
     };
   }
 }
@@ -152,10 +170,12 @@ const ID_PAGE = 10_000;
 
 /** Every row an apply would change, with its value before, lowest Contact_RecID first, read in keyset pages. */
 export async function* changingValues(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext): AsyncGenerator<{ id: number; before: number | null }> {
-  for (let after = BEFORE_FIRST_RECID; ; ) {
+  for (let after: number | null = null; ; ) {
+    const from: number | null = after;
     const page = await db
       .selectFrom('dbo.Contact')
-      .where((eb) => eb.and([job.target(eb, params, context), differs(eb, change), eb('dbo.Contact.Contact_RecID', '>', after)]))
+      .where((eb) => changing(eb, job, params, change, context))
+      .$if(from !== null, (q) => q.where('dbo.Contact.Contact_RecID', '>', from!))
       .select(['dbo.Contact.Contact_RecID as id', columnAsInt(change).as('before')])
       .orderBy('dbo.Contact.Contact_RecID')
       .offset(0)

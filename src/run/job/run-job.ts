@@ -89,7 +89,7 @@ export function prepareJob(
 ): { context: TargetContext; run: PreparedRun<Plan> } {
   const context: TargetContext = { layout: report.schema.layout!, journalSchema: settings.journalSchema, auditColumns: report.schema.auditColumns };
   const present = (ref: ColumnRef) => hasObject(report.catalog, ref);
-  const change = changeFor(job, params);
+  const change = changeFor(job, params, context);
   const run: PreparedRun<Plan> = {
     start: { job: job.name, params, ticket: settings.ticket },
     historyWritable: historyWritable(report),

@@ -2,7 +2,6 @@ import type { CompiledQuery, Kysely } from 'kysely';
 import type { EngineAdapter } from '../../db/engines.js';
 import type { Database } from '../../db/model/schema.js';
 import { DEFAULT_BATCH_SIZE } from '../../config/defaults.js';
-import { BEFORE_FIRST_RECID } from '../../db/engine/journaled-statements.js';
 import { PAGE_ROWS } from '../../db/keyset-pages.js';
 import { journaledBatchStatement } from './apply.js';
 import { changeFor } from '../../vocabulary/change.js';
@@ -30,12 +29,12 @@ export function compileJobStatements(
   context: TargetContext,
   settings: { journalSchema: string; updatedBy: string; auditColumns: readonly string[] },
 ): JobStatements {
-  const change = changeFor(job, params);
+  const change = changeFor(job, params, context);
   const input = { job, params, change, context, runId: 0, ...settings };
   return {
     plan: planQuery(db, job, params, change, context).compile(),
-    report: changingRowsQuery(db, job, params, change, context, { after: BEFORE_FIRST_RECID, rows: PAGE_ROWS }).compile(),
-    batch: journaledBatchStatement(adapter, input, BEFORE_FIRST_RECID, DEFAULT_BATCH_SIZE).compile(db),
+    report: changingRowsQuery(db, job, params, change, context, { after: null, rows: PAGE_ROWS }).compile(),
+    batch: journaledBatchStatement(adapter, input, null, DEFAULT_BATCH_SIZE).compile(db),
   };
 }
 

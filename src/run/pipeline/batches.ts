@@ -1,6 +1,5 @@
 import { DEFAULT_BATCH_SIZE } from '../../config/defaults.js';
 import type { EngineAdapter } from '../../db/engines.js';
-import { BEFORE_FIRST_RECID } from '../../db/engine/journaled-statements.js';
 
 /**
  * Rows per statement of an apply or an undo: on an engine that escalates row locks (SQL Server),
@@ -13,10 +12,11 @@ export function batchSizeFor(adapter: EngineAdapter, configured: number | undefi
 
 /**
  * The one batch loop: `batch` is called with the last Contact_RecID of the previous batch (first:
- * below every RecID) until one comes back short, or once when `size` is null.
+ * null, no lower bound, as -2^31 is a RecID like any other) until one comes back short, or once
+ * when `size` is null.
  */
-export async function inBatches(size: number | null, batch: (after: number) => Promise<{ picked: number; last: number | null }>): Promise<void> {
-  for (let after = BEFORE_FIRST_RECID; ; ) {
+export async function inBatches(size: number | null, batch: (after: number | null) => Promise<{ picked: number; last: number | null }>): Promise<void> {
+  for (let after: number | null = null; ; ) {
     const { picked, last } = await batch(after);
     if (size === null || picked < size || last === null) return;
     after = last;

@@ -2,7 +2,6 @@ import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/model/schema.js';
 import { cwMaintTables } from '../../journal/tables.js';
-import { BEFORE_FIRST_RECID } from '../../db/engine/journaled-statements.js';
 
 /** Rows read per statement when the journal is read back. */
 const PAGE = 10_000;
@@ -31,12 +30,13 @@ export async function journalDigest(db: Kysely<Database>, schema: string, runId:
 
 async function* journaledBefore(db: Kysely<Database>, schema: string, runId: number): AsyncGenerator<{ id: number; before: number | null }> {
   const { journalAs } = cwMaintTables(schema);
-  for (let after = BEFORE_FIRST_RECID; ; ) {
+  for (let after: number | null = null; ; ) {
+    const from: number | null = after;
     const page = await db
       .selectFrom(journalAs)
       .select(['j.contact_recid', 'j.old_value'])
       .where('j.run_id', '=', runId)
-      .where('j.contact_recid', '>', after)
+      .$if(from !== null, (q) => q.where('j.contact_recid', '>', from!))
       .orderBy('j.contact_recid')
       .offset(0)
       .fetch(PAGE)

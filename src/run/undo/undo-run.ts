@@ -126,7 +126,7 @@ async function prepareUndo(handle: DatabaseHandle, runId: number, force: boolean
     counts: (plan: UndoPlan) => ({ matched: plan.journaled, changed: plan.toRestore, unchanged: plan.journaled - plan.toRestore }),
     apply: async (trx: Kysely<Database>, step: { runId: number; plan: UndoPlan }) => {
       let inserted = 0;
-      const restore = (range?: { after: number; last: number }) => undoRestore(t, step.runId, force, adapter, audit, updatedBy, range).execute(trx);
+      const restore = (range?: { after: number | null; last: number }) => undoRestore(t, step.runId, force, adapter, audit, updatedBy, range).execute(trx);
       await inBatches(size, async (after) => {
         if (size === null) {
           inserted += Number((await restore()).rows[0]!.written);
@@ -162,7 +162,7 @@ async function* undoReportRows(source: RowSource, t: UndoTarget, job: string, ki
   const parts: Array<['restore' | 'conflict', boolean]> = kind === 'conflicts-left' ? [['conflict', true]] : [['restore', false], ['conflict', true]];
   const notIn = kind === 'conflicts-left' ? undoRunId : undefined;
   for (const [which, conflict] of parts) {
-    const pages = keysetRows(source, async (on, page) => (await undoRowsQuery(t, which, { limit: page.rows, after: page.after, notIn }).execute(on)).rows, (r) => Number(r.contact_recid));
+    const pages = keysetRows(source, async (on, page) => (await undoRowsQuery(t, which, { limit: page.rows, after: page.after ?? undefined, notIn }).execute(on)).rows, (r) => Number(r.contact_recid));
     for await (const r of pages) {
       yield {
         contactRecId: Number(r.contact_recid),

@@ -1,9 +1,10 @@
 import { sql, type RawBuilder } from 'kysely';
 import type { EngineAdapter } from '../../db/engines.js';
 import type { AuditColumn, ChangeableColumn } from '../../db/model/schema.js';
-import { CHANGEABLE_COLUMN_KIND } from '../../db/model/schema.js';
 import { journalAuditColumn, journalAuditColumns } from '../../journal/journal-audit.js';
-import { differs, same } from '../../db/null-safe.js';
+import { differs, same } from '../../db/engine/null-safe.js';
+import { typedValue } from '../../vocabulary/change.js';
+import { afterRecId } from '../../db/engine/journaled-sql.js';
 
 /**
  * The statements of an undo, one named function each. The journal is aliased j (the undone run's
@@ -89,10 +90,10 @@ export function undoRestore(
   adapter: EngineAdapter,
   presentAudit: readonly AuditColumn[],
   updatedBy: string,
-  range?: { after: number; last: number },
+  range?: { after: number | null; last: number },
 ) {
   const inRange = range
-    ? sql` AND j.${sql.ref('contact_recid')} > ${range.after} AND j.${sql.ref('contact_recid')} <= ${range.last}`
+    ? sql`${afterRecId(sql.ref('j.contact_recid'), range.after)} AND j.${sql.ref('contact_recid')} <= ${range.last}`
     : sql``;
   const set: Array<readonly [string, unknown]> = [];
   if (presentAudit.includes('Last_Update')) set.push(['Last_Update', adapter.statements.localNow()]);
@@ -117,19 +118,12 @@ export function undoVerifyQuery(t: UndoTarget, undoRunId: number) {
     WHERE j.${sql.ref('run_id')} = ${undoRunId} AND ${same(valueNow(t.column), sql.ref('j.new_value'))}`;
 }
 
-export function typedValue(column: ChangeableColumn, adapter: EngineAdapter, value: RawBuilder<unknown>) {
-  if (CHANGEABLE_COLUMN_KIND[column] === 'int') return value;
-  const bool = adapter.statements.boolType;
-  return sql`cast(${value} as ${typeof bool === 'string' ? sql.raw(bool) : (bool as RawBuilder<unknown>)})`;
-}
-
-
 /** The next batch of an undo: how many of the undone run's journaled rows follow Contact_RecID `after` (at most `size`), and the last of them. */
-export function undoBatchBounds(journalSchema: string, undoneRunId: number, after: number, size: number) {
+export function undoBatchBounds(journalSchema: string, undoneRunId: number, after: number | null, size: number) {
   return sql<{ picked: number; last: number | null }>`
     SELECT cast(count(*) as int) AS picked, max(b.id) AS last FROM (
       SELECT u.${sql.ref('contact_recid')} AS id FROM ${journalTable(journalSchema)} u
-      WHERE u.${sql.ref('run_id')} = ${undoneRunId} AND u.${sql.ref('contact_recid')} > ${after}
+      WHERE u.${sql.ref('run_id')} = ${undoneRunId}${afterRecId(sql.ref('u.contact_recid'), after)}
       ORDER BY u.${sql.ref('contact_recid')} OFFSET 0 ROWS FETCH NEXT ${sql.raw(String(size))} ROWS ONLY
     ) b`;
 }
