@@ -57,7 +57,7 @@ async function runPipeline<P>(
       ? await recordRun(db, adapter, schema, start, { status: refusal ? 'refused' : 'succeeded', ...prepared.counts(plan), error: refusal ? describe(refusal) : undefined })
       : null;
     seen.runId = runId;
-    await request.report?.(prepared.plannedRows(db, plan));
+    await request.report?.(prepared.plannedRows(db, plan), { runId });
     return { outcome: refusal ? 'refused' : 'succeeded', runId, plan, changed: 0, historyWritten: prepared.historyWritable, refusal };
   }
 
@@ -101,7 +101,7 @@ async function runPipeline<P>(
   });
   // After the commit, outside the run's own error handling: the report shows what was changed,
   // from the journal. A report that cannot be written fails the command, not the run.
-  if (applied.outcome === 'succeeded') await request.report?.(prepared.appliedRows(db, applied.runId!, applied.plan));
+  if (applied.outcome === 'succeeded') await request.report?.(prepared.appliedRows(db, applied.runId!, applied.plan), { runId: applied.runId });
   return applied;
 }
 
