@@ -74,6 +74,9 @@ export interface RunTable {
   notified_at: ColumnType<Date | null, Date | null | undefined, Date | null>;
   /** Why a notification failed (targets named, no secrets); the run's outcome is unaffected. */
   notify_error: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The config file the run read, and the SHA-256 of its bytes (null: no config file). */
+  config_path: ColumnType<string | null, string | null | undefined, string | null>;
+  config_sha256: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Before-value of every row a run changed, written in the same transaction as the change. */
