@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync } from 'node:fs';
+import { accessSync, constants, statSync, type Stats } from 'node:fs';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { UsageError } from '../errors.js';
 
@@ -44,9 +44,9 @@ export function checkReportTarget(file: string, options: { force?: boolean; bom?
   const problem = (text: string) => new UsageError(`--report ${file}: ${text}`);
   const longest = basename(metaPath ?? path);
   if (Buffer.byteLength(longest) + TEMPORARY_SUFFIX > NAME_MAX) throw problem(`the file name is too long (at most ${NAME_MAX - TEMPORARY_SUFFIX - (metaPath ? 10 : 0)} bytes)`);
-  const folderStat = statSync(folder, { throwIfNoEntry: false });
+  const folderStat = statIfAny(folder);
+  if (folderStat === 'not-a-folder' || (folderStat && !folderStat.isDirectory())) throw problem(`${folder} is not a folder`);
   if (!folderStat) throw problem(`the folder ${folder} does not exist; create it first`);
-  if (!folderStat.isDirectory()) throw problem(`${folder} is not a folder`);
   try {
     accessSync(folder, constants.W_OK | constants.X_OK);
   } catch {
@@ -54,9 +54,22 @@ export function checkReportTarget(file: string, options: { force?: boolean; bom?
   }
   for (const target of [path, metaPath]) {
     if (!target) continue;
-    const existing = statSync(target, { throwIfNoEntry: false });
+    const existing = statIfAny(target);
+    if (existing === 'not-a-folder') throw problem(`${folder} is not a folder`);
     if (existing?.isDirectory()) throw problem(`${target} is a directory`);
     if (existing && !options.force) throw problem(`${target} already exists; give ${options.forceFlag ?? '--force'} to replace it, or another name`);
   }
   return { path, format, force: options.force === true, bom: options.bom !== false, metaPath };
+}
+
+/** What is at `path`: its stat, undefined when nothing is, or 'not-a-folder' when a part of the path is a file. */
+export function statIfAny(path: string): Stats | undefined | 'not-a-folder' {
+  try {
+    return statSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOENT') return undefined;
+    if (code === 'ENOTDIR') return 'not-a-folder';
+    throw error;
+  }
 }

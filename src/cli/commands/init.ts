@@ -1,5 +1,6 @@
 import { printable } from '../../printable.js';
-import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, writeFileSync } from 'node:fs';
+import { statIfAny } from '../../report/report-target.js';
 import { basename, dirname, resolve } from 'node:path';
 import { Command } from 'commander';
 import { DEFAULT_CONFIG_FILE } from '../../config/config-file.js';
@@ -40,11 +41,10 @@ function checkNewFile(path: string, given: string): void {
   const problem = (text: string) => new UsageError(`--config ${given}: ${text}; nothing was read or written.`);
   if (Buffer.byteLength(basename(path)) > 255) throw problem(`the file name is too long (${Buffer.byteLength(basename(path))} bytes; at most 255)`);
   if (Buffer.byteLength(path) > 4095) throw problem('the path is too long (at most 4,095 bytes)');
-  const existing = statSync(path, { throwIfNoEntry: false });
-  if (existing) throw new UsageError(`${path} already exists; init never overwrites a config file. Move it away, or edit it by hand.`);
-  const folder = statSync(dirname(path), { throwIfNoEntry: false });
+  const folder = statIfAny(dirname(path));
+  if (folder === 'not-a-folder' || (folder && !folder.isDirectory())) throw problem(`${dirname(path)} is not a folder`);
   if (!folder) throw problem(`the folder ${dirname(path)} does not exist; create it first`);
-  if (!folder.isDirectory()) throw problem(`${dirname(path)} is not a folder`);
+  if (statIfAny(path)) throw new UsageError(`${path} already exists; init never overwrites a config file. Move it away, or edit it by hand.`);
   try {
     accessSync(dirname(path), constants.W_OK | constants.X_OK);
   } catch {
