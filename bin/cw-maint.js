@@ -6,36 +6,26 @@
 // other sources (a developer's edit). Modification times decide quickly; when a source looks newer
 // (an unpacked package has the times of its unpacking), the sources' fingerprint, recorded by the
 // build, decides. An installed package says so on stderr when it cannot use its bundle.
-import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { sourceFiles, sourceFingerprint } from './source-fingerprint.mjs';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 const bundle = `${root}dist/cw-maint.mjs`;
-const SOURCE_DIRS = ['src', 'jobs', 'migrations-check'];
-
-function files(dir) {
-  return readdirSync(dir, { withFileTypes: true })
-    .sort((a, b) => (a.name < b.name ? -1 : 1))
-    .flatMap((entry) => (entry.isDirectory() ? files(`${dir}/${entry.name}`) : [`${dir}/${entry.name}`]));
-}
-
-const sourceFiles = SOURCE_DIRS.flatMap((dir) => files(`${root}${dir}`));
+const sources = sourceFiles(root);
 let built = 0;
 try {
   built = statSync(bundle).mtimeMs;
 } catch {
   // not built
 }
-const newest = Math.max(...sourceFiles.map((file) => statSync(file).mtimeMs));
+const newest = Math.max(...sources.map((file) => statSync(file).mtimeMs));
 
 /** The sources are those the bundle was built from (scripts/build.mjs records their fingerprint). */
 function builtFromTheseSources() {
   try {
     const recorded = JSON.parse(readFileSync(`${root}dist/cw-maint.sources.json`, 'utf8')).sha256;
-    const hash = createHash('sha256');
-    for (const file of sourceFiles) hash.update(`${file.slice(root.length)}\0`).update(readFileSync(file)).update('\0');
-    return hash.digest('hex') === recorded;
+    return sourceFingerprint(root, sources) === recorded;
   } catch {
     return false;
   }

@@ -3,9 +3,8 @@
 // the tests (pretest) and before `npm pack` (prepack: the package ships the bundle); esbuild is a
 // runtime dependency, so `npm ci --omit=dev` builds too.
 // bin/cw-maint.js falls back to running the sources when the bundle is missing or older than them.
-import { createHash } from 'node:crypto';
 import { build } from 'esbuild';
-import { readdirSync, readFileSync } from 'node:fs';
+import { sourceFingerprint } from '../bin/source-fingerprint.mjs';
 import { rename, rm, writeFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 
@@ -33,15 +32,7 @@ await build({
 });
 // The fingerprint of the sources it was built from: bin/cw-maint.js compares it when a source looks
 // newer than the bundle (an unpacked package's files carry the times of their unpacking).
-const files = (dir) =>
-  readdirSync(dir, { withFileTypes: true })
-    .sort((a, b) => (a.name < b.name ? -1 : 1))
-    .flatMap((entry) => (entry.isDirectory() ? files(`${dir}/${entry.name}`) : [`${dir}/${entry.name}`]));
-const hash = createHash('sha256');
-for (const file of ['src', 'jobs', 'migrations-check'].flatMap((dir) => files(`${root}${dir}`))) {
-  hash.update(`${file.slice(root.length)}\0`).update(readFileSync(file)).update('\0');
-}
-await writeFile(`${temporaryDir}/sources.json`, `${JSON.stringify({ sha256: hash.digest('hex') })}\n`);
+await writeFile(`${temporaryDir}/sources.json`, `${JSON.stringify({ sha256: sourceFingerprint(root) })}\n`);
 await rename(`${temporaryDir}/sources.json`, `${root}dist/cw-maint.sources.json`);
 // Atomic: a process starting meanwhile sees the old bundle or the new one, never half of one.
 await rename(`${temporary}.map`, `${out}.map`);
