@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { appendFileSync, cpSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -7,20 +7,11 @@ import { describe, expect, it } from 'vitest';
 import { parseConnectionSpec } from '../../src/config/connection-spec.js';
 import { usingDatabase } from '../../src/db/connect.js';
 import { seedConnectWise } from '../../src/fixture/generate.js';
+import { runCommand } from '../support/cli.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-function run(command: string, args: string[], cwd: string, env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, env: { PATH: process.env.PATH!, HOME: process.env.HOME!, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+const run = runCommand;
 
 /**
  * The package as npm ships it. It is packed from a copy of the tracked files with a DBA's own
@@ -43,7 +34,7 @@ describe('the package', () => {
       }
       const packed = await run('npm', ['pack', '--json', '--pack-destination', work], copy);
       expect(packed.code, packed.stderr.slice(-2000)).toBe(0);
-      const [{ filename, files }] = JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>;
+      const { filename, files } = (JSON.parse(packed.stdout.slice(packed.stdout.indexOf('['))) as Array<{ filename: string; files: Array<{ path: string }> }>)[0]!;
       const paths = files.map((f) => f.path);
       expect(paths.filter((p) => /(^|\/)(cw-maint\.config\.json|\.env(?!\.example$)[^/]*)$/.test(p))).toEqual([]);
       expect(paths).toEqual(expect.arrayContaining(['bin/cw-maint.js', 'dist/cw-maint.mjs', 'dist/cw-maint.sources.json', 'src/cli/main.ts', 'cw-maint.config.example.json', '.env.example', 'README.md']));
