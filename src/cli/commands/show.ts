@@ -44,7 +44,7 @@ export function showCommand(deps: CliDeps): Command {
             ['error', run.error ?? ''],
             ['notify error', run.notify_error ?? ''],
           ];
-          for (const [name, value] of fields) if (value !== '') out.write(`${name.padEnd(36)} ${printable(String(value))}\n`);
+          for (const [name, value] of fields) if (value !== '') out.write(`${name.padEnd(30)} ${printable(String(value))}\n`);
           if (run.mode === 'dry-run') {
             // A dry run changes nothing, so it journals nothing: say what it was, not "0 of N rows".
             out.write(`\nA dry run: it changed nothing and journaled no rows${run.changed ? ` (it found ${run.changed} rows that an apply would change)` : ''}. To list them, run the job again with --dry-run --report FILE.\n`);
