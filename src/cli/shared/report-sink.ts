@@ -35,12 +35,12 @@ export function reportSink(
       const meta: ReportMeta = { runId: run?.runId ?? null, ...facts(), cwMaintVersion: VERSION, generatedAt: new Date().toISOString() };
       const written = await writeReport(target, rows, meta);
       sink.written = written;
-      const facts_ = written.metaPath ? `; the run's facts are in ${written.metaPath}` : '';
-      io.stderr.write(`Report: ${written.rows} rows written to ${written.path} (SHA-256 ${written.sha256})${facts_}\n`);
+      const sidecar = written.metaPath ? `; the run's facts are in ${written.metaPath}` : '';
+      io.stderr.write(`Report: ${written.rows} rows written to ${written.path} (SHA-256 ${written.sha256})${sidecar}\n`);
     },
   };
   return sink;
 }
 
-/** The flags every verb with --report takes besides it. */
+/** --no-bom's help, the same on every verb with --report. */
 export const NO_BOM_HELP = 'with --report FILE.csv: no UTF-8 byte-order mark (Excel on Windows needs it to show names like "Chloé" right)';
