@@ -1,9 +1,10 @@
 import { once } from 'node:events';
-import { createWriteStream, existsSync } from 'node:fs';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
 import { open, rename, unlink } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
 import { ReportFileError } from '../errors.js';
 import { neutralizeFormula } from './csv-cell.js';
@@ -105,7 +106,7 @@ export async function writeReport(target: ReportTarget | string, rows: AsyncIter
 }
 
 /** Opens `<folder>/.<name>.<pid>.tmp` (mode 600, must not exist), lets `fill` write it, then renames it over the name. */
-async function atomically(t: Pick<ReportTarget, 'path' | 'force'>, fill: (file: NodeJS.WritableStream & { destroy(): void }) => Promise<void>): Promise<void> {
+async function atomically(t: Pick<ReportTarget, 'path' | 'force'>, fill: (file: WriteStream) => Promise<void>): Promise<void> {
   const temporary = join(dirname(t.path), `.${basename(t.path)}.${process.pid}.tmp`);
   const handle = await open(temporary, 'wx', 0o600);
   const file = createWriteStream('', { fd: handle });
@@ -114,8 +115,9 @@ async function atomically(t: Pick<ReportTarget, 'path' | 'force'>, fill: (file: 
   try {
     await fill(file);
     if (!file.writableEnded) file.end();
-    await once(file, 'finish');
-    await once(file, 'close');
+    // finished() also settles for a stream that finished already; the descriptor is closed before the rename.
+    await finished(file);
+    if (!file.closed) await once(file, 'close');
     await replace(temporary, t);
   } catch (error) {
     file.destroy();
