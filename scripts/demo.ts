@@ -50,6 +50,10 @@ const story: Array<{ say: string; args: string[] }> = [
   { say: 'The audit trail:', args: ['history', '--limit', '5'] },
 ];
 const steps = given.length ? [{ say: '', args: given }] : story;
+// The story is the commands' own output. Their info log lines (run.start, run.end) go to stderr
+// while the run goes on, so on a terminal "run succeeded" came before the plan it belongs to;
+// a single command (npm run demo -- <command>) logs as cw-maint always does.
+if (!given.length) process.env.LOG_LEVEL ??= 'warn';
 let code = 0;
 for (const { say, args } of steps) {
   const config = configFor(args);

@@ -64,6 +64,11 @@ export class OutcomeUnknownError extends CwMaintError {
   readonly exitCode = ExitCode.outcomeUnknown;
 }
 
+/** A --report file could not be written or put in place (a file another program holds open). */
+export class ReportFileError extends CwMaintError {
+  readonly exitCode = ExitCode.runtime;
+}
+
 /** The operator answered "no" at the confirmation prompt. Not an error, but nothing was applied. */
 export class NotConfirmedError extends CwMaintError {
   readonly exitCode = ExitCode.ok;

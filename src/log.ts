@@ -1,5 +1,7 @@
+import { writeSync } from 'node:fs';
 import pino, { type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import { prettyFactory } from 'pino-pretty';
+import { printableDeep } from './printable.js';
 
 export type { Logger } from 'pino';
 
@@ -15,7 +17,7 @@ export function createLogger(
   const level = options.level ?? env.LOG_LEVEL ?? (options.verbose ? 'debug' : 'info');
   const stream = options.stream ?? process.stderr;
   const destination = stream.isTTY
-    ? pretty({ destination: stream === process.stderr ? 2 : (stream as never), sync: true, colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' })
+    ? prettyLines(stream)
     : stream === process.stderr
       ? pino.destination({ fd: 2, sync: true })
       : { write: (line: string) => void stream.write(line) };
@@ -44,4 +46,15 @@ export function createLogger(
     },
     destination,
   );
+}
+
+/**
+ * Pretty lines for a person at a terminal. Every string in the line is made printable first (a
+ * contact's name or a ticket holding an escape sequence must not forge a line or recolour the
+ * terminal); pino-pretty's own colours come after. Written synchronously, so none is lost on exit.
+ */
+function prettyLines(stream: { write(text: string): unknown }) {
+  const format = prettyFactory({ colorize: true, ignore: 'pid,hostname', translateTime: 'SYS:HH:MM:ss' });
+  const out = stream === process.stderr ? (text: string) => writeSync(2, text) : (text: string) => void stream.write(text);
+  return { write: (line: string) => void out(format(printableDeep(JSON.parse(line)))) };
 }

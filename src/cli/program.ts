@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, CommanderError } from 'commander';
 import type { AnyJob } from '../vocabulary/job-definition.js';
 import { grantsCommand } from './commands/grants.js';
 import { historyCommand } from './commands/history.js';
@@ -14,6 +14,7 @@ import { scheduleCommand } from './commands/schedule.js';
 import { showCommand } from './commands/show.js';
 import { undoCommand } from './commands/undo.js';
 import { reportError } from './shared/exit.js';
+import { printJsonFailure } from './shared/json-outcome.js';
 import { assertNoFlagTakenByNpm } from './shared/npm-guard.js';
 import { VERSION } from '../version.js';
 import { processIo, type CliDeps, type CliIo, type CliSeams } from './shared/io.js';
@@ -59,6 +60,9 @@ export async function main(argv: string[], jobs: readonly AnyJob[], io: CliIo = 
     await program.parseAsync(argv);
     return code;
   } catch (error) {
+    // --json: one object on stdout for every outcome; a verb that knows more (job, mode) printed its own.
+    const helpOrVersion = error instanceof CommanderError && error.exitCode === 0;
+    if (argv.includes('--json') && !helpOrVersion) printJsonFailure(io, error, { command: argv[2] ?? null });
     return reportError(error, argv.includes('--verbose'), io.stderr);
   }
 }

@@ -1,10 +1,12 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
 import { DEFAULT_BATCH_SIZE, DEFAULT_CONFIG_FILE, DEFAULT_JOURNAL_SCHEMA, DEFAULT_MAX_CHANGES, SCHEMA_NAME_PATTERN } from './defaults.js';
+import { duplicateKeys, readJsonText } from './json-text.js';
 import { heartbeatUrlField, notifySection } from './notify-section.js';
+import { TICKET_MAX, ticketRuleProblems } from './ticket-rule.js';
 
 export { DEFAULT_CONFIG_FILE, DEFAULT_MAX_CHANGES } from './defaults.js';
 
@@ -72,7 +74,15 @@ const configSchema = z
     /** Company status RecIDs allowed past the status checks (a portal job for an inactive status, a revoke for an active one). */
     allowStatuses: z.array(z.number().int().positive()).default([]),
     /** A change-ticket reference recorded on every run (--ticket overrides it). */
-    ticket: z.string().min(1).max(100).optional(),
+    ticket: z.string().min(1).max(TICKET_MAX).optional(),
+    /** An apply (or undo) without a ticket is refused (exit 2). */
+    requireTicket: z.boolean().default(false),
+    /** A regular expression every ticket must match (e.g. "^CHG-[0-9]+$"). */
+    ticketPattern: z
+      .string()
+      .min(1)
+      .refine((pattern) => compiles(pattern), 'must be a regular expression (JavaScript syntax)')
+      .optional(),
     /** How long an in-flight run may take to finish after SIGTERM before it is rolled back. */
     shutdownGraceSeconds: z.number().int().nonnegative().default(30),
     /** An apply waits at most this long for a row lock held by someone else (a technician editing a contact), then fails and rolls back. */
@@ -97,12 +107,37 @@ const configSchema = z
   })
   .strict();
 
-export type ConfigFile = z.infer<typeof configSchema>;
+function compiles(pattern: string): boolean {
+  try {
+    new RegExp(pattern, 'u');
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The file a config came from, recorded on every run row (path and SHA-256 of its bytes). */
+export interface ConfigSource {
+  path: string;
+  sha256: string;
+}
+
+export type ConfigFile = z.infer<typeof configSchema> & {
+  /** Set when the config came from a file. */
+  readonly source?: ConfigSource;
+};
 
 export interface LoadedConfig {
   config: ConfigFile;
   /** The file read, or undefined when none exists and none was named. */
   path: string | undefined;
+  /** The path looked at (the default file, in the working directory, when none was named). */
+  searched: string;
+}
+
+/** The config file for a message: its path, or where cw-maint looked and found none. */
+export function configFileName(loaded: LoadedConfig): string {
+  return loaded.path ?? `the config (no config file found: looked for ${loaded.searched}; name one with --config FILE or CW_MAINT_CONFIG)`;
 }
 
 /**
@@ -116,16 +151,19 @@ export function loadConfigFile(explicitPath: string | undefined, checkEntry: Job
   const path = resolve(named ?? DEFAULT_CONFIG_FILE);
   if (!existsSync(path)) {
     if (named) throw new UsageError(`Config file not found: ${path}`);
-    return { config: configSchema.parse({}), path: undefined };
+    return { config: configSchema.parse({}), path: undefined, searched: path };
   }
+  if (statSync(path).isDirectory()) throw new UsageError(`Config file ${path} is a directory, not a file.`);
+  const { text, sha256 } = readJsonText(readFileSync(path));
   let raw: unknown;
   try {
-    raw = JSON.parse(readFileSync(path, 'utf8'));
+    raw = JSON.parse(text);
   } catch (error) {
     throw new UsageError(`Config file ${path} is not valid JSON: ${(error as Error).message}`);
   }
+  const problems = duplicateKeys(text);
   const parsed = configSchema.safeParse(raw);
-  const problems = parsed.success ? [] : formatIssues(parsed.error);
+  if (!parsed.success) problems.push(...formatIssues(parsed.error));
   const entries = (raw as { jobs?: unknown })?.jobs;
   if (entries && typeof entries === 'object' && !Array.isArray(entries)) {
     for (const [name, entry] of Object.entries(entries)) {
@@ -143,8 +181,9 @@ export function loadConfigFile(explicitPath: string | undefined, checkEntry: Job
       });
     });
   }
+  if (parsed.success) problems.push(...ticketRuleProblems(parsed.data));
   if (problems.length || !parsed.success) throw new UsageError(`Config file ${path} is invalid:`, problems);
-  return { config: parsed.data, path };
+  return { config: { ...parsed.data, source: { path, sha256 } }, path, searched: path };
 }
 
 /** One line per problem, with its path ("jobs.revoke-inactive.companyTypes.0: must be > 0"). */

@@ -5,9 +5,17 @@ export const NOTIFY_EVENTS = ['failed', 'refused', 'interrupted', 'skipped', 'su
 export type NotifyEvent = (typeof NOTIFY_EVENTS)[number];
 export const DEFAULT_EVENTS: readonly NotifyEvent[] = ['failed', 'refused', 'interrupted'];
 
+/**
+ * A URL with `user:password@` can never be sent: fetch refuses to build a request from it. The
+ * check says so now, rather than at 2 a.m. in a failed notification.
+ */
 const httpUrl = z
   .string()
-  .refine((text) => URL.canParse(text) && /^https?:$/.test(new URL(text).protocol), 'must be an http:// or https:// URL');
+  .refine((text) => URL.canParse(text) && /^https?:$/.test(new URL(text).protocol), 'must be an http:// or https:// URL')
+  .refine(
+    (text) => !URL.canParse(text) || (new URL(text).username === '' && new URL(text).password === ''),
+    'must not hold a user name or password (user:password@host): cw-maint cannot send one in a URL. Use the URL the service gives, whose secret is in its path or query (Slack, Teams, healthchecks.io), without user:password@',
+  );
 
 const events = z.array(z.enum(NOTIFY_EVENTS, { error: `must be one of ${NOTIFY_EVENTS.join(', ')}` })).min(1).default([...DEFAULT_EVENTS]);
 

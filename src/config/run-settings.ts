@@ -1,4 +1,5 @@
-import type { ConfigFile } from './config-file.js';
+import { UsageError } from '../errors.js';
+import type { ConfigFile, ConfigSource } from './config-file.js';
 
 /** What the run pipeline takes from the config file (and one run's flags). */
 export interface RunSettings {
@@ -22,6 +23,8 @@ export interface RunSettings {
   configuredJobs?: Readonly<Record<string, Readonly<Record<string, unknown>>>>;
   /** Pairs of jobs the DBA allows to change each other's rows back (allowFights): not refused for scheduled applies. */
   allowFights?: ReadonlyArray<readonly [string, string]>;
+  /** The config file the settings came from (path and SHA-256), recorded on the run row. */
+  configSource?: ConfigSource;
 }
 
 
@@ -41,8 +44,33 @@ export function runSettingsFrom(config: ConfigFile, overrides: { [K in keyof Run
     batchSize: config.batchSize,
     configuredJobs: config.jobs,
     allowFights: config.allowFights,
+    configSource: config.source,
     ...Object.fromEntries(Object.entries(overrides).filter(([, v]) => v !== undefined)),
   };
+}
+
+/** ConnectWise's Contact.Updated_By: varchar(30). */
+export const UPDATED_BY_MAX = 30;
+
+/**
+ * What an undo writes to Updated_By: "<updatedBy>:undo <runId>", so that the run it reverts can be
+ * read off the row. Never cut to fit (a cut stamp loses the run number): too long is refused.
+ */
+export function undoStamp(updatedBy: string, runId: number): string {
+  const problem = undoStampProblem(updatedBy, runId);
+  if (problem) throw new UsageError(problem);
+  return `${updatedBy}:undo ${runId}`;
+}
+
+/** Why an undo of this run cannot stamp its rows, or '' when it can. */
+export function undoStampProblem(updatedBy: string, runId: number): string {
+  const stamp = `${updatedBy}:undo ${runId}`;
+  if (stamp.length <= UPDATED_BY_MAX) return '';
+  const room = UPDATED_BY_MAX - `:undo ${runId}`.length;
+  return (
+    `an undo stamps Updated_By with "${stamp}", ${stamp.length} characters, and ConnectWise's column holds ${UPDATED_BY_MAX}: ` +
+    `give "updatedBy" in the config at most ${room} characters (it is "${updatedBy}", ${updatedBy.length}); cw-maint never cuts the stamp, which would lose the run number`
+  );
 }
 
 /** The session limits every connection of a run gets (see EngineAdapter.createDialect). */

@@ -109,6 +109,15 @@ export function cwMaintMigrations(adapter: EngineAdapter, schema: string): Recor
         await db.updateTable(`${schema}.run`).set({ notified_at: new Date() }).where('status', '=', 'interrupted').execute();
       },
     },
+    '2026-12-01-005-run-config-file': {
+      // The config file a run read (its path, and the SHA-256 of its bytes): a change ticket can
+      // then show exactly which settings a run had. Nullable columns, ALTER TABLE ... ADD as in 004.
+      async up(db: Kysely<any>) {
+        const run = db.schema.withSchema(schema).alterTable('run');
+        await run.addColumn('config_path', t.shortText(1000)).execute();
+        await run.addColumn('config_sha256', t.shortText(64)).execute();
+      },
+    },
     '2026-12-01-006-run-session-and-pending-notices': {
       // The session that holds the run lock, so a DBA can find a holder whose host vanished; and
       // notices sent at least once: a run whose notification is not recorded is sent by the next

@@ -14,6 +14,8 @@ export interface RunStart {
   ticket?: string;
   /** The session that holds the run lock (applies and undos). */
   sessionId?: string;
+  /** The config file the run read. */
+  config?: { path: string; sha256: string };
 }
 
 export interface RunOutcome {
@@ -49,6 +51,8 @@ function runRow(start: RunStart) {
     undo_of_run_id: start.undoOfRunId ?? null,
     ticket: start.ticket ?? null,
     session_id: start.sessionId ?? null,
+    config_path: start.config?.path ?? null,
+    config_sha256: start.config?.sha256 ?? null,
     // 2: the journal holds the audit columns before and after each change.
     journal_version: 2,
   };
@@ -77,7 +81,7 @@ export async function recordRun(
 export async function latestRunningApply(db: Kysely<Database>, schema: string) {
   return db
     .selectFrom(cwMaintTables(schema).runAs)
-    .select(['r.run_id', 'r.job', 'r.mode', 'r.host', 'r.os_user', 'r.started_at'])
+    .select(['r.run_id', 'r.job', 'r.mode', 'r.undo_of_run_id', 'r.host', 'r.os_user', 'r.started_at'])
     .where('r.status', '=', 'running')
     .where('r.mode', 'in', ['apply', 'undo'])
     .orderBy('r.run_id', 'desc')

@@ -17,11 +17,15 @@ export interface TypeRow {
   recId: number;
   description: string | null;
   companies: number;
+  /** Contacts at those companies (a contact whose company has several types counts once per type). */
+  contacts: number;
 }
 
 export interface LevelRow {
   level: number | null;
   name: string | null;
+  /** Companies with at least one contact at this level. */
+  companies: number;
   contacts: number;
 }
 
@@ -60,19 +64,29 @@ export async function lookupStatuses(db: Kysely<Database>): Promise<StatusRow[]>
   return rows.map((r) => ({ recId: Number(r.recId), description: r.description, inactive: r.inactive === null ? null : Boolean(r.inactive), companies: Number(r.companies), contacts: Number(r.contacts) }));
 }
 
-/** Company types and how many companies have each (through Company_Company_Type on 2016.3 and later). */
+/** Company types and how many companies and contacts have each (through Company_Company_Type on 2016.3 and later). */
 export async function lookupTypes(db: Kysely<Database>, layout: Layout): Promise<TypeRow[]> {
+  const count = sql<number>`cast(count(*) as int)`.as('n');
   const companies: Record<Layout, (eb: any) => any> = {
-    legacy: (eb) => eb.selectFrom('dbo.Company as co').select(sql<number>`cast(count(*) as int)`.as('n')).whereRef('co.Company_Type_RecID', '=', 't.Company_Type_RecID'),
+    legacy: (eb) => eb.selectFrom('dbo.Company as co').select(count).whereRef('co.Company_Type_RecID', '=', 't.Company_Type_RecID'),
+    'many-to-many': (eb) => eb.selectFrom('dbo.Company_Company_Type as cct').select(count).whereRef('cct.Company_Type_RecID', '=', 't.Company_Type_RecID'),
+  };
+  const contacts: Record<Layout, (eb: any) => any> = {
+    legacy: (eb) =>
+      eb.selectFrom('dbo.Contact as c').innerJoin('dbo.Company as co', 'co.Company_RecID', 'c.Company_RecID').select(count).whereRef('co.Company_Type_RecID', '=', 't.Company_Type_RecID'),
     'many-to-many': (eb) =>
-      eb.selectFrom('dbo.Company_Company_Type as cct').select(sql<number>`cast(count(*) as int)`.as('n')).whereRef('cct.Company_Type_RecID', '=', 't.Company_Type_RecID'),
+      eb
+        .selectFrom('dbo.Contact as c')
+        .innerJoin('dbo.Company_Company_Type as cct', 'cct.Company_RecID', 'c.Company_RecID')
+        .select(count)
+        .whereRef('cct.Company_Type_RecID', '=', 't.Company_Type_RecID'),
   };
   const rows = await db
     .selectFrom('dbo.Company_Type as t')
-    .select((eb) => ['t.Company_Type_RecID as recId', 't.Description as description', companies[layout](eb).as('companies')])
+    .select((eb) => ['t.Company_Type_RecID as recId', 't.Description as description', companies[layout](eb).as('companies'), contacts[layout](eb).as('contacts')])
     .orderBy('t.Company_Type_RecID')
     .execute();
-  return rows.map((r) => ({ recId: Number(r.recId), description: r.description, companies: Number(r.companies) }));
+  return rows.map((r) => ({ recId: Number(r.recId), description: r.description, companies: Number(r.companies), contacts: Number(r.contacts) }));
 }
 
 /**
@@ -83,16 +97,20 @@ export async function lookupTypes(db: Kysely<Database>, layout: Layout): Promise
 export async function lookupLevels(db: Kysely<Database>): Promise<Levels> {
   const counts = await db
     .selectFrom('dbo.Contact')
-    .select(['Portal_Security_Level as level', sql<number>`cast(count(*) as int)`.as('contacts')])
+    .select([
+      'Portal_Security_Level as level',
+      sql<number>`cast(count(*) as int)`.as('contacts'),
+      sql<number>`cast(count(DISTINCT ${sql.ref('Company_RecID')}) as int)`.as('companies'),
+    ])
     .groupBy('Portal_Security_Level')
     .orderBy('Portal_Security_Level')
     .execute();
   const names = await levelNames(db);
   const levels = new Map<number | null, LevelRow>();
-  for (const level of [0, 1, 2, 3, 4, 5, 6]) levels.set(level, { level, name: names?.names.get(level) ?? null, contacts: 0 });
+  for (const level of [0, 1, 2, 3, 4, 5, 6]) levels.set(level, { level, name: names?.names.get(level) ?? null, companies: 0, contacts: 0 });
   for (const c of counts) {
     const level = c.level === null ? null : Number(c.level);
-    levels.set(level, { level, name: level === null ? null : (names?.names.get(level) ?? null), contacts: Number(c.contacts) });
+    levels.set(level, { level, name: level === null ? null : (names?.names.get(level) ?? null), companies: Number(c.companies), contacts: Number(c.contacts) });
   }
   return { source: names?.table ?? null, levels: [...levels.values()].sort((a, b) => (a.level ?? -1) - (b.level ?? -1)) };
 }

@@ -32,6 +32,15 @@ export async function proposeConfig(handle: DatabaseHandle, journalSchema: strin
     notes.push(`companyTypes ${JSON.stringify(companyTypes)} for every job: the types whose description says client (${list(clients)}). Other types: ${list(types.filter((t) => !clients.includes(t))) || 'none'}.`);
   }
   const levelsInUse = levels.levels.filter((l) => l.contacts).map((l) => `${l.level ?? 'NULL'}${l.name ? ` (${l.name})` : ''}: ${l.contacts}`).join(', ');
+  if (!statuses.length) {
+    notes.push(
+      'dbo.Company_Status is empty: no status can be proposed, so the portal jobs (set-primary-portal, set-billing-portal) and revoke-inactive are left out. Add them by hand with the status RecIDs your companies use (npm run job -- lookup statuses), then run plan.',
+    );
+  } else if (!active.length) {
+    notes.push(`No company status is marked active in ConnectWise (Company_Status.Inactive_Flag = 0): ${list(statuses)}. The portal jobs (set-primary-portal, set-billing-portal) are left out: they grant access only at active statuses.`);
+  } else if (!clients.length) {
+    notes.push('The portal jobs (set-primary-portal, set-billing-portal) are left out: they need the client company types (above).');
+  }
   if (clients.length && active.length) {
     jobs['set-primary-portal'] = { level: 6, companyTypes, companyStatuses: active.map((s) => s.recId) };
     jobs['set-billing-portal'] = { level: 4, companyTypes, companyStatuses: active.map((s) => s.recId) };
@@ -43,7 +52,7 @@ export async function proposeConfig(handle: DatabaseHandle, journalSchema: strin
   if (clients.length && inactive.length) {
     jobs['revoke-inactive'] = { companyTypes, companyStatuses: inactive.map((s) => s.recId) };
     notes.push(`companyStatuses ${JSON.stringify(inactive.map((s) => s.recId))} for revoke-inactive: the statuses ConnectWise marks inactive (${list(inactive)}).`);
-  } else if (!inactive.length) {
+  } else if (statuses.length && !inactive.length) {
     notes.push('No company status is marked inactive in ConnectWise (Company_Status.Inactive_Flag), so revoke-inactive is left out.');
   }
   if (clients.length) {

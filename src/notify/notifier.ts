@@ -26,12 +26,14 @@ export interface NotifierInput {
   handle?: DatabaseHandle;
   log: Logger;
   env: NodeJS.ProcessEnv;
+  /** The run's change ticket (--ticket), when not the config's. */
+  ticket?: string;
 }
 
 const FAILURES = new Set(['failed', 'refused', 'interrupted']);
 
 /** The notifier the config asks for, or undefined when it asks for none (then nothing is sent or recorded). */
-export function createNotifier({ config, spec, handle, log, env }: NotifierInput): Notifier | undefined {
+export function createNotifier({ config, spec, handle, log, env, ticket = config.ticket }: NotifierInput): Notifier | undefined {
   const section = config.notify;
   const jobBeats = new Map(
     Object.entries(config.jobs).flatMap(([job, entry]) => (typeof entry.heartbeatUrl === 'string' ? [[job, entry.heartbeatUrl] as const] : [])),
@@ -45,7 +47,7 @@ export function createNotifier({ config, spec, handle, log, env }: NotifierInput
 
   const tell = async (run: FinishedRun, at: MessageContext): Promise<void> => {
     const clean = { ...run, ...(run.reason ? { reason: scrub(run.reason, secrets) } : {}) };
-    const message = runMessage(clean, at, new Date());
+    const message = runMessage({ ...clean, ...(ticket ? { ticket } : {}) }, at, new Date());
     const beat = run.undoOf === undefined ? (jobBeats.get(run.job) ?? section?.heartbeatUrl) : undefined;
     // A skipped run pings nothing: the heartbeat's own period notices a job that keeps not running.
     const pinged = beat && (run.outcome === 'succeeded' || FAILURES.has(run.outcome)) ? [heartbeat(beat, FAILURES.has(run.outcome), timeoutMs, secrets)] : [];

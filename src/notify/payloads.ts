@@ -1,22 +1,26 @@
 import type { WebhookTarget } from '../config/notify-section.js';
-import { plainText, type NotifyMessage } from './run-message.js';
+import { forPeople, plainText, type NotifyMessage } from './run-message.js';
 
 /** The body a webhook target receives, in its format. */
 export function webhookBody(format: WebhookTarget['format'], message: NotifyMessage): unknown {
   switch (format) {
     case 'slack':
-      return slackBody(message);
+      return slackBody(forPeople(message));
     case 'teams':
-      return teamsBody(message);
+      return teamsBody(forPeople(message));
     case 'json':
       return message.data;
   }
 }
 
-/** Slack incoming webhook: `text` is the notification's fallback, the blocks show the facts. */
+/**
+ * Slack incoming webhook: `text` is the notification's fallback, the blocks show the facts. Both
+ * `text` and the mrkdwn fields are markup (`<!channel>` pings everyone, `<url|text>` is a link), so
+ * every value is escaped; the header is plain_text.
+ */
 function slackBody(message: NotifyMessage) {
   return {
-    text: plainText(message),
+    text: escapeSlack(plainText(message)),
     blocks: [
       { type: 'header', text: { type: 'plain_text', text: message.title.slice(0, 150) } },
       { type: 'section', fields: message.facts.slice(0, 10).map((f) => ({ type: 'mrkdwn', text: `*${f.name}*\n${escapeSlack(f.value)}` })) },
@@ -27,7 +31,7 @@ function slackBody(message: NotifyMessage) {
   };
 }
 
-/** Slack's mrkdwn treats &, < and > as markup. */
+/** Slack's mrkdwn treats &, < and > as markup (Slack's own escaping: &amp; &lt; &gt;). */
 function escapeSlack(text: string): string {
   return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 }

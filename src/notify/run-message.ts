@@ -1,3 +1,4 @@
+import { printable } from '../printable.js';
 import type { FinishedRun } from '../run/pipeline/run-log.js';
 
 /** Where the run ran: a restored copy must never pass for production. */
@@ -25,7 +26,7 @@ const REASON_MAX = 500;
  * The facts of one finished run, and nothing else: counts, never a contact's data; the server
  * by host and database, never its credentials.
  */
-export function runMessage(run: FinishedRun, where: MessageContext, time: Date): NotifyMessage {
+export function runMessage(run: FinishedRun & { ticket?: string }, where: MessageContext, time: Date): NotifyMessage {
   const job = run.undoOf === undefined ? run.job : `undo of run ${run.undoOf}`;
   const show = run.runId === null ? undefined : `npm run job -- show ${run.runId}`;
   const counts = run.matched === undefined ? undefined : countsText(run);
@@ -37,6 +38,7 @@ export function runMessage(run: FinishedRun, where: MessageContext, time: Date):
     ['Mode', run.mode],
     ['Trigger', run.trigger],
     ['Outcome', run.outcome],
+    ['Ticket', run.ticket],
     ['Counts', counts],
     ['Reason', reason],
     ['Host', where.host],
@@ -58,6 +60,7 @@ export function runMessage(run: FinishedRun, where: MessageContext, time: Date):
       mode: run.mode,
       trigger: run.trigger,
       outcome: run.outcome,
+      ticket: run.ticket ?? null,
       matched: run.matched ?? null,
       changed: run.changed ?? null,
       unchanged: run.unchanged ?? null,
@@ -92,6 +95,15 @@ function countsText(run: FinishedRun): string {
 
 function truncate(text: string): string {
   return text.length > REASON_MAX ? `${text.slice(0, REASON_MAX - 1)}…` : text;
+}
+
+/**
+ * The message for people (e-mail, Slack, Teams): every text made printable, so a ticket or a
+ * reason holding a newline or an escape sequence cannot forge a line. The JSON target gets the
+ * data exact.
+ */
+export function forPeople(message: NotifyMessage): NotifyMessage {
+  return { ...message, title: printable(message.title), facts: message.facts.map((f) => ({ name: f.name, value: printable(f.value) })) };
 }
 
 /** The message as plain text: the e-mail body, and Slack's fallback. */

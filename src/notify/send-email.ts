@@ -1,6 +1,6 @@
 import type { EmailTarget } from '../config/notify-section.js';
 import { withTimeout } from './redact.js';
-import { plainText, type NotifyMessage } from './run-message.js';
+import { forPeople, plainText, type NotifyMessage } from './run-message.js';
 
 const DEFAULT_PORT = { starttls: 587, implicit: 465, none: 25 } as const;
 
@@ -32,7 +32,7 @@ export async function sendEmail(target: EmailTarget, message: NotifyMessage, env
   });
   try {
     await withTimeout(
-      transport.sendMail({ from: target.from, to: target.to, subject: message.title, text: plainText(message) }),
+      transport.sendMail({ from: target.from, to: target.to, subject: forPeople(message).title, text: plainText(forPeople(message)) }),
       timeoutMs,
       () => transport.close(),
     );

@@ -1,9 +1,16 @@
 import { once } from 'node:events';
-import { createWriteStream } from 'node:fs';
-import { rename, unlink } from 'node:fs/promises';
-import { basename, dirname, extname, join } from 'node:path';
+import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
+import { open, rename, unlink } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { basename, dirname, join } from 'node:path';
+import { Transform } from 'node:stream';
+import { finished } from 'node:stream/promises';
 import { stringify } from 'csv-stringify';
-import { UsageError } from '../errors.js';
+import { ReportFileError } from '../errors.js';
+import { neutralizeFormula } from './csv-cell.js';
+import { checkReportTarget, type ReportTarget } from './report-target.js';
+
+export { checkReportTarget, reportFormatOf, type ReportFormat, type ReportTarget } from './report-target.js';
 
 /** One row of a report: a contact a run plans to change, changed, or (undo) left alone. */
 export interface ReportRow {
@@ -22,64 +29,115 @@ export interface ReportRow {
   takesBack?: string;
 }
 
-const COLUMNS: Array<keyof ReportRow> = ['contactRecId', 'firstName', 'lastName', 'companyId', 'companyName', 'job', 'column', 'oldValue', 'newValue', 'conflict', 'takesBack'];
-
-export type ReportFormat = 'csv' | 'jsonl' | 'json';
-
-/** The format follows the file name; anything else is a usage error before anything runs. */
-export function reportFormatOf(path: string): ReportFormat {
-  const ext = extname(path).toLowerCase();
-  if (ext === '.csv') return 'csv';
-  if (ext === '.jsonl') return 'jsonl';
-  if (ext === '.json') return 'json';
-  throw new UsageError(`--report ${path}: the file name must end in .csv, .jsonl or .json (the format follows it)`);
+/** What a change ticket needs to know about a report: which run, where, by which cw-maint, when (UTC). */
+export interface ReportMeta {
+  runId: number | null;
+  job: string;
+  mode: string;
+  server: string;
+  database: string;
+  ticket: string | null;
+  cwMaintVersion: string;
+  generatedAt: string;
 }
+
+export interface WrittenReport {
+  path: string;
+  rows: number;
+  /** SHA-256 of the report file's bytes, for the ticket. */
+  sha256: string;
+  /** CSV: the sidecar holding the run's facts. */
+  metaPath?: string;
+}
+
+const COLUMNS: Array<keyof ReportRow> = ['contactRecId', 'firstName', 'lastName', 'companyId', 'companyName', 'job', 'column', 'oldValue', 'newValue', 'conflict'];
 
 /**
  * Streams the rows to the file as they come from the database (memory stays flat), into a
- * temporary file beside it that is renamed over the final name only when every row is written:
- * a failed run leaves no half-written report under that name. Returns the number of rows.
+ * temporary file beside it, created with mode 600 and O_EXCL (report files hold contact names;
+ * on Windows the folder's ACL decides), and renamed over the final name only when every row is
+ * written: a failed run leaves no half-written report under that name. JSON and JSON lines start
+ * with the run's facts (`meta`); a CSV stays one plain table, with the facts in `<file>.meta.json`.
  */
-export async function writeReport(path: string, rows: AsyncIterable<ReportRow>): Promise<number> {
-  const format = reportFormatOf(path);
-  const temporary = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  const file = createWriteStream(temporary, { encoding: 'utf8' });
-  const opened = once(file, 'open');
+export async function writeReport(target: ReportTarget | string, rows: AsyncIterable<ReportRow>, meta?: ReportMeta): Promise<WrittenReport> {
+  const t = typeof target === 'string' ? checkReportTarget(target, { force: true }) : target;
+  const hash = createHash('sha256');
   let count = 0;
-  let csv: ReturnType<typeof stringify> | undefined;
+  await atomically(t, async (file) => {
+    const tap = new Transform({ transform: (chunk: Buffer, _e, done) => (hash.update(chunk), done(null, chunk)) });
+    tap.pipe(file);
+    const write = async (text: string) => {
+      if (!tap.write(text)) await once(tap, 'drain');
+    };
+    if (t.format === 'csv') {
+      if (t.bom) await write('\uFEFF');
+      // A real CSV writer (quotes, commas, newlines, non-ASCII round-trip); text cells that a
+      // spreadsheet would run as a formula get a leading ' (OWASP); numbers stay numbers.
+      const csv = stringify({ header: true, columns: COLUMNS as string[], cast: { boolean: (v) => (v ? 'true' : 'false'), string: neutralizeFormula } });
+      csv.pipe(tap, { end: false });
+      try {
+        for await (const row of rows) {
+          count++;
+          if (!csv.write(row)) await once(csv, 'drain');
+        }
+        csv.end();
+        await once(csv, 'end');
+      } finally {
+        csv.unpipe(tap);
+        csv.destroy();
+      }
+    } else {
+      if (t.format === 'json') await write(`{"meta":${JSON.stringify(meta ?? null)},"rows":[\n`);
+      else if (meta) await write(`${JSON.stringify({ meta })}\n`);
+      for await (const row of rows) {
+        await write(`${t.format === 'json' && count ? ',\n' : ''}${JSON.stringify(row)}${t.format === 'jsonl' ? '\n' : ''}`);
+        count++;
+      }
+      if (t.format === 'json') await write('\n]}\n');
+    }
+    tap.end();
+  });
+  const sha256 = hash.digest('hex');
+  if (t.metaPath) {
+    const sidecar = { ...(meta ?? {}), file: basename(t.path), format: 'csv', rows: count, sha256, utf8Bom: t.bom };
+    await atomically({ ...t, path: t.metaPath }, async (file) => {
+      file.end(`${JSON.stringify(sidecar, null, 2)}\n`);
+    });
+  }
+  return { path: t.path, rows: count, sha256, ...(t.metaPath ? { metaPath: t.metaPath } : {}) };
+}
+
+/** Opens `<folder>/.<name>.<pid>.tmp` (mode 600, must not exist), lets `fill` write it, then renames it over the name. */
+async function atomically(t: Pick<ReportTarget, 'path' | 'force'>, fill: (file: WriteStream) => Promise<void>): Promise<void> {
+  const temporary = join(dirname(t.path), `.${basename(t.path)}.${process.pid}.tmp`);
+  const handle = await open(temporary, 'wx', 0o600);
+  const file = createWriteStream('', { fd: handle });
   // An error event after a failure (the destroyed file) is not news: the failure itself is thrown.
   file.on('error', () => undefined);
   try {
-    await opened;
-    const write = async (text: string) => {
-      if (!file.write(text)) await once(file, 'drain');
-    };
-    if (format === 'csv') {
-      // A real CSV writer: quotes, commas, newlines and non-ASCII names round-trip.
-      csv = stringify({ header: true, columns: COLUMNS as string[], cast: { boolean: (v) => (v ? 'true' : 'false') } });
-      csv.pipe(file); // backpressure: the file's pace holds the writer back
-      for await (const row of rows) {
-        count++;
-        if (!csv.write(row)) await once(csv, 'drain');
-      }
-      csv.end();
-    } else {
-      if (format === 'json') await write('[\n');
-      for await (const row of rows) {
-        await write(`${format === 'json' && count ? ',\n' : ''}${JSON.stringify(row)}${format === 'jsonl' ? '\n' : ''}`);
-        count++;
-      }
-      if (format === 'json') await write('\n]\n');
-      file.end();
-    }
-    await once(file, 'finish');
-    await rename(temporary, path);
-    return count;
+    await fill(file);
+    if (!file.writableEnded) file.end();
+    // finished() also settles for a stream that finished already; the descriptor is closed before the rename.
+    await finished(file);
+    if (!file.closed) await once(file, 'close');
+    await replace(temporary, t);
   } catch (error) {
-    csv?.unpipe(file);
-    csv?.destroy();
     file.destroy();
     await unlink(temporary).catch(() => undefined);
+    throw error;
+  }
+}
+
+async function replace(temporary: string, t: Pick<ReportTarget, 'path' | 'force'>): Promise<void> {
+  // Checked before the run; checked again here, since the file may have appeared meanwhile.
+  if (!t.force && existsSync(t.path)) throw new ReportFileError(`--report ${t.path}: the file appeared while the run went on; nothing replaced it. Give --force, or another name.`);
+  try {
+    await rename(temporary, t.path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EPERM' || code === 'EBUSY' || code === 'EACCES') {
+      throw new ReportFileError(`--report ${t.path}: cannot replace the file (${code}): another program has it open (Excel locks a file it shows). Close it and run the command again, or give another name.`, [], { cause: error });
+    }
     throw error;
   }
 }

@@ -4,6 +4,9 @@ import { whereToGive } from './params.js';
 import { z } from 'zod';
 import { formatIssues, loadConfigFile, scheduleFields, type ConfigFile, type JobEntryCheck, type LoadedConfig, type ScheduleFields } from '../config/config-file.js';
 
+/** An unattended apply is explicit intent, never a default. */
+export const MODE_REQUIRED = 'required with a schedule: "apply" or "dry-run" (an unattended apply must be asked for)';
+
 /** A job's parameters as the command line gave them: flag text, or true/false for a switch and its negation. */
 export type FlagValues = Record<string, string | boolean | undefined>;
 
@@ -57,7 +60,10 @@ export function jobEntryCheck(jobs: readonly AnyJob[]): JobEntryCheck {
     if (!entry || typeof entry !== 'object' || Array.isArray(entry)) return [`jobs.${job.name}: must be an object`];
     const shape = Object.fromEntries(Object.entries(job.params).map(([key, spec]) => [key, spec.schema.optional()]));
     const parsed = z.object({ ...shape, ...scheduleFields.shape }).strict().safeParse(entry);
-    return parsed.success ? [] : formatIssues(parsed.error, `jobs.${job.name}`);
+    const problems = parsed.success ? [] : formatIssues(parsed.error, `jobs.${job.name}`);
+    // In the same pass as every other problem of the file: a schedule without a mode can never start.
+    if ('schedule' in entry && !('mode' in entry)) problems.push(`jobs.${job.name}.mode: ${MODE_REQUIRED}`);
+    return problems;
   };
   return Object.assign(check, { known: jobs.map((j) => j.name) });
 }

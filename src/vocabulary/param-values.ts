@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import type { Database } from '../db/model/schema.js';
 import { UsageError } from '../errors.js';
 import type { AnyJob } from './job-definition.js';
-import type { ExistenceCheck } from './params.js';
+import { companyStatuses, type ExistenceCheck } from './params.js';
 
 const NEAREST = 5;
 
@@ -12,13 +12,15 @@ const NEAREST = 5;
  * pass as "0 rows matched". Compared by the server, under the same collation as the job's own
  * WHERE. The error lists the valid RecIDs, or the nearest Company_IDs (ignoring case).
  */
-export async function checkParamValues(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>): Promise<void> {
+export async function checkParamValues(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, allowStatuses: readonly number[] = []): Promise<void> {
   const wanted = Object.entries(job.params).flatMap(([key, spec]) => {
     const check = spec.mustExistIn;
     const value = params[key];
     if (!check || value === undefined) return [];
     return ((Array.isArray(value) ? value : [value]) as Array<string | number>).map((v) => ({ key, check, value: v }));
   });
+  // --allow-status (or allowStatuses): a RecID that does not exist lets nothing through, and is a typo.
+  wanted.push(...allowStatuses.map((value) => ({ key: 'allowStatuses (--allow-status)', check: companyStatuses.mustExistIn, value })));
   if (!wanted.length) return;
   // Every value in one statement (one round trip); the error path then reads what is valid.
   const found = await matchCounts(db, wanted);

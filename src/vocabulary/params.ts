@@ -75,11 +75,14 @@ export const companyStatuses = {
   mustExistIn: { table: 'dbo.Company_Status', column: 'Company_Status_RecID', label: 'Description', kind: 'recid' },
 } satisfies ParamSpec;
 
+/**
+ * Kept exactly as given, and compared by the server: SQL Server's `=` ignores trailing spaces
+ * but not leading ones, so " Co00287" is not "Co00287" there, and cw-maint must not say it is.
+ */
 export const companyId = {
   schema: z
     .string({ error: requiredOr('must be a Company_ID (text)') })
-    .trim()
-    .min(1, 'must not be empty')
+    .refine((text) => text.trim() !== '', 'must not be empty')
     .max(50, "must be at most 50 characters (the length of ConnectWise's Company_ID)"),
   flag: '--company <Company_ID>',
   help: 'the Company_ID of the company (as in ConnectWise, e.g. "ACME")',

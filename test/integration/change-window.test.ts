@@ -70,7 +70,7 @@ for (const engine of inject('engines')) {
         expect(fromPlan.plan).toMatchObject({ matched: dry.plan.matched, changed: dry.plan.changed, unchanged: dry.plan.unchanged });
         const report = join(dir, `${name}.jsonl`);
         expect((await runCliInProcess([name, '--dry-run', '--config', config, '--report', report], { CW_DB_URL: tdb.url })).code).toBe(0);
-        for (const line of readFileSync(report, 'utf8').trim().split('\n').filter(Boolean)) {
+        for (const line of readFileSync(report, 'utf8').trim().split('\n').slice(1)) {
           const row = JSON.parse(line);
           planned.set(row.contactRecId, [...(planned.get(row.contactRecId) ?? []), name]);
         }
@@ -81,7 +81,8 @@ for (const engine of inject('engines')) {
       expect(result.overlaps[0].changes.length).toBeGreaterThan(1);
       expect(result.notes.join(' ')).toContain('set-primary-portal and set-billing-portal both change Portal_Security_Level');
       // The plan's report holds every job's planned rows.
-      expect(readFileSync(join(dir, 'plan.jsonl'), 'utf8').trim().split('\n')).toHaveLength([...planned.values()].flat().length);
+      // The plan's report holds every job's planned rows, after its header line.
+      expect(readFileSync(join(dir, 'plan.jsonl'), 'utf8').trim().split('\n')).toHaveLength([...planned.values()].flat().length + 1);
     });
 
     it('a CSV report round-trips through a CSV parser (commas, quotes, newlines, non-ASCII), and an apply report equals its journal', async () => {
@@ -94,13 +95,13 @@ for (const engine of inject('engines')) {
       const file = join(dir, 'tonight.csv');
       const r = await runCliInProcess(['revoke-inactive', '--types', '1,9', '--statuses', '2,7', '--yes', '--report', file], { CW_DB_URL: tdb.url });
       expect(r.code, r.stderr).toBe(0);
-      const rows = parse(readFileSync(file, 'utf8'), { columns: true }) as Array<Record<string, string>>;
+      const rows = parse(readFileSync(file, 'utf8'), { columns: true, bom: true }) as Array<Record<string, string>>;
       for (const [i, id] of ids.entries()) expect(rows.find((row) => Number(row.contactRecId) === id)!.lastName).toBe(names[i]);
       const journal = await journalRows(tdb);
       expect(rows.map((row) => [Number(row.contactRecId), row.column, Number(row.oldValue), Number(row.newValue)])).toEqual(
         journal.map((j) => [j.contact_recid, j.column_name, j.old_value ?? Number.NaN, j.new_value]),
       );
-      expect(readdirSync(dir)).toEqual(['tonight.csv']); // no temporary file left beside it
+      expect(readdirSync(dir).sort()).toEqual(['tonight.csv', 'tonight.csv.meta.json']); // no temporary file left beside it
 
       // An undo's report: the restored rows (its journal) and the conflicts it left alone.
       const runId = Number(/in run (\d+)/.exec(r.stdout)![1]);
@@ -108,7 +109,7 @@ for (const engine of inject('engines')) {
       const undoFile = join(dir, 'undo.jsonl');
       const u = await runCliInProcess(['undo', String(runId), '--yes', '--report', undoFile], { CW_DB_URL: tdb.url });
       expect(u.code, u.stderr).toBe(0);
-      const undoRows = readFileSync(undoFile, 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+      const undoRows = readFileSync(undoFile, 'utf8').trim().split('\n').slice(1).map((l) => JSON.parse(l));
       expect(undoRows.filter((row) => row.conflict).map((row) => row.contactRecId)).toEqual([ids[0]]);
       const undoRunId = Number(/in run (\d+) \(undo/.exec(u.stdout)![1]);
       const undoJournal = (await journalRows(tdb)).filter((j) => j.run_id === undoRunId);

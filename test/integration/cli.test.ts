@@ -110,7 +110,7 @@ for (const engine of inject('engines')) {
       const r = await runCliInProcess([...revoke, '--dry-run', '--json'], env());
       expect(r.code).toBe(0);
       const report = JSON.parse(r.stdout);
-      expect(Object.keys(report).sort()).toEqual(['changed', 'job', 'matched', 'mode', 'params', 'statements', 'unchanged']);
+      expect(Object.keys(report).sort()).toEqual(['changed', 'job', 'matched', 'mode', 'outcome', 'params', 'planned', 'runId', 'statements', 'unchanged']);
       // Round trips: a dry run stays within the apply's budget (12 plus its batches).
       expect(Number.isInteger(report.statements) && report.statements > 0 && report.statements <= 12).toBe(true);
       expect(report).toMatchObject({ job: 'revoke-inactive', mode: 'dry-run', params: { companyTypes: [1, 9], companyStatuses: [2, 7] } });

@@ -299,14 +299,11 @@ describe('hardening without a database', () => {
         expect.stringContaining('jobs.set-primary-portal.mode: must be "apply" or "dry-run"'),
       ]),
     );
-    // A schedule without a mode: the scheduler refuses to start (an unattended apply is asked for, never a default).
-    const noMode = loadJobsConfig(writeConfig({ jobs: { 'revoke-inactive': { companyTypes: [1], companyStatuses: [2], schedule: '0 30 4 * * *' } } }), JOBS, {});
-    expect(() => scheduleEntries(noMode.config, JOBS)).toThrow(UsageError);
-    try {
-      scheduleEntries(noMode.config, JOBS);
-    } catch (e) {
-      expect((e as UsageError).details).toEqual([expect.stringContaining('jobs.revoke-inactive.mode: required with a schedule')]);
-    }
+    // A schedule without a mode is refused at load, in the same pass (an unattended apply is asked for, never a default).
+    expect(error!.details).toEqual(expect.arrayContaining([expect.stringContaining('jobs.revoke-inactive.mode: required with a schedule')]));
+    expect(() => loadJobsConfig(writeConfig({ jobs: { 'revoke-inactive': { companyTypes: [1], companyStatuses: [2], schedule: '0 30 4 * * *' } } }), JOBS, {})).toThrow(
+      /is invalid/,
+    );
   });
 
   it('14. --version, and a port out of range is named as such', async () => {

@@ -4,6 +4,9 @@ import { grantsForDatabase, grantsWithoutDatabase } from '../../preflight/grants
 import { cliContext, withCommonOptions, type CommonOptions } from '../shared/context.js';
 import type { CliDeps } from '../shared/io.js';
 
+/** PostgreSQL's identifiers: NAMEDATALEN - 1 bytes (not characters). */
+const PG_NAME_MAX = 63;
+
 const LOGIN_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,62}$|^[A-Za-z0-9_.-]{1,15}\\[A-Za-z0-9_.-]{1,64}$/;
 
 /**
@@ -24,6 +27,15 @@ export function grantsCommand(deps: CliDeps): Command {
       if (options.login.includes('\\') && options.engine === 'postgres') throw new UsageError('--login DOMAIN\\user is a SQL Server Windows login; PostgreSQL has none.');
       if (!options.engine && !deps.io.env.CW_DB_URL?.trim()) {
         throw new UsageError('grants needs CW_DB_URL, to detect the layout and audit columns, or --engine mssql|postgres, for a script that checks them itself when it runs.');
+      }
+      const engine = options.engine ?? ctx.connection().engine;
+      // PostgreSQL cuts a longer name to 63 bytes, silently: <login>_role could then be cut to
+      // another name, or (at 63) to the login itself, and the printed script would fail.
+      const role = `${options.login}_role`;
+      if (engine === 'postgres' && Buffer.byteLength(role) > PG_NAME_MAX) {
+        throw new UsageError(
+          `--login "${options.login}" is too long for PostgreSQL: its role "${role}" would be ${Buffer.byteLength(role)} bytes, and PostgreSQL keeps ${PG_NAME_MAX} (a login of at most ${PG_NAME_MAX - '_role'.length} bytes).`,
+        );
       }
       const request = { jobs: deps.jobs, login: options.login, journalSchema: ctx.loaded.config.journalSchema };
       const script = options.engine ? grantsWithoutDatabase(options.engine, request) : await grantsForDatabase(ctx.connection(), request);

@@ -3,7 +3,8 @@ import { listRuns, type RunRow } from '../../journal/history.js';
 import { assertCanRun, preflight } from '../../preflight/preflight.js';
 import { UsageError } from '../../errors.js';
 import { localTimeWithOffset } from '../shared/local-time.js';
-import { parseCount } from '../shared/args.js';
+import { parseLimit } from '../shared/args.js';
+import { printable } from '../../printable.js';
 import { cliContext, withCommonOptions, type CommonOptions } from '../shared/context.js';
 import type { CliDeps } from '../shared/io.js';
 import { textTable } from '../shared/text-table.js';
@@ -16,8 +17,7 @@ export function historyCommand(deps: CliDeps): Command {
     .option('--json', 'print a JSON array')
     .action(async (options: CommonOptions & { job?: string; limit: string; json?: boolean }) => {
       const ctx = cliContext(options, deps);
-      const limit = parseCount(options.limit, '--limit');
-      if (limit < 1) throw new UsageError('--limit must be at least 1');
+      const limit = parseLimit(options.limit);
       if (options.job && !deps.jobs.some((j) => j.name === options.job)) {
         throw new UsageError(`--job: no such job "${options.job}" (known: ${deps.jobs.map((j) => j.name).join(', ')})`);
       }
@@ -49,7 +49,8 @@ function historyTable(rows: RunRow[]): string {
   const lines = textTable(header, table);
   for (const r of rows) {
     const notes = [r.undo_of_run_id ? `undo of run ${r.undo_of_run_id}` : '', r.ticket ? `ticket ${r.ticket}` : '', r.error ?? ''].filter(Boolean);
-    if (notes.length) lines.push(`run ${r.run_id}: ${notes.join('; ')}`);
+    // A ticket or error holding a newline or an escape sequence must not forge a line.
+    if (notes.length) lines.push(`run ${r.run_id}: ${printable(notes.join('; '))}`);
   }
   return lines.join('\n');
 }

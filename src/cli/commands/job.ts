@@ -1,3 +1,4 @@
+import { printable } from '../../printable.js';
 import { Command, Option } from 'commander';
 import { resolveJobParams, type FlagValues } from '../../vocabulary/job-params.js';
 import { runSettingsFrom, sessionLimitsFrom } from '../../config/run-settings.js';
@@ -10,8 +11,12 @@ import { askToApply } from '../shared/confirm.js';
 import { cliContext, withCommonOptions, type CommonOptions } from '../shared/context.js';
 import type { CliDeps } from '../shared/io.js';
 import { exitCodeOf, jsonReport, reportFailedLine, textReport } from '../shared/report.js';
-import { reportSink } from '../shared/report-sink.js';
+import { allChecked } from '../shared/args.js';
+import { printJsonFailure } from '../shared/json-outcome.js';
+import { NO_BOM_HELP, reportSink } from '../shared/report-sink.js';
 import { runOverrides } from '../shared/run-overrides.js';
+import { withConfigSource } from '../shared/config-source.js';
+import { describeServer } from '../../config/connection-spec.js';
 
 interface JobOptions extends CommonOptions {
   dryRun?: boolean;
@@ -23,6 +28,8 @@ interface JobOptions extends CommonOptions {
   allowStatus?: string;
   ticket?: string;
   report?: string;
+  force?: boolean;
+  bom?: boolean;
   [flag: string]: unknown;
 }
 
@@ -51,7 +58,9 @@ export function jobCommand(job: AnyJob, deps: CliDeps): Command {
     .option('--max-percent <p>', 'for this run: refuse an apply that would change more than this share of all contacts (default from config, 25)')
     .option('--allow-status <ids>', 'for this run: company status RecIDs allowed past the status checks, comma-separated')
     .option('--ticket <ref>', 'a change-ticket reference recorded on the run')
-    .option('--report <file>', 'write every row planned (dry run) or changed (apply) to FILE: .csv, .jsonl or .json')
+    .option('--report <file>', 'write every row planned (dry run) or changed (apply) to FILE: .csv, .jsonl or .json (checked before the run)')
+    .option('--force', 'with --report: replace an existing file')
+    .option('--no-bom', NO_BOM_HELP)
     .option('--show-sql', 'print every statement sent, with its parameters, on stderr');
   return command.action(async (options: JobOptions) => {
     const flags: FlagValues = {};
@@ -63,18 +72,33 @@ export function jobCommand(job: AnyJob, deps: CliDeps): Command {
 }
 
 async function runJobCommand(job: AnyJob, options: JobOptions, flags: FlagValues, deps: CliDeps): Promise<number> {
+  const mode = options.dryRun ? 'dry-run' : 'apply';
+  try {
+    return await checkedRun(job, options, flags, deps, mode);
+  } catch (error) {
+    if (options.json) printJsonFailure(deps.io, error, { job: job.name, mode });
+    throw error;
+  }
+}
+
+async function checkedRun(job: AnyJob, options: JobOptions, flags: FlagValues, deps: CliDeps, mode: 'dry-run' | 'apply'): Promise<number> {
   const { io } = deps;
   const ctx = cliContext(options, deps);
   const { config } = ctx.loaded;
-  const { params } = resolveJobParams(job, config, flags);
-  const overrides = runOverrides(options);
-  const report = reportSink(options.report, io);
-  const spec = ctx.connection();
-  const mode = options.dryRun ? 'dry-run' : 'apply';
   const interactive = io.stdin.isTTY === true;
-  if (mode === 'apply' && !options.yes && !interactive) {
-    throw new UsageError(`An apply needs --yes when stdin is not a terminal (cron, Task Scheduler, a pipe). Check it first with: npm run job -- ${job.name} --dry-run`);
-  }
+  // Every check of the command line before anything is connected to, all problems at once.
+  const [{ params }, overrides, report] = allChecked([
+    () => withConfigSource(() => resolveJobParams(job, config, flags), ctx.loaded),
+    () => runOverrides(options, config, mode === 'apply'),
+    () => reportSink(options, { given: options.force, flag: '--force' }, io, () => ({ job: job.name, mode, ...describeServer(spec), ticket: settings.ticket ?? null })),
+    () => {
+      if (mode === 'apply' && !options.yes && !interactive) {
+        throw new UsageError(`An apply needs --yes when stdin is not a terminal (cron, Task Scheduler, a pipe). Check it first with: npm run job -- ${job.name} --dry-run`);
+      }
+    },
+  ] as const);
+  const settings = runSettingsFrom(config, overrides);
+  const spec = ctx.connection();
   const showSql = options.showSql ? (text: string) => void io.stderr.write(text) : undefined;
   let connected = false;
   return usingDatabase(
@@ -86,23 +110,23 @@ async function runJobCommand(job: AnyJob, options: JobOptions, flags: FlagValues
         params,
         mode,
         trigger: 'manual',
-        settings: runSettingsFrom(config, overrides),
+        settings,
         log: ctx.log,
         confirm: mode === 'apply' && !options.yes ? (plan) => askToApply(job, plan, handle.label, io) : undefined,
-        report,
-        notify: createNotifier({ config, spec, handle, log: ctx.log, env: io.env })?.afterRun,
+        report: report?.write,
+        notify: createNotifier({ config, spec, handle, log: ctx.log, env: io.env, ticket: settings.ticket })?.afterRun,
       });
-      io.stdout.write(`${options.json ? jsonReport(result, handle.statementsSent()) : textReport(job, result, handle.label)}\n`);
+      io.stdout.write(`${options.json ? jsonReport(result, handle.statementsSent(), report?.written) : textReport(job, result, handle.label)}\n`);
       if (result.reportError !== undefined) {
         io.stderr.write(reportFailedLine(`${job.name} applied: ${result.changed} rows changed`, result.runId, result.reportError));
       }
-      if (result.refusal) io.stderr.write(`${[`cw-maint: ${result.refusal.message}`, ...result.refusal.problems.map((p) => `  - ${p}`)].join('\n')}\n`);
+      if (result.refusal) io.stderr.write(`${[`cw-maint: ${result.refusal.message}`, ...result.refusal.problems.map((p) => `  - ${printable(p)}`)].join('\n')}\n`);
       return exitCodeOf(result);
     },
     { showSql, limits: sessionLimitsFrom(config), log: ctx.log, paging: deps.seams?.paging },
   ).catch(async (error: unknown) => {
     // Never connected, so no run was recorded or told about; a cron run that cannot reach the server still failed.
-    if (!connected) await notifyUnreachable({ config, spec, log: ctx.log, env: io.env }, { job: job.name, mode }, error);
+    if (!connected) await notifyUnreachable({ config, spec, log: ctx.log, env: io.env, ticket: settings.ticket }, { job: job.name, mode }, error);
     throw error;
   });
 }

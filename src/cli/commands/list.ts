@@ -1,4 +1,6 @@
+import { printableLines } from '../../printable.js';
 import { Command } from 'commander';
+import { configFileName } from '../../config/config-file.js';
 import cron from 'node-cron';
 import { resolveJobParams } from '../../vocabulary/job-params.js';
 import { UsageError } from '../../errors.js';
@@ -14,7 +16,7 @@ export function listCommand(deps: CliDeps): Command {
       const ctx = cliContext(options, deps);
       const { config } = ctx.loaded;
       const jobs = deps.jobs.filter((job) => config.jobs[job.name]);
-      if (!jobs.length) throw new UsageError(`No job has an entry in ${ctx.loaded.path ?? 'the config (no config file found)'}; write one with npm run job -- init.`);
+      if (!jobs.length) throw new UsageError(`No job has an entry in ${configFileName(ctx.loaded)}; write one with npm run job -- init.`);
       const rows = jobs.map((job) => {
         const { params, schedule } = resolveJobParams(job, config);
         let next: Date | null = null;
@@ -36,6 +38,6 @@ export function listCommand(deps: CliDeps): Command {
         lines.push(`${r.job}`, `  parameters  ${JSON.stringify(r.params)}`);
         lines.push(r.schedule ? `  schedule    ${r.schedule} (${r.timezone}), mode ${r.mode}; next run ${r.nextRun ? localTimeWithOffset(r.nextRun) : 'none'}` : '  schedule    none (runs by hand)');
       }
-      deps.io.stdout.write(`${lines.join('\n')}\n`);
+      deps.io.stdout.write(`${printableLines(lines.join('\n'))}\n`);
     });
 }

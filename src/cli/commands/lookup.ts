@@ -27,14 +27,15 @@ export function lookupCommand(deps: CliDeps): Command {
           const rows = await lookupTypes(handle.db, layout);
           if (options.json) return JSON.stringify(rows);
           return [
-            ...textTable(['RecID', 'Description', 'companies'], rows.map((r) => [String(r.recId), r.description ?? '', String(r.companies)]), { rule: true }),
-            layout === 'many-to-many' ? '(counted through dbo.Company_Company_Type: a company with several types counts once per type)' : '',
+            ...textTable(['RecID', 'Description', 'companies', 'contacts'], rows.map((r) => [String(r.recId), r.description ?? '', String(r.companies), String(r.contacts)]), { rule: true }),
+            layout === 'many-to-many' ? '(counted through dbo.Company_Company_Type: a company with several types, and its contacts, count once per type)' : '',
           ].join('\n').trimEnd();
         }
         const levels = await lookupLevels(handle.db);
         if (options.json) return JSON.stringify(levels);
         return [
-          ...textTable(['level', 'name', 'contacts'], levels.levels.map((l) => [l.level === null ? 'NULL' : String(l.level), l.name ?? '', String(l.contacts)]), { rule: true }),
+          ...textTable(['level', 'name', 'companies', 'contacts'], levels.levels.map((l) => [l.level === null ? 'NULL' : String(l.level), l.name ?? '', String(l.companies), String(l.contacts)]), { rule: true }),
+          '(companies: those with at least one contact at the level)',
           levels.source ? `Names from ${levels.source}.` : 'This database keeps no names for the levels: they are in ConnectWise under Setup Tables > Portal Security (0 means no access).',
         ].join('\n');
       });

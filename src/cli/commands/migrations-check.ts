@@ -1,9 +1,11 @@
+import { printableLines } from '../../printable.js';
 import { Command } from 'commander';
 import { SchemaCheckError } from '../../errors.js';
 import { preflight, reasonsNotToRun, type PreflightReport } from '../../preflight/preflight.js';
 import { cliContext, withCommonOptions, type CommonOptions } from '../shared/context.js';
 import type { CliDeps } from '../shared/io.js';
 import { privilegeJson, privilegeLines } from '../shared/privilege-report.js';
+import { jsonPrinted } from '../shared/json-outcome.js';
 
 /** `migrations-check [--json]`: the preflight every run makes, as a report. Exit 0 when every job can apply, 3 otherwise. */
 export function migrationsCheckCommand(deps: CliDeps): Command {
@@ -22,10 +24,11 @@ export function migrationsCheckCommand(deps: CliDeps): Command {
       const problems = [...new Set(deps.jobs.flatMap((job) => reasonsNotToRun(report, job.name, 'apply')))];
       const { io } = deps;
       io.stdout.write(
-        `${options.json ? JSON.stringify({ target: label, ...report.schema, migrations: report.migrations, privileges: privilegeJson(report), readCommittedSnapshot: rcsi, ok: problems.length === 0 }) : textReport(report, label, schema, problems, rcsi)}
+        `${options.json ? JSON.stringify({ target: label, ...report.schema, migrations: report.migrations, privileges: privilegeJson(report), readCommittedSnapshot: rcsi, ok: problems.length === 0 }) : printableLines(textReport(report, label, schema, problems, rcsi))}
 `,
       );
-      if (problems.length) throw new SchemaCheckError('Some jobs cannot apply against this database:', problems);
+      // With --json the report above is the one object; the error only sets the exit code and says why on stderr.
+      if (problems.length) throw jsonPrinted(new SchemaCheckError('Some jobs cannot apply against this database:', problems));
     });
 }
 

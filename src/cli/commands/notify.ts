@@ -1,4 +1,6 @@
+import { printableLines } from '../../printable.js';
 import { Command } from 'commander';
+import { configFileName } from '../../config/config-file.js';
 import { parseConnectionSpec } from '../../config/connection-spec.js';
 import { ExitCode, UsageError } from '../../errors.js';
 import { sendTestMessages } from '../../notify/test-message.js';
@@ -16,7 +18,7 @@ export function notifyCommand(deps: CliDeps): Command {
       const ctx = cliContext(options, deps);
       const { config } = ctx.loaded;
       const section = config.notify;
-      if (!section?.targets.length) throw new UsageError(`No notify targets in ${ctx.loaded.path ?? 'the config (no config file found)'}; see "notify" in the README.`);
+      if (!section?.targets.length) throw new UsageError(`No notify targets in ${configFileName(ctx.loaded)}; see "notify" in the README.`);
       const jobBeats = Object.values(config.jobs).flatMap((entry) => (typeof entry.heartbeatUrl === 'string' ? [entry.heartbeatUrl] : []));
       // The message names the server and database when CW_DB_URL is set; nothing connects.
       let spec;
@@ -31,7 +33,7 @@ export function notifyCommand(deps: CliDeps): Command {
       } else {
         const lines = deliveries.map((d) => `${d.ok ? 'sent  ' : 'FAILED'}  ${d.target} (${d.ms} ms)${d.ok ? '' : `: ${d.error}`}`);
         for (const beat of heartbeats) lines.push(`-       heartbeat ${beat}: not pinged (a test ping would count as a successful run)`);
-        io.stdout.write(`${lines.join('\n')}\n`);
+        io.stdout.write(`${printableLines(lines.join('\n'))}\n`);
       }
       const failed = deliveries.filter((d) => !d.ok).length;
       if (failed) io.stderr.write(`cw-maint: ${failed} of ${deliveries.length} notify target(s) failed\n`);

@@ -1,4 +1,6 @@
+import { printable } from '../../printable.js';
 import { Command } from 'commander';
+import { configFileName } from '../../config/config-file.js';
 import { resolveJobParams } from '../../vocabulary/job-params.js';
 import { runSettingsFrom, sessionLimitsFrom } from '../../config/run-settings.js';
 import { UsageError } from '../../errors.js';
@@ -6,21 +8,25 @@ import { planEveryJob, type EveryJobPlan } from '../../run/job/plan-every-job.js
 import { cliContext, withCommonOptions, type CommonOptions } from '../shared/context.js';
 import type { CliDeps } from '../shared/io.js';
 import { textTable } from '../shared/text-table.js';
-import { reportSink } from '../shared/report-sink.js';
+import { NO_BOM_HELP, reportSink } from '../shared/report-sink.js';
+import { describeServer } from '../../config/connection-spec.js';
 
 /** `plan [--json] [--report FILE]`: a dry run of every configured job, in one report, and whether they converge; exit 5 when any apply would be refused or two jobs fight. */
 export function planCommand(deps: CliDeps): Command {
   return withCommonOptions(new Command('plan').description('dry-run every job that has an entry in the config, in one report (writes nothing, takes no lock)'))
     .option('--json', 'print one JSON object on stdout')
-    .option('--report <file>', 'write every planned row of every job to FILE: .csv, .jsonl or .json')
-    .action(async (options: CommonOptions & { json?: boolean; report?: string }) => {
+    .option('--report <file>', 'write every planned row of every job to FILE: .csv, .jsonl or .json (checked before anything runs)')
+    .option('--force', 'with --report: replace an existing file')
+    .option('--no-bom', NO_BOM_HELP)
+    .action(async (options: CommonOptions & { json?: boolean; report?: string; force?: boolean; bom?: boolean }) => {
       const ctx = cliContext(options, deps);
       const { config } = ctx.loaded;
       const entries = deps.jobs.filter((job) => config.jobs[job.name]).map((job) => ({ job, params: resolveJobParams(job, config).params }));
-      if (!entries.length) throw new UsageError('No job has an entry in the config; nothing to plan. See cw-maint.config.example.json.');
-      const report = reportSink(options.report, deps.io);
-      const result = await ctx.usingDatabase((handle) => planEveryJob(handle, entries, runSettingsFrom(config), report), { limits: sessionLimitsFrom(config) });
-      deps.io.stdout.write(`${options.json ? JSON.stringify(result) : planText(result)}\n`);
+      if (!entries.length) throw new UsageError(`No job has an entry in ${configFileName(ctx.loaded)}; nothing to plan. See cw-maint.config.example.json.`);
+      const facts = () => ({ job: entries.map((e) => e.job.name).join(','), mode: 'plan', ...describeServer(ctx.connection()), ticket: config.ticket ?? null });
+      const report = reportSink(options, { given: options.force, flag: '--force' }, deps.io, facts);
+      const result = await ctx.usingDatabase((handle) => planEveryJob(handle, entries, runSettingsFrom(config), report?.write), { limits: sessionLimitsFrom(config) });
+      deps.io.stdout.write(`${options.json ? JSON.stringify({ ...result, ...(report?.written ? { report: report.written } : {}) }) : planText(result)}\n`);
       if (result.refused) deps.exit(5);
     });
 }
@@ -34,7 +40,7 @@ function planText(result: EveryJobPlan): string {
       { rule: true },
     ),
   );
-  for (const j of result.jobs) if (j.refusal) lines.push('', `${j.job}: ${j.refusal.message}`, ...j.refusal.problems.map((p) => `  - ${p}`));
+  for (const j of result.jobs) if (j.refusal) lines.push('', `${j.job}: ${j.refusal.message}`, ...j.refusal.problems.map((p) => `  - ${printable(p)}`));
   lines.push('', `Contacts more than one job would change: ${result.overlapCount}${result.overlapCount > result.overlaps.length ? ` (first ${result.overlaps.length} listed)` : ''}`);
   if (result.overlaps.length) {
     lines.push(

@@ -2,7 +2,8 @@ import { Command } from 'commander';
 import { UsageError } from '../../errors.js';
 import { findRun, journalRowsOf } from '../../journal/show.js';
 import { assertCanRun, preflight } from '../../preflight/preflight.js';
-import { parseCount } from '../shared/args.js';
+import { parseLimit, parseRunId, allChecked } from '../shared/args.js';
+import { printable } from '../../printable.js';
 import { cliContext, withCommonOptions, type CommonOptions } from '../shared/context.js';
 import type { CliDeps } from '../shared/io.js';
 import { localTimeWithOffset } from '../shared/local-time.js';
@@ -18,8 +19,7 @@ export function showCommand(deps: CliDeps): Command {
     .option('--limit <n>', 'only the first N rows')
     .action(async (runIdText: string, options: CommonOptions & { json?: boolean; limit?: string }) => {
       const ctx = cliContext(options, deps);
-      const runId = parseCount(runIdText, 'runId');
-      const limit = options.limit === undefined ? Number.POSITIVE_INFINITY : parseCount(options.limit, '--limit');
+      const [runId, limit] = allChecked([() => parseRunId(runIdText), () => (options.limit === undefined ? Number.POSITIVE_INFINITY : parseLimit(options.limit))] as const);
       const schema = ctx.loaded.config.journalSchema;
       const out = deps.io.stdout;
       await ctx.usingDatabase(async (handle) => {
@@ -36,7 +36,7 @@ export function showCommand(deps: CliDeps): Command {
             ['trigger', run.trigger],
             ['started', localTimeWithOffset(new Date(run.started_at))],
             ['finished', run.finished_at ? localTimeWithOffset(new Date(run.finished_at)) : ''],
-            ['matched / changed / unchanged', `${run.matched ?? ''} / ${run.changed ?? ''} / ${run.unchanged ?? ''}`],
+            [run.mode === 'dry-run' ? 'matched / would change / unchanged' : 'matched / changed / unchanged', `${run.matched ?? ''} / ${run.changed ?? ''} / ${run.unchanged ?? ''}`],
             ['params', run.params],
             ['undo of run', run.undo_of_run_id ?? ''],
             ['ticket', run.ticket ?? ''],
@@ -44,9 +44,15 @@ export function showCommand(deps: CliDeps): Command {
             ['error', run.error ?? ''],
             ['notify error', run.notify_error ?? ''],
           ];
-          for (const [name, value] of fields) if (value !== '') out.write(`${name.padEnd(30)} ${String(value)}\n`);
+          for (const [name, value] of fields) if (value !== '') out.write(`${name.padEnd(30)} ${printable(String(value))}\n`);
+          if (run.mode === 'dry-run') {
+            // A dry run changes nothing, so it journals nothing: say what it was, not "0 of N rows".
+            out.write(`\nA dry run: it changed nothing and journaled no rows${run.changed ? ` (it found ${run.changed} rows that an apply would change)` : ''}. To list them, run the job again with --dry-run --report FILE.\n`);
+            return;
+          }
           out.write(`\n${['Contact_RecID', 'Name', 'Company_ID', 'Column', 'Old', 'New', 'Now'].join('\t')}\n`);
         }
+        if (run.mode === 'dry-run') return;
         let count = 0;
         for await (const row of journalRowsOf(handle, schema, runId)) {
           if (count >= limit) break;
@@ -54,7 +60,7 @@ export function showCommand(deps: CliDeps): Command {
           const show = (v: number | null) => (v === null ? 'NULL' : String(v));
           const line = options.json
             ? `${JSON.stringify(row)}\n`
-            : `${[row.contactRecId, row.name, row.companyId ?? '', row.column, show(row.oldValue), show(row.newValue), show(row.now)].join('\t')}\n`;
+            : `${[row.contactRecId, printable(row.name), printable(row.companyId ?? ''), row.column, show(row.oldValue), show(row.newValue), show(row.now)].join('\t')}\n`;
           // Wait for a slow reader (a pipe, a pager): otherwise the output piles up in memory.
           if (out.write(line) === false && 'once' in out) await new Promise((resolve) => (out as NodeJS.WritableStream).once('drain', resolve));
         }

@@ -39,11 +39,14 @@ export function cliContext(options: CommonOptions, deps: CliDeps): CliContext {
   // The embedded demo database has no password to protect.
   const embedded = /^\s*pglite:/i.test(env.CW_DB_URL ?? '');
   for (const warning of embedded ? [] : readableByOthers([resolve('.env'), loaded.path])) log.warn({ event: 'secrets.readable' }, warning);
+  let parsed: ConnectionSpec | undefined;
+  // Parsed (and warned about) once, however often a verb asks.
   const connection = () => {
+    if (parsed) return parsed;
     const spec = parseConnectionSpec(env.CW_DB_URL);
     for (const warning of connectionWarnings(spec)) log.warn({ event: 'connection.weak' }, warning);
     for (const notice of connectionNotices(spec)) log.warn({ event: 'connection.notice' }, notice);
-    return spec;
+    return (parsed = spec);
   };
   return { log, loaded, connection, usingDatabase: (fn, opts = {}) => usingDatabase(connection(), fn, { log, paging: deps.seams?.paging, ...opts }) };
 }

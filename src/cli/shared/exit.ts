@@ -1,3 +1,4 @@
+import { printable } from '../../printable.js';
 import { CommanderError } from 'commander';
 import { CwMaintError, ExitCode } from '../../errors.js';
 
@@ -11,13 +12,13 @@ export function reportError(error: unknown, verbose = false, stderr: { write(tex
     return error.exitCode === 0 ? ExitCode.ok : ExitCode.usage;
   }
   if (error instanceof CwMaintError) {
-    const lines = [`cw-maint: ${error.message}`, ...error.details.map((d) => `  - ${d}`)];
+    const lines = [`cw-maint: ${printable(error.message)}`, ...error.details.map((d) => `  - ${printable(d)}`)];
     stderr.write(`${lines.join('\n')}\n`);
     if (verbose) stderr.write(`${error.stack}\n${error.cause ? `cause: ${String((error.cause as Error)?.stack ?? error.cause)}\n` : ''}`);
     return error.exitCode;
   }
   const message = error instanceof Error ? error.message : String(error);
-  stderr.write(`cw-maint: unexpected error: ${message}\n`);
+  stderr.write(`cw-maint: unexpected error: ${printable(message)}\n`);
   if (verbose && error instanceof Error) stderr.write(`${error.stack}\n`);
   else stderr.write('  (run again with --verbose for details)\n');
   return ExitCode.runtime;

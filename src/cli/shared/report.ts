@@ -1,21 +1,33 @@
+import { printable } from '../../printable.js';
 import { ExitCode } from '../../errors.js';
 import type { AnyJob } from '../../vocabulary/job-definition.js';
 import type { Plan } from '../../run/job/plan.js';
 import type { RunResult } from '../../run/job/run-job.js';
+import type { WrittenReport } from '../../report/report-file.js';
 import { textTable } from './text-table.js';
 
-/** The --json object: exactly these keys (cron wrappers and change tickets parse it). */
-/** `statements`: SQL statements the process sent for the run (round trips, for a DBA watching the server). */
-export function jsonReport(result: RunResult, statements?: number): string {
+/**
+ * The --json object (cron wrappers and change tickets parse it): job, mode, outcome, runId (null
+ * when none was recorded), matched = changed + unchanged, planned (rows the plan would change),
+ * params, statements (SQL statements the process sent, each one round trip), and, when refused,
+ * the reason and each problem; with --report, the file, its rows and its SHA-256.
+ */
+export function jsonReport(result: RunResult, statements?: number, report?: WrittenReport): string {
+  // An apply that was refused or declined changed nothing: every matched row is unchanged.
+  const changed = result.mode === 'apply' ? result.changed : result.plan.changed;
   return JSON.stringify({
     job: result.job,
     mode: result.mode,
-    ...(result.mode === 'apply' ? { runId: result.runId } : {}),
+    outcome: result.outcome,
+    runId: result.runId,
     matched: result.plan.matched,
-    changed: result.mode === 'apply' ? result.changed : result.plan.changed,
-    unchanged: result.plan.unchanged,
+    changed,
+    unchanged: result.plan.matched - changed,
+    planned: result.plan.changed,
     params: result.params,
     ...(statements === undefined ? {} : { statements }),
+    ...(result.refusal ? { reason: result.refusal.message, problems: result.refusal.problems } : {}),
+    ...(report ? { report } : {}),
   });
 }
 
@@ -58,7 +70,7 @@ export function planTable(job: AnyJob, plan: Plan): string {
 }
 
 export function textReport(job: AnyJob, result: RunResult, target: string): string {
-  const title = `${job.name} (${result.mode === 'apply' ? 'apply' : 'dry run'}) on ${target}, ConnectWise layout ${result.layout}`;
+  const title = `${job.name} (${result.mode === 'apply' ? 'apply' : 'dry run'}) on ${printable(target)}, ConnectWise layout ${result.layout}`;
   const lines = [title, planTable(job, result.plan), ''];
   const recorded = result.historyWritten ? `Recorded as run ${result.runId}.` : 'History not written (cw-maint tables not migrated; run `npm run migrate`).';
   if (result.mode === 'dry-run') {

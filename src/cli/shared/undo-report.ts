@@ -1,7 +1,9 @@
+import { printable } from '../../printable.js';
 import type { UndoPlan, UndoResult, UndoRow } from '../../run/undo/undo-run.js';
 import { textTable } from './text-table.js';
+import type { WrittenReport } from '../../report/report-file.js';
 
-export function undoJson(result: UndoResult): string {
+export function undoJson(result: UndoResult, report?: WrittenReport): string {
   const { plan } = result;
   return JSON.stringify({
     mode: result.mode === 'apply' ? 'undo' : 'dry-run',
@@ -13,12 +15,13 @@ export function undoJson(result: UndoResult): string {
     conflicts: plan.conflicts,
     missing: plan.missing,
     auditChecked: plan.auditChecked,
+    ...(report ? { report } : {}),
   });
 }
 
 export function undoPlanText(plan: UndoPlan): string {
   const lines = [
-    `Undo of run ${plan.undoOf.runId} (${plan.undoOf.job}, ${plan.undoOf.mode}, ${plan.undoOf.startedAt.toISOString()}${plan.undoOf.ticket ? `, ticket ${plan.undoOf.ticket}` : ''}): ${plan.column}`,
+    `Undo of run ${plan.undoOf.runId} (${plan.undoOf.job}, ${plan.undoOf.mode}, ${plan.undoOf.startedAt.toISOString()}${plan.undoOf.ticket ? `, ticket ${printable(plan.undoOf.ticket)}` : ''}): ${plan.column}`,
     `  journaled   ${plan.journaled}`,
     `  restore     ${plan.toRestore}   (rows back to their value before run ${plan.undoOf.runId})`,
     `  conflicts   ${plan.conflicts}   (changed by someone since the run: left alone${plan.forcible ? `; --force restores ${plan.forcible} of them` : ''})`,

@@ -76,6 +76,9 @@ export interface RunTable {
   notify_error: ColumnType<string | null, string | null | undefined, string | null>;
   /** The database session that held the run lock (PostgreSQL's backend pid, SQL Server's session id). */
   session_id: ColumnType<string | null, string | null | undefined, string | null>;
+  /** The config file the run read, and the SHA-256 of its bytes (null: no config file). */
+  config_path: ColumnType<string | null, string | null | undefined, string | null>;
+  config_sha256: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Before-value of every row a run changed, written in the same transaction as the change. */

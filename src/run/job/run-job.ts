@@ -91,11 +91,11 @@ export function prepareJob(
   const present = (ref: ColumnRef) => hasObject(report.catalog, ref);
   const change = changeFor(job, params, context);
   const run: PreparedRun<Plan> = {
-    start: { job: job.name, params, ticket: settings.ticket },
+    start: { job: job.name, params, ticket: settings.ticket, config: settings.configSource },
     historyWritable: historyWritable(report),
     check: async () => {
       assertCanRun(report, job.name, mode);
-      await checkParamValues(handle.db, job, params);
+      await checkParamValues(handle.db, job, params, settings.allowStatuses);
     },
     plan: (db) => buildPlan(db, job, params, change, context),
     changingRows: (db) => changingValues(db, job, params, change, context),

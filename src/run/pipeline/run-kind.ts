@@ -109,8 +109,8 @@ export interface PipelineRequest<P> {
   hooks?: RunHooks;
   /** Aborting rolls an in-flight apply back at its next step (graceful shutdown). */
   signal?: AbortSignal;
-  /** --report: receives every row planned (dry run) or changed (apply, after the commit), streamed. */
-  report?: (rows: AsyncIterable<ReportRow>) => Promise<unknown>;
+  /** --report: receives every row planned (dry run) or changed (apply, after the commit), streamed, and the run's id. */
+  report?: (rows: AsyncIterable<ReportRow>, run?: { runId: number | null }) => Promise<unknown>;
   /** Told once the outcome is recorded (src/notify); bounded by its own timeout, it never changes the outcome. */
   notify?: (run: FinishedRun) => Promise<void>;
 }

@@ -46,10 +46,9 @@ export async function withRunLock<T>(handle: DatabaseHandle, journalSchema: stri
       if (!outcome.acquired) {
         if (outcome.reason === 'error') throw new RunFailedError(`Could not take the run lock: ${outcome.detail}`);
         const holder = await latestRunningApply(side, journalSchema).catch(() => undefined);
-        const who = holder
-          ? `run ${holder.run_id} (${holder.job === 'undo' || holder.mode === 'undo' ? `an undo of ${holder.job}` : holder.job}) started ${new Date(holder.started_at).toISOString()} on ${holder.host} by ${holder.os_user}`
-          : 'another cw-maint process';
-        throw new LockHeldError(`Another apply is running: ${who}. Nothing was changed; try again when it has finished.`);
+        const what = holder?.mode === 'undo' ? `An undo is running: run ${holder.run_id} (undo of run ${holder.undo_of_run_id}, ${holder.job})` : `Another apply is running: ${holder ? `run ${holder.run_id} (${holder.job})` : 'another cw-maint process'}`;
+        const when = holder ? ` started ${new Date(holder.started_at).toISOString()} on ${holder.host} by ${holder.os_user}` : '';
+        throw new LockHeldError(`${what}${when}. Nothing was changed; try again when it has finished.`);
       }
       result = await fn({ trx, side });
     } catch (error) {

@@ -63,7 +63,7 @@ async function runPipeline<P>(
       : null;
     seen.runId = runId;
     // The report is what a dry run is for: a report that cannot be written fails the command (exit 1).
-    await request.report?.(prepared.plannedRows(db, plan));
+    await request.report?.(prepared.plannedRows(db, plan), { runId });
     return { outcome: refusal ? 'refused' : 'succeeded', runId, plan, changed: 0, historyWritten: prepared.historyWritable, refusal };
   }
 
@@ -200,7 +200,7 @@ async function afterUnansweredCommit<P>(
 async function withReport<P>(result: PipelineResult<P>, request: PipelineRequest<P>, log: Logger, rows: () => AsyncIterable<ReportRow>): Promise<PipelineResult<P>> {
   if (!request.report) return result;
   try {
-    await request.report(rows());
+    await request.report(rows(), { runId: result.runId });
     return result;
   } catch (error) {
     const reason = String((error as Error)?.message ?? error);

@@ -1,5 +1,5 @@
 import type { Kysely } from 'kysely';
-import type { RunSettings } from '../../config/run-settings.js';
+import { undoStamp, type RunSettings } from '../../config/run-settings.js';
 import type { DatabaseHandle } from '../../db/connect.js';
 import { AUDIT_COLUMNS, type AuditColumn, type ChangeableColumn, type Database } from '../../db/model/schema.js';
 import { RunFailedError, SchemaCheckError, UsageError } from '../../errors.js';
@@ -111,10 +111,11 @@ async function prepareUndo(handle: DatabaseHandle, runId: number, force: boolean
   if (columnReasons.length) throw new SchemaCheckError('Schema check failed; nothing was changed. Run `npm run migrations-check` for the full report.', columnReasons);
   const audit = (AUDIT_COLUMNS as readonly AuditColumn[]).filter((c) => report.schema.auditColumns.includes(c));
   const t: UndoTarget = { journalSchema: settings.journalSchema, runId: target.run_id, column: target.column, auditColumns: target.journal_version === 2 ? audit : [] };
-  const updatedBy = `${settings.updatedBy}:undo ${target.run_id}`.slice(0, 30);
+  // Checked by the CLI before it connects; here too, so that no caller can cut it.
+  const updatedBy = undoStamp(settings.updatedBy, target.run_id);
   const size = batchSizeFor(adapter, settings.batchSize);
   return {
-    start: { job: target.job, params: { undo: target.run_id, force }, undoOfRunId: target.run_id, ticket: settings.ticket },
+    start: { job: target.job, params: { undo: target.run_id, force }, undoOfRunId: target.run_id, ticket: settings.ticket, config: settings.configSource },
     historyWritable: true,
     plan: (on: Kysely<Database>) => planUndo(on, t, target, force),
     changingRows: (on: Kysely<Database>) => undoneValues(on, t, force),
