@@ -11,6 +11,8 @@ import { type TestDatabase, testDatabases } from '../support/test-database.js';
 const PAGE_ROWS = 5;
 /** A hang must fail the test, not the suite: the child is killed after this, and its code is then null. */
 const CHILD_TIMEOUT_MS = 90_000;
+/** Each test: a fixture, a child process or two, and on Babelfish a slow preflight; a busy machine needs room. */
+const TEST_TIMEOUT_MS = 240_000;
 /** "Within seconds": from the fault to the process's exit. */
 const EXIT_WITHIN_MS = 15_000;
 
@@ -66,7 +68,7 @@ for (const engine of inject('engines')) {
         expectOneClearFailure(r);
         expect(r.said[0]).toContain(`; ${PAGE_ROWS} row(s) had been read`);
         expect(readdirSync(dir)).toEqual([]);
-      });
+      }, TEST_TIMEOUT_MS);
 
       it(`show, ${how}: exit 1 and one line after the rows it could read`, async () => {
         const tdb = await fixture();
@@ -75,7 +77,7 @@ for (const engine of inject('engines')) {
         expectOneClearFailure(r);
         const printed = r.stdout.trim().split('\n');
         expect(printed).toHaveLength(1 + PAGE_ROWS); // the run, then the first page's rows
-      });
+      }, TEST_TIMEOUT_MS);
     }
 
     it('a dry run with --report, its session killed: exit 1, one line, its run.end logged, no temporary file', async () => {
@@ -86,7 +88,7 @@ for (const engine of inject('engines')) {
       expect(r.json.filter((l) => l.event === 'run.start')).toHaveLength(1);
       expect(r.json.filter((l) => l.event === 'run.end')).toHaveLength(1);
       expect(readdirSync(dir)).toEqual([]);
-    });
+    }, TEST_TIMEOUT_MS);
 
     it('an apply with --report, its session killed while the report is read after the commit: no hang, one line, no temporary file, and the run stays succeeded', async () => {
       const tdb = await fixture();
@@ -99,7 +101,7 @@ for (const engine of inject('engines')) {
       const run = (await runRows(tdb)).find((row) => row.mode === 'apply');
       expect(run).toMatchObject({ status: 'succeeded' });
       expect(Number(run!.changed)).toBeGreaterThan(3 * PAGE_ROWS);
-    });
+    }, TEST_TIMEOUT_MS);
 
     it('pages of a few rows read exactly what one page reads: show, and the reports of a dry run, an apply, an undo dry run and plan', async () => {
       const tdb = await fixture();
@@ -125,6 +127,6 @@ for (const engine of inject('engines')) {
       const applyRows = readFileSync(report('apply')('small'), 'utf8').trim().split('\n');
       expect(applyRows).toHaveLength(shown.whole.stdout.trim().split('\n').length - 1);
       await both((tag) => ['undo', String(runId), '--dry-run', '--config', config, '--report', report('undo')(tag)], report('undo'));
-    });
+    }, TEST_TIMEOUT_MS);
   });
 }
