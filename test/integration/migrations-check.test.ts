@@ -102,7 +102,7 @@ for (const engine of inject('engines')) {
 
       const first = await migrateToLatest(tdb.db, tdb.adapter, 'cw_maint');
       expect(first.error).toBeUndefined();
-      expect(first.results?.map((r) => r.status)).toEqual(['Success', 'Success', 'Success', 'Success', 'Success']);
+      expect(first.results?.map((r) => r.status)).toEqual(['Success', 'Success', 'Success', 'Success', 'Success', 'Success']);
       const second = await migrateToLatest(tdb.db, tdb.adapter, 'cw_maint');
       expect(second.error).toBeUndefined();
       expect(second.results).toEqual([]);
