@@ -1,6 +1,6 @@
 import { once } from 'node:events';
 import { createWriteStream, existsSync, type WriteStream } from 'node:fs';
-import { open, rename, unlink } from 'node:fs/promises';
+import { open, readdir, rename, unlink } from 'node:fs/promises';
 import { createHash } from 'node:crypto';
 import { basename, dirname, join } from 'node:path';
 import { Transform } from 'node:stream';
@@ -109,6 +109,7 @@ export async function writeReport(target: ReportTarget | string, rows: AsyncIter
 
 /** Opens `<folder>/.<name>.<pid>.tmp` (mode 600, must not exist), lets `fill` write it, then renames it over the name. */
 async function atomically(t: Pick<ReportTarget, 'path' | 'force'>, fill: (file: WriteStream) => Promise<void>): Promise<void> {
+  await sweepStale(t.path);
   const temporary = join(dirname(t.path), `.${basename(t.path)}.${process.pid}.tmp`);
   const handle = await open(temporary, 'wx', 0o600);
   const file = createWriteStream('', { fd: handle });
@@ -139,5 +140,32 @@ async function replace(temporary: string, t: Pick<ReportTarget, 'path' | 'force'
       throw new ReportFileError(`--report ${t.path}: cannot replace the file (${code}): another program has it open (Excel locks a file it shows). Close it and run the command again, or give another name.`, [], { cause: error });
     }
     throw error;
+  }
+}
+
+/**
+ * Temporary files of this report name left by a process that was killed while writing
+ * (`.<name>.<pid>.tmp`, contact names inside): removed by the next run that writes the same
+ * report, when no process with that pid is alive any more.
+ */
+export async function sweepStale(path: string): Promise<string[]> {
+  const prefix = `.${basename(path)}.`;
+  const names = await readdir(dirname(path)).catch(() => [] as string[]);
+  const swept: string[] = [];
+  for (const name of names) {
+    const pid = name.startsWith(prefix) && name.endsWith('.tmp') ? Number(name.slice(prefix.length, -'.tmp'.length)) : NaN;
+    if (!Number.isInteger(pid) || pid === process.pid || alive(pid)) continue;
+    await unlink(join(dirname(path), name)).then(() => swept.push(name), () => undefined);
+  }
+  return swept;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists, under another user.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
