@@ -138,6 +138,26 @@ for (const engine of inject('engines')) {
       expect(JSON.parse(json.stdout)[0].ticket).toBe(ticket);
     });
 
+    it("--json's statements are the README's: a dry run, a first apply, and an apply that finds nothing to change, with and without a status guard", async () => {
+      const tdb = await fresh();
+      const config = writeConfig({ batchSize: 10, maxChanges: 100_000, maxPercent: 100 });
+      const sent = async (args: string[]) => {
+        const r = await runCliInProcess([...args, '--json', '--config', config], { CW_DB_URL: tdb.url });
+        expect(r.code, r.stderr).toBe(0);
+        return JSON.parse(r.stdout) as { statements: number; changed: number };
+      };
+      const contacts = ['revoke-inactive-contacts', '--types', '1,9'];
+      for (const [args, guard] of [[REVOKE_ARGS, 1], [contacts, 0]] as const) {
+        expect((await sent([...args, '--dry-run'])).statements).toBe(6 + guard);
+        const first = await sent([...args, '--yes']);
+        expect(first.changed).toBeGreaterThan(0);
+        // SQL Server: one statement per batch of 10, and one more when the last batch is exactly full.
+        const batches = engine.engine === 'postgres' ? 0 : Math.floor(first.changed / 10) + 1;
+        expect(first.statements).toBe(engine.engine === 'postgres' ? 14 + guard : 11 + guard + batches);
+        expect((await sent([...args, '--yes'])).statements).toBe((engine.engine === 'postgres' ? 13 : 11) + guard);
+      }
+    });
+
     it('lookup types and levels show both company and contact counts; init on an empty status table says why the portal jobs were left out', async () => {
       const tdb = await fresh();
       const types = await runCliInProcess(['lookup', 'types', '--json'], { CW_DB_URL: tdb.url });
