@@ -62,24 +62,46 @@ export async function* keysetRows<R>(
     throw lost(error);
   });
   try {
-    let after: number | null = null;
-    for (let page = 1; ; page++) {
-      const batch = await fetchPage(session.on, { after, rows }).catch((error: unknown) => {
+    const pages = keysetPagesOn(
+      (page) => fetchPage(session.on, page).catch((error: unknown) => {
         throw lost(error);
-      });
-      for (const row of batch) {
-        const key = keyOf(row);
-        // A key that does not grow would skip or repeat rows at a page boundary: a bug, said loudly.
-        if (after !== null && !(key > after)) throw new Error(`keyset read: key ${key} does not follow ${after}; the query's order key must be unique`);
-        after = key;
-        read++;
-        yield row;
-      }
-      if (batch.length < rows) return;
-      await source.paging?.afterPage?.(page);
+      }),
+      keyOf,
+      rows,
+      source.paging?.afterPage,
+    );
+    for await (const row of pages) {
+      read++;
+      yield row;
     }
   } finally {
     await session.release();
+  }
+}
+
+/**
+ * The paging itself, on whatever connection `fetchPage` uses (a transaction already held, for the
+ * run's own reads under its lock): each page the rows after the last key of the one before, the
+ * first with no lower bound, until a page comes back short.
+ */
+export async function* keysetPagesOn<R>(
+  fetchPage: (page: Page) => Promise<readonly R[]>,
+  keyOf: (row: R) => number,
+  rows: number = PAGE_ROWS,
+  afterPage?: (page: number) => Promise<void>,
+): AsyncGenerator<R> {
+  let after: number | null = null;
+  for (let page = 1; ; page++) {
+    const batch = await fetchPage({ after, rows });
+    for (const row of batch) {
+      const key = keyOf(row);
+      // A key that does not grow would skip or repeat rows at a page boundary: a bug, said loudly.
+      if (after !== null && !(key > after)) throw new Error(`keyset read: key ${key} does not follow ${after}; the query's order key must be unique`);
+      after = key;
+      yield row;
+    }
+    if (batch.length < rows) return;
+    await afterPage?.(page);
   }
 }
 

@@ -3,7 +3,7 @@ import type { Database } from '../../db/model/schema.js';
 import { changing, columnAsInt, differs, jobWhere, type Change } from '../../vocabulary/change.js';
 import type { AnyJob, ContactExpressionBuilder, TargetContext } from '../../vocabulary/job-definition.js';
 import type { ReportRow } from '../../report/report-file.js';
-import { keysetRows, type Page, type RowSource } from '../../db/keyset-pages.js';
+import { keysetPagesOn, keysetRows, type Page, type RowSource } from '../../db/keyset-pages.js';
 
 export const PREVIEW_ROWS = 20;
 
@@ -170,19 +170,19 @@ const ID_PAGE = 10_000;
 
 /** Every row an apply would change, with its value before, lowest Contact_RecID first, read in keyset pages. */
 export async function* changingValues(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext): AsyncGenerator<{ id: number; before: number | null }> {
-  for (let after: number | null = null; ; ) {
-    const from: number | null = after;
-    const page = await db
-      .selectFrom('dbo.Contact')
-      .where((eb) => changing(eb, job, params, change, context))
-      .$if(from !== null, (q) => q.where('dbo.Contact.Contact_RecID', '>', from!))
-      .select(['dbo.Contact.Contact_RecID as id', columnAsInt(change).as('before')])
-      .orderBy('dbo.Contact.Contact_RecID')
-      .offset(0)
-      .fetch(ID_PAGE)
-      .execute();
-    for (const r of page) yield { id: Number(r.id), before: r.before === null ? null : Number(r.before) };
-    if (page.length < ID_PAGE) return;
-    after = Number(page[page.length - 1]!.id);
-  }
+  const pages = keysetPagesOn(
+    (page) =>
+      db
+        .selectFrom('dbo.Contact')
+        .where((eb) => changing(eb, job, params, change, context))
+        .$if(page.after !== null, (q) => q.where('dbo.Contact.Contact_RecID', '>', page.after!))
+        .select(['dbo.Contact.Contact_RecID as id', columnAsInt(change).as('before')])
+        .orderBy('dbo.Contact.Contact_RecID')
+        .offset(0)
+        .fetch(page.rows)
+        .execute(),
+    (r) => Number(r.id),
+    ID_PAGE,
+  );
+  for await (const r of pages) yield { id: Number(r.id), before: r.before === null ? null : Number(r.before) };
 }

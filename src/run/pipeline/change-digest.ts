@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/model/schema.js';
+import { keysetPagesOn } from '../../db/keyset-pages.js';
 import { cwMaintTables } from '../../journal/tables.js';
 
 /** Rows read per statement when the journal is read back. */
@@ -30,19 +31,19 @@ export async function journalDigest(db: Kysely<Database>, schema: string, runId:
 
 async function* journaledBefore(db: Kysely<Database>, schema: string, runId: number): AsyncGenerator<{ id: number; before: number | null }> {
   const { journalAs } = cwMaintTables(schema);
-  for (let after: number | null = null; ; ) {
-    const from: number | null = after;
-    const page = await db
-      .selectFrom(journalAs)
-      .select(['j.contact_recid', 'j.old_value'])
-      .where('j.run_id', '=', runId)
-      .$if(from !== null, (q) => q.where('j.contact_recid', '>', from!))
-      .orderBy('j.contact_recid')
-      .offset(0)
-      .fetch(PAGE)
-      .execute();
-    for (const r of page) yield { id: Number(r.contact_recid), before: r.old_value === null ? null : Number(r.old_value) };
-    if (page.length < PAGE) return;
-    after = Number(page[page.length - 1]!.contact_recid);
-  }
+  const pages = keysetPagesOn(
+    (page) =>
+      db
+        .selectFrom(journalAs)
+        .select(['j.contact_recid', 'j.old_value'])
+        .where('j.run_id', '=', runId)
+        .$if(page.after !== null, (q) => q.where('j.contact_recid', '>', page.after!))
+        .orderBy('j.contact_recid')
+        .offset(0)
+        .fetch(page.rows)
+        .execute(),
+    (r) => Number(r.contact_recid),
+    PAGE,
+  );
+  for await (const r of pages) yield { id: Number(r.contact_recid), before: r.old_value === null ? null : Number(r.old_value) };
 }

@@ -13,7 +13,7 @@ import { batchSizeFor, inBatches } from '../pipeline/batches.js';
 import { executeRun } from '../pipeline/run-pipeline.js';
 import type { PipelineRequest, RunKind } from '../pipeline/run-kind.js';
 import { concat, journaledRows } from '../pipeline/report-rows.js';
-import { keysetRows, type RowSource } from '../../db/keyset-pages.js';
+import { keysetPagesOn, keysetRows, type RowSource } from '../../db/keyset-pages.js';
 import { undoBatchBounds, undoCountQuery, undoRestore, undoRowsQuery, undoVerifyQuery, type UndoTarget } from './undo-statements.js';
 
 export const UNDO_PREVIEW_ROWS = 20;
@@ -239,14 +239,10 @@ async function* undoneValues(db: Kysely<Database>, t: UndoTarget, force: boolean
   const rows: Array<{ id: number; before: number | null }> = [];
   const value = (v: number | null) => (v === null ? null : Number(v));
   for (const kind of force ? (['restore', 'conflict'] as const) : (['restore'] as const)) {
-    for (let after: number | undefined; ; ) {
-      const page = (await undoRowsQuery(t, kind, { limit: 10_000, after }).execute(db)).rows;
-      for (const r of page) {
-        // A conflict is restored by --force only where it is not back at its old value already.
-        if (kind === 'restore' || value(r.now_value) !== value(r.old_value)) rows.push({ id: Number(r.contact_recid), before: value(r.now_value) });
-      }
-      if (page.length < 10_000) break;
-      after = Number(page[page.length - 1]!.contact_recid);
+    const pages = keysetPagesOn(async (page) => (await undoRowsQuery(t, kind, { limit: page.rows, after: page.after ?? undefined }).execute(db)).rows, (r) => Number(r.contact_recid), 10_000);
+    for await (const r of pages) {
+      // A conflict is restored by --force only where it is not back at its old value already.
+      if (kind === 'restore' || value(r.now_value) !== value(r.old_value)) rows.push({ id: Number(r.contact_recid), before: value(r.now_value) });
     }
   }
   yield* rows.sort((a, b) => a.id - b.id);

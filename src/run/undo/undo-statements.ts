@@ -1,4 +1,4 @@
-import { sql, type RawBuilder } from 'kysely';
+import { sql } from 'kysely';
 import type { EngineAdapter } from '../../db/engines.js';
 import type { AuditColumn, ChangeableColumn } from '../../db/model/schema.js';
 import { journalAuditColumn, journalAuditColumns } from '../../journal/journal-audit.js';
