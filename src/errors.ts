@@ -14,6 +14,8 @@ export const ExitCode = {
   reportFailed: 6,
   /** The connection was lost during COMMIT and could not be read back: whether the run applied is unknown. */
   outcomeUnknown: 7,
+  /** A saved plan does not apply here, or no longer: another database or build, unrecorded, applied already, too old. */
+  planRefused: 8,
 } as const;
 export type ExitCodeValue = (typeof ExitCode)[keyof typeof ExitCode];
 
@@ -62,6 +64,11 @@ export class GuardRefusedError extends CwMaintError {
 /** COMMIT was sent but no answer came, and the run row could not be read back: `show <runId>` tells. */
 export class OutcomeUnknownError extends CwMaintError {
   readonly exitCode = ExitCode.outcomeUnknown;
+}
+
+/** A saved plan (apply FILE) was refused before any write: it does not belong to this database and build, or no longer stands. */
+export class PlanRefusedError extends CwMaintError {
+  readonly exitCode = ExitCode.planRefused;
 }
 
 /** A --report file could not be written or put in place (a file another program holds open). */

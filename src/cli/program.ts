@@ -1,5 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import type { AnyJob } from '../vocabulary/job-definition.js';
+import { applyCommand } from './commands/apply.js';
 import { grantsCommand } from './commands/grants.js';
 import { historyCommand } from './commands/history.js';
 import { jobCommand } from './commands/job.js';
@@ -33,6 +34,7 @@ export function buildProgram(deps: CliDeps): Command {
   program.addCommand(initCommand(deps));
   program.addCommand(listCommand(deps));
   program.addCommand(planCommand(deps));
+  program.addCommand(applyCommand(deps));
   program.addCommand(historyCommand(deps));
   program.addCommand(showCommand(deps));
   program.addCommand(undoCommand(deps));

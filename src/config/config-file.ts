@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import cron from 'node-cron';
 import { z } from 'zod';
 import { UsageError } from '../errors.js';
-import { DEFAULT_BATCH_SIZE, DEFAULT_CONFIG_FILE, DEFAULT_JOURNAL_SCHEMA, DEFAULT_MAX_CHANGES, SCHEMA_NAME_PATTERN } from './defaults.js';
+import { DEFAULT_BATCH_SIZE, DEFAULT_CONFIG_FILE, DEFAULT_JOURNAL_SCHEMA, DEFAULT_MAX_CHANGES, DEFAULT_MAX_DRIFT, DEFAULT_PLAN_MAX_AGE_HOURS, SCHEMA_NAME_PATTERN } from './defaults.js';
 import { duplicateKeys, readJsonText } from './json-text.js';
 import { heartbeatUrlField, notifySection } from './notify-section.js';
 import { TICKET_MAX, ticketRuleProblems } from './ticket-rule.js';
@@ -71,6 +71,9 @@ const configSchema = z
     maxChanges: z.number().int().nonnegative().default(DEFAULT_MAX_CHANGES),
     /** An apply that would change more than this share of all contacts, in percent, is refused (exit 5). */
     maxPercent: z.number().min(0).max(100).default(25),
+    // A saved plan's apply: the share of its rows that may have drifted (0: all or nothing), and how old it may be.
+    maxDrift: z.number().min(0).max(100).default(DEFAULT_MAX_DRIFT),
+    planMaxAgeHours: z.number().positive().max(24 * 366).default(DEFAULT_PLAN_MAX_AGE_HOURS),
     /** Company status RecIDs allowed past the status checks (a portal job for an inactive status, a revoke for an active one). */
     allowStatuses: z.array(z.number().int().positive()).default([]),
     /** A change-ticket reference recorded on every run (--ticket overrides it). */

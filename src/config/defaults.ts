@@ -12,3 +12,9 @@ export const SCHEMA_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 
 export const DEFAULT_CONFIG_FILE = 'cw-maint.config.json';
 export const DEFAULT_MAX_CHANGES = 1000;
+
+/** A saved plan's apply refuses all of it when more than this share of its rows (percent) drifted since the plan. */
+export const DEFAULT_MAX_DRIFT = 5;
+
+/** A saved plan older than this is refused: a weekly change board's cycle. */
+export const DEFAULT_PLAN_MAX_AGE_HOURS = 168;

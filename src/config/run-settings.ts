@@ -10,6 +10,10 @@ export interface RunSettings {
   maxPercent: number;
   /** Company status RecIDs allowed past the status checks. */
   allowStatuses: readonly number[];
+  /** A saved plan's apply: the share of its rows, in percent, that may have drifted; more refuses it all. */
+  maxDrift?: number;
+  /** A saved plan older than this many hours is refused. */
+  planMaxAgeHours?: number;
   lockTimeoutSeconds: number;
   statementTimeoutSeconds: number;
   deadlockRetries: number;
@@ -35,6 +39,8 @@ export function runSettingsFrom(config: ConfigFile, overrides: { [K in keyof Run
     updatedBy: config.updatedBy,
     maxChanges: config.maxChanges,
     maxPercent: config.maxPercent,
+    maxDrift: config.maxDrift,
+    planMaxAgeHours: config.planMaxAgeHours,
     allowStatuses: config.allowStatuses,
     ticket: config.ticket,
     lockTimeoutSeconds: config.lockTimeoutSeconds,

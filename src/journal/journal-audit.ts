@@ -6,10 +6,10 @@ import type { AuditColumn } from '../db/model/schema.js';
  * An undo compares them with the row as it is now: a row anyone touched since is a conflict,
  * whichever column they changed.
  */
-const JOURNAL_COLUMN: Record<AuditColumn, { before: string; after: string }> = {
-  Last_Update: { before: 'old_last_update', after: 'new_last_update' },
-  Last_Update_UTC: { before: 'old_last_update_utc', after: 'new_last_update_utc' },
-  Updated_By: { before: 'old_updated_by', after: 'new_updated_by' },
+const JOURNAL_COLUMN: Record<AuditColumn, { before: string; after: string; kind: 'time' | 'text' }> = {
+  Last_Update: { before: 'old_last_update', after: 'new_last_update', kind: 'time' },
+  Last_Update_UTC: { before: 'old_last_update_utc', after: 'new_last_update_utc', kind: 'time' },
+  Updated_By: { before: 'old_updated_by', after: 'new_updated_by', kind: 'text' },
 };
 const AUDIT = Object.keys(JOURNAL_COLUMN) as AuditColumn[];
 

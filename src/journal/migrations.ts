@@ -128,5 +128,13 @@ export function cwMaintMigrations(adapter: EngineAdapter, schema: string): Recor
         await db.updateTable(`${schema}.run`).set({ notified_at: new Date() }).where('notified_at', 'is', null).where('status', '<>', 'running').execute();
       },
     },
+    '2026-12-02-007-run-plan-digest': {
+      // A saved plan (plan --out) is anchored here: its run (mode 'plan') records the SHA-256 of
+      // the file's bytes, and each apply of it records the same digest beside its ticket. A
+      // digest this table never recorded, or one already applied, is refused.
+      async up(db: Kysely<any>) {
+        await db.schema.withSchema(schema).alterTable('run').addColumn('plan_digest', t.shortText(64)).execute();
+      },
+    },
   };
 }

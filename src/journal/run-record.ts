@@ -16,6 +16,8 @@ export interface RunStart {
   sessionId?: string;
   /** The config file the run read. */
   config?: { path: string; sha256: string };
+  /** A saved plan's SHA-256: on the plan's own run and on each apply of it. */
+  planDigest?: string;
 }
 
 export interface RunOutcome {
@@ -53,6 +55,7 @@ function runRow(start: RunStart) {
     session_id: start.sessionId ?? null,
     config_path: start.config?.path ?? null,
     config_sha256: start.config?.sha256 ?? null,
+    ...(start.planDigest === undefined ? {} : { plan_digest: start.planDigest }),
     // 2: the journal holds the audit columns before and after each change.
     journal_version: 2,
   };

@@ -75,7 +75,7 @@ export function createNotifier({ config, spec, handle, log, env, ticket = config
           ...(r.error ? { reason: r.error } : {}),
           ...counts,
           job: r.undo_of_run_id === null ? r.job : 'undo',
-          mode: r.mode,
+          mode: r.mode as Exclude<typeof r.mode, 'plan'>,
           trigger: r.trigger,
           ...(r.undo_of_run_id === null ? {} : { undoOf: r.undo_of_run_id }),
         },

@@ -25,6 +25,8 @@ export async function pendingNotifications(db: Kysely<Database>, schema: string,
     .selectFrom(tables.runAs)
     .select(['r.run_id', 'r.job', 'r.mode', 'r.trigger', 'r.host', 'r.status', 'r.error', 'r.matched', 'r.changed', 'r.unchanged', 'r.undo_of_run_id'])
     .where('r.notified_at', 'is', null)
+    // A saved plan's own run is a record, not an outcome anyone is told about.
+    .where('r.mode', '<>', 'plan')
     .where((eb) => eb.or([eb('r.status', '=', 'interrupted'), eb.and([eb('r.status', 'in', ['succeeded', 'failed', 'refused', 'skipped']), eb('r.finished_at', '<', settled)])]))
     .orderBy('r.run_id')
     .execute();

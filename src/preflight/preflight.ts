@@ -23,6 +23,8 @@ export interface PreflightReport {
   ownSchema: { blocksApply: string[]; blocksEveryRun: string[] };
   /** What the login may do against what the jobs and commands need; over-privilege warnings. */
   privileges: PrivilegeReport;
+  /** An apply sends its planned rows as literal VALUES (EngineIntrospector.plannedRowsForm). */
+  plannedRowsInline: boolean;
 }
 
 /**
@@ -44,6 +46,7 @@ export async function preflight(
   const embedded = handle.spec !== undefined && 'embedded' in handle.spec;
   const privileges = checkPrivileges(embedded ? { ...granted, elevated: [] } : granted, needs, (table, column) => hasObject(catalog, `${table}.${column}`));
   const migrations = await migrationStatusFrom(catalog, handle.db, handle.adapter, journalSchema);
+  const rowsForm = await handle.adapter.introspector.plannedRowsForm(handle.db);
 
   const blocksEveryRun: string[] = [];
   // Every table of the journal schema, hidden ones included: a hidden table must not pass the check.
@@ -73,7 +76,7 @@ export async function preflight(
   }
   const missing = missingOwnTables(catalog, migrations);
   if (missing.length) blocksApply.push(`cw-maint's tables ${missing.join(', ')} are missing although migrated; restore them from a backup.`);
-  return { catalog, schema, migrations, ownSchema: { blocksApply, blocksEveryRun }, privileges };
+  return { catalog, schema, migrations, ownSchema: { blocksApply, blocksEveryRun }, privileges, plannedRowsInline: rowsForm.inline };
 }
 
 /** Every reason `job` cannot run in `mode`, one line each. */

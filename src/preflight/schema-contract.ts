@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import { CONNECTWISE_TABLES, LAYOUTS, type Layout } from '../db/model/layout.js';
 import legacyLayout from '../../migrations-check/layouts/legacy.json' with { type: 'json' };
@@ -78,4 +79,10 @@ const TYPE_MAP: Record<string, NormalizedType> = {
 
 export function normalizeType(dataType: string): NormalizedType | undefined {
   return TYPE_MAP[dataType.toLowerCase()];
+}
+
+/** SHA-256 of a layout's contract as this build holds it: a saved plan applies only under the same one. */
+export function contractHash(layout: Layout): string {
+  const contract = loadLayouts().find((c) => c.layout === layout);
+  return createHash('sha256').update(JSON.stringify(contract ?? null)).digest('hex');
 }

@@ -27,6 +27,8 @@ export interface ReportRow {
   conflict?: boolean;
   /** plan only: the job whose change this row's job would take back (two jobs that fight). */
   takesBack?: string;
+  /** A saved plan's apply: why this planned row is not applied (it changed since the plan, or no longer matches). */
+  drift?: string;
 }
 
 /** What a change ticket needs to know about a report: which run, where, by which cw-maint, when (UTC). */
@@ -50,7 +52,7 @@ export interface WrittenReport {
   metaPath?: string;
 }
 
-const COLUMNS: Array<keyof ReportRow> = ['contactRecId', 'firstName', 'lastName', 'companyId', 'companyName', 'job', 'column', 'oldValue', 'newValue', 'conflict'];
+const COLUMNS: Array<keyof ReportRow> = ['contactRecId', 'firstName', 'lastName', 'companyId', 'companyName', 'job', 'column', 'oldValue', 'newValue', 'conflict', 'drift'];
 
 /**
  * Streams the rows to the file as they come from the database (memory stays flat), into a
@@ -105,6 +107,13 @@ export async function writeReport(target: ReportTarget | string, rows: AsyncIter
     });
   }
   return { path: t.path, rows: count, sha256, ...(t.metaPath ? { metaPath: t.metaPath } : {}) };
+}
+
+/** Bytes written whole or not at all, mode 600 (a saved plan). */
+export async function writeFileAtomically(target: Pick<ReportTarget, 'path' | 'force'>, bytes: Buffer): Promise<void> {
+  await atomically(target, async (file) => {
+    file.end(bytes);
+  });
 }
 
 /** Opens `<folder>/.<name>.<pid>.tmp` (mode 600, must not exist), lets `fill` write it, then renames it over the name. */

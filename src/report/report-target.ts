@@ -36,12 +36,12 @@ export function reportFormatOf(path: string): ReportFormat {
  * file (or directory) under the name unless --force. An apply must never commit and then find that
  * its report cannot be written.
  */
-export function checkReportTarget(file: string, options: { force?: boolean; bom?: boolean; forceFlag?: string } = {}): ReportTarget {
+export function checkReportTarget(file: string, options: { force?: boolean; bom?: boolean; forceFlag?: string; flag?: string } = {}): ReportTarget {
   const format = reportFormatOf(file);
   const path = resolve(file);
   const folder = dirname(path);
   const metaPath = format === 'csv' ? `${path}.meta.json` : undefined;
-  const problem = (text: string) => new UsageError(`--report ${file}: ${text}`);
+  const problem = (text: string) => new UsageError(`${options.flag ?? '--report'} ${file}: ${text}`);
   const longest = basename(metaPath ?? path);
   if (Buffer.byteLength(longest) + TEMPORARY_SUFFIX > NAME_MAX) throw problem(`the file name is too long (at most ${NAME_MAX - TEMPORARY_SUFFIX - (metaPath ? 10 : 0)} bytes)`);
   const folderStat = statIfAny(folder);

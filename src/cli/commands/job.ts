@@ -10,7 +10,9 @@ import { runJob } from '../../run/job/run-job.js';
 import { askToApply } from '../shared/confirm.js';
 import { cliContext, withCommonOptions, type CommonOptions } from '../shared/context.js';
 import type { CliDeps } from '../shared/io.js';
-import { exitCodeOf, jsonReport, reportFailedLine, textReport } from '../shared/report.js';
+import { exitCodeOf, jsonReport, planTable, reportFailedLine, textReport } from '../shared/report.js';
+import { planOutTarget, planWrittenLine } from '../shared/plan-out.js';
+import { writePlanFile } from '../../run/plan-file/write-plan.js';
 import { allChecked } from '../shared/args.js';
 import { printJsonFailure } from '../shared/json-outcome.js';
 import { NO_BOM_HELP, reportSink } from '../shared/report-sink.js';
@@ -28,6 +30,7 @@ interface JobOptions extends CommonOptions {
   allowStatus?: string;
   ticket?: string;
   report?: string;
+  out?: string;
   force?: boolean;
   bom?: boolean;
   [flag: string]: unknown;
@@ -59,6 +62,7 @@ export function jobCommand(job: AnyJob, deps: CliDeps): Command {
     .option('--allow-status <ids>', 'for this run: company status RecIDs allowed past the status checks, comma-separated')
     .option('--ticket <ref>', 'a change-ticket reference recorded on the run')
     .option('--report <file>', 'write every row planned (dry run) or changed (apply) to FILE: .csv, .jsonl or .json (checked before the run)')
+    .option('--out <file>', 'with --dry-run: save the plan to FILE (.jsonl, recorded in the database) for `apply FILE`')
     .option('--force', 'with --report: replace an existing file')
     .option('--no-bom', NO_BOM_HELP)
     .option('--show-sql', 'print every statement sent, with its parameters, on stderr');
@@ -87,10 +91,15 @@ async function checkedRun(job: AnyJob, options: JobOptions, flags: FlagValues, d
   const { config } = ctx.loaded;
   const interactive = io.stdin.isTTY === true;
   // Every check of the command line before anything is connected to, all problems at once.
-  const [{ params }, overrides, report] = allChecked([
+  const [{ params }, overrides, report, , out] = allChecked([
     () => withConfigSource(() => resolveJobParams(job, config, flags), ctx.loaded),
     () => runOverrides(options, config, mode === 'apply'),
     () => reportSink(options, { given: options.force, flag: '--force' }, io, () => ({ job: job.name, mode, ...describeServer(spec), ticket: settings.ticket ?? null })),
+    () => {
+      if (options.out !== undefined && mode !== 'dry-run') throw new UsageError('--out saves a plan: give it with --dry-run, then apply the file with `npm run job -- apply FILE`');
+      if (options.out !== undefined && options.report !== undefined) throw new UsageError(`--out and --report: write the plan first; the board's list is then \`npm run job -- apply ${options.out} --dry-run --report FILE\`, made from the same plan`);
+    },
+    () => options.out === undefined ? undefined : planOutTarget(options.out, options.force),
     () => {
       if (mode === 'apply' && !options.yes && !interactive) {
         throw new UsageError(`An apply needs --yes when stdin is not a terminal (cron, Task Scheduler, a pipe). Check it first with: npm run job -- ${job.name} --dry-run`);
@@ -101,6 +110,13 @@ async function checkedRun(job: AnyJob, options: JobOptions, flags: FlagValues, d
   const spec = ctx.connection();
   const showSql = options.showSql ? (text: string) => void io.stderr.write(text) : undefined;
   let connected = false;
+  if (out) {
+    const written = await usingDatabase(spec, (handle) => writePlanFile(handle, [{ job, params }], settings, out, ctx.log), { limits: sessionLimitsFrom(config), log: ctx.log });
+    const { plan } = written.jobs[0]!;
+    io.stdout.write(options.json ? `${JSON.stringify({ job: job.name, mode: 'plan', matched: plan.matched, changed: plan.changed, unchanged: plan.unchanged, totalContacts: plan.totalContacts, plan: { path: written.path, sha256: written.digest, runId: written.runId, rows: written.rows } })}\n` : `${job.name} (saved plan)\n${planTable(job, plan)}\n\n`);
+    if (!options.json) io.stderr.write(planWrittenLine(written));
+    return 0;
+  }
   return usingDatabase(
     spec,
     async (handle) => {

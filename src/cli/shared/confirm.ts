@@ -1,3 +1,4 @@
+import type { FilePlan } from '../../run/plan-file/apply-plan.js';
 import { createInterface } from 'node:readline/promises';
 import { Writable } from 'node:stream';
 import type { AnyJob } from '../../vocabulary/job-definition.js';
@@ -15,6 +16,13 @@ export async function askToApply(job: AnyJob, plan: Plan, target: string, io: Cl
   io.stderr.write(`${job.name} on ${target}\n${planTable(job, plan)}\n\n`);
   if (plan.changed === 0) return true;
   return ask(`Apply ${plan.changed} changes? Type "yes" to apply: `, io);
+}
+
+/** A saved plan's prompt: what still applies of it, and what drifted. */
+export async function askToApplyPlan(plan: FilePlan, path: string, target: string, io: CliIo): Promise<boolean> {
+  io.stderr.write(`${path} on ${target}: ${plan.changed} of ${plan.matched} planned rows still apply; ${plan.drifted.length} drifted; ${plan.newlyMatching} newly matching (not applied)\n\n`);
+  if (plan.changed === 0) return true;
+  return ask(`Apply ${plan.changed} changes of the saved plan? Type "yes" to apply: `, io);
 }
 
 /** The undo's prompt shows its size: the size guards do not apply to it. */

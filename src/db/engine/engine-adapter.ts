@@ -2,6 +2,8 @@ import type { ColumnDefinitionBuilder, CreateTableBuilder, Dialect, Insertable, 
 import type { ConnectionSpec } from '../../config/connection-spec.js';
 import type { Logger } from '../../log.js';
 import type { RunTable } from '../model/schema.js';
+import type { PlannedChunk } from './planned-rows.js';
+import type { DatabaseFacts } from './database-identity.js';
 import type { JournaledBatch, JournaledBatchStatement, JournaledRestore } from './journaled-statements.js';
 import type { PrivilegeAsk, PrivilegeSnapshot } from './privileges.js';
 import type { GrantsDialect, ScriptDialect } from './scripts.js';
@@ -95,6 +97,10 @@ export interface EngineStatements {
   readonly boolType: DataTypeExpression;
   /** One batch of an apply: update and journal up to `batch.size` rows in one round trip. */
   journaledBatch(batch: JournaledBatch): JournaledBatchStatement;
+  /** An audit column as text the server renders (a timestamp to the unit the type stores; text as it is): what a plan file keeps and an apply compares. */
+  auditText(column: RawBuilder<unknown>, kind: 'time' | 'text'): RawBuilder<string | null>;
+  /** A chunk of planned rows as the relation `f(id, before, a0, a1, a2)`: one parameter, never one per row. */
+  plannedRelation(chunk: PlannedChunk): RawBuilder<unknown>;
   /** An undo's restore (or one batch of it): update and journal in one round trip, the journal INSERT-only. */
   journaledRestore(restore: JournaledRestore): RawBuilder<{ written: number }>;
   /** This session's id as the server's own views show it (pg_stat_activity.pid, sys.dm_exec_sessions.session_id). */
@@ -126,6 +132,15 @@ export interface EngineIntrospector {
    * Reported by migrations-check; an apply never uses SNAPSHOT isolation either way.
    */
   readCommittedSnapshot(db: Kysely<any>): Promise<boolean>;
+  /**
+   * How an apply sends the rows its plan found: `inline` where the server cannot read them from
+   * one parameter (SQL Server below compatibility level 130 has no OPENJSON), with why.
+   */
+  plannedRowsForm(db: Kysely<any>): Promise<{ inline: boolean; note?: string }>;
+  /** The database's identity and the server's clock (a saved plan's header). */
+  databaseFacts(db: Kysely<any>): Promise<DatabaseFacts>;
+  /** Seconds from `at` (a time databaseFacts gave) to the server's clock now: negative for a time in the future. */
+  secondsSince(db: Kysely<any>, at: string): Promise<number>;
 }
 
 export interface EngineCapabilities {

@@ -1,4 +1,5 @@
 import type { Expression, RawBuilder, SqlBool } from 'kysely';
+import type { PlannedChunk } from './planned-rows.js';
 
 /**
  * One batch of an apply, as the runner hands it to an engine: update at most `size` rows of
@@ -20,13 +21,19 @@ export interface JournaledBatch {
    */
   newValue: RawBuilder<number | null>;
   /** Every audit column the journal has room for, with whether dbo.Contact has it. */
-  audit: ReadonlyArray<{ column: string; before: string; after: string; present: boolean }>;
+  audit: ReadonlyArray<{ column: string; before: string; after: string; present: boolean; kind: 'time' | 'text' }>;
   journalTable: string;
   runId: number;
   /** The last Contact_RecID of the previous batch; null for the first batch (no lower bound: -2^31 is a RecID too). */
   after: number | null;
   /** null: every row in one statement (an engine that never escalates row locks). */
   size: number | null;
+  /**
+   * The rows the plan found: the batch takes exactly these, by Contact_RecID (`after` and `size`
+   * unused), each only while it still meets `where` and holds its planned values. null: the
+   * batch searches `where` itself.
+   */
+  planned: PlannedChunk | null;
 }
 
 export interface JournaledBatchResult {

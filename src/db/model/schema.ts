@@ -53,7 +53,7 @@ export interface CompanyCompanyTypeTable {
 export interface RunTable {
   run_id: Generated<number>;
   job: string;
-  mode: 'dry-run' | 'apply' | 'undo';
+  mode: 'dry-run' | 'apply' | 'undo' | 'plan';
   status: 'running' | 'succeeded' | 'failed' | 'refused' | 'declined' | 'interrupted' | 'skipped';
   params: string;
   started_at: ColumnType<Date, Date, Date>;
@@ -79,6 +79,8 @@ export interface RunTable {
   /** The config file the run read, and the SHA-256 of its bytes (null: no config file). */
   config_path: ColumnType<string | null, string | null | undefined, string | null>;
   config_sha256: ColumnType<string | null, string | null | undefined, string | null>;
+  /** A saved plan's SHA-256: on its own run (mode 'plan') and on every apply of it. */
+  plan_digest: ColumnType<string | null, string | null | undefined, string | null>;
 }
 
 /** Before-value of every row a run changed, written in the same transaction as the change. */

@@ -21,6 +21,35 @@ export const mssqlIntrospector: EngineIntrospector = {
     const { rows } = await sql<{ on: boolean | number | null }>`SELECT is_read_committed_snapshot_on AS ${sql.ref('on')} FROM sys.databases WHERE database_id = DB_ID()`.execute(db);
     return Boolean(rows[0]?.on);
   },
+  /**
+   * OPENJSON needs compatibility level 130 (SQL Server 2016) or above; an upgraded ConnectWise
+   * database can sit lower. Below it, one probe decides: Babelfish reports 120 and has OPENJSON.
+   */
+  async plannedRowsForm(db) {
+    const { rows } = await sql<{ level: number | null }>`SELECT compatibility_level AS level FROM sys.databases WHERE database_id = DB_ID()`.execute(db);
+    const level = Number(rows[0]?.level ?? 0);
+    if (level >= 130) return { inline: false };
+    const works = await sql`SELECT TOP (0) 1 AS one FROM OPENJSON(N'[]')`.execute(db).then(
+      () => true,
+      () => false,
+    );
+    return works ? { inline: false } : { inline: true, note: `compatibility level ${level} has no OPENJSON: planned rows are sent as literal VALUES` };
+  },
+  // The port stays null: sys.dm_exec_connections needs VIEW SERVER STATE, which a least-privilege login lacks; the instance names the listener.
+  async databaseFacts(db) {
+    const { rows } = await sql<{ server: string | null; instance: string | null; port: number | null; database: string; created: string | null; guid: string | null; now: string }>`SELECT @@SERVERNAME AS server, CAST(SERVERPROPERTY('InstanceName') AS nvarchar(128)) AS instance,
+  CAST(NULL AS int) AS port,
+  d.name AS ${sql.ref('database')}, CONVERT(varchar(33), d.create_date, 126) AS created, CAST(d.service_broker_guid AS nvarchar(36)) AS guid,
+  CONVERT(varchar(33), SYSUTCDATETIME(), 126) AS now
+FROM sys.databases d WHERE d.database_id = DB_ID()`.execute(db);
+    const r = rows[0]!;
+    const server = [r.server, r.instance].filter((s) => s).join('\\') || null;
+    return { identity: { server, port: r.port === null ? null : Number(r.port), database: r.database, created: r.created, uniqueId: r.guid }, now: r.now };
+  },
+  async secondsSince(db, at) {
+    const { rows } = await sql<{ s: number | string }>`SELECT DATEDIFF_BIG(millisecond, CONVERT(datetime2, ${at.replace(' ', 'T')}, 126), SYSUTCDATETIME()) / 1000.0 AS s`.execute(db);
+    return Number(rows[0]!.s);
+  },
 };
 
 const lower = (s: string) => s.toLowerCase();

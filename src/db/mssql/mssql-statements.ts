@@ -3,6 +3,7 @@ import type { RunTable } from '../model/schema.js';
 import type { EngineStatements } from '../engine/engine-adapter.js';
 import { mssqlJournaledBatch } from './mssql-journaled-batch.js';
 import { mssqlJournaledRestore } from './mssql-journaled-restore.js';
+import { mssqlAuditText, mssqlPlannedRelation } from './mssql-planned-rows.js';
 
 export const mssqlStatements: EngineStatements = {
   localNow: () => sql<Date>`GETDATE()`,
@@ -14,6 +15,8 @@ export const mssqlStatements: EngineStatements = {
   },
   journaledBatch: mssqlJournaledBatch,
   journaledRestore: mssqlJournaledRestore,
+  auditText: mssqlAuditText,
+  plannedRelation: mssqlPlannedRelation,
 
   async insertRunReturningId(db: Kysely<any>, runTable: string, values: Insertable<RunTable>) {
     const row = await db.insertInto(runTable).values(values).output('inserted.run_id').executeTakeFirstOrThrow();

@@ -14,6 +14,20 @@ export const postgresIntrospector: EngineIntrospector = {
   },
   // MVCC: a reader never waits on a writer at READ COMMITTED.
   readCommittedSnapshot: async () => true,
+  // unnest over array parameters: in every supported version.
+  plannedRowsForm: async () => ({ inline: false }),
+  async databaseFacts(db) {
+    const { rows } = await sql<{ server: string | null; port: number | null; database: string; unique_id: string | null; now: string }>`SELECT host(inet_server_addr()) AS server, inet_server_port() AS port, current_database() AS database,
+  (SELECT system_identifier::text FROM pg_control_system()) || ':' || d.oid::text AS unique_id,
+  to_char(clock_timestamp() AT TIME ZONE 'utc', 'YYYY-MM-DD"T"HH24:MI:SS.US') AS now
+FROM pg_database d WHERE d.datname = current_database()`.execute(db);
+    const r = rows[0]!;
+    return { identity: { server: r.server, port: r.port === null ? null : Number(r.port), database: r.database, created: null, uniqueId: r.unique_id }, now: r.now };
+  },
+  async secondsSince(db, at) {
+    const { rows } = await sql<{ s: number }>`SELECT extract(epoch FROM (clock_timestamp() AT TIME ZONE 'utc') - cast(${at} AS timestamp))::float8 AS s`.execute(db);
+    return Number(rows[0]!.s);
+  },
 };
 
 const lower = (s: string) => s.toLowerCase();

@@ -1,6 +1,8 @@
 import { sql } from 'kysely';
 import { same } from '../engine/null-safe.js';
 import { afterRecId, journalAuditNames, setClause } from '../engine/journaled-sql.js';
+import { chunkRange, stillAsPlanned } from '../engine/planned-rows.js';
+import { postgresAuditText, postgresPlannedRelation } from './postgres-planned-rows.js';
 import type { JournaledBatch, JournaledBatchResult, JournaledBatchStatement } from '../engine/journaled-statements.js';
 
 const contact = sql.table('dbo.Contact');
@@ -24,11 +26,7 @@ export function postgresJournaledBatch(b: JournaledBatch): JournaledBatchStateme
   UPDATE ${contact} SET ${set}
   FROM (
     SELECT ${recId} AS id, cast(${column} as int) AS old_value, ${b.newValue} AS new_value, ${sql.join(oldAudit)}
-    FROM ${contact}
-    WHERE ${b.where}${afterRecId(recId, b.after)}${b.size === null ? sql`` : sql`
-    ORDER BY ${recId}
-    LIMIT ${b.size}`}
-    FOR UPDATE
+    ${b.planned ? plannedPick(b) : searchPick(b)}
   ) AS pick
   WHERE ${recId} = pick.id
   RETURNING pick.*, ${sql.join(newAudit)}, ${same(sql`cast(${column} as int)`, sql.ref('pick.new_value'))} AS holds
@@ -37,5 +35,24 @@ export function postgresJournaledBatch(b: JournaledBatch): JournaledBatchStateme
   SELECT cast(${b.runId} as int), id, cast(${b.column} as varchar(128)), old_value, new_value, ${sql.join(audit.map((c) => sql.ref(c)))}
   FROM upd
 )
-SELECT cast(count(*) as int) AS picked, cast(count(*) as int) AS written, cast(sum(case when holds then 1 else 0 end) as int) AS holding, max(id) AS last FROM upd`;
+SELECT ${b.planned ? sql`cast(${b.planned.rows.length} as int)` : sql`cast(count(*) as int)`} AS picked, cast(count(*) as int) AS written, cast(sum(case when holds then 1 else 0 end) as int) AS holding, max(id) AS last FROM upd`;
+}
+
+/** The batch's rows found by its own search: the next `size` after `after`. */
+function searchPick(b: JournaledBatch) {
+  return sql`FROM ${contact}
+    WHERE ${b.where}${afterRecId(recId, b.after)}${b.size === null ? sql`` : sql`
+    ORDER BY ${recId}
+    LIMIT ${b.size}`}
+    FOR UPDATE`;
+}
+
+/** The planned rows, by Contact_RecID, each still meeting the WHERE and holding its planned values. */
+function plannedPick(b: JournaledBatch) {
+  const chunk = b.planned!;
+  const { lo, hi } = chunkRange(chunk);
+  const audit = b.audit.map((a) => ({ present: a.present, render: postgresAuditText(sql.ref(`dbo.Contact.${a.column}`), a.kind) }));
+  return sql`FROM ${postgresPlannedRelation(chunk)} JOIN ${contact} ON ${recId} = f.id
+    WHERE ${recId} BETWEEN ${lo} AND ${hi} AND ${b.where} AND ${stillAsPlanned(chunk, sql.ref(`dbo.Contact.${b.column}`), audit)}
+    FOR UPDATE OF ${sql.raw('"Contact"')}`;
 }

@@ -3,6 +3,7 @@ import type { RunTable } from '../model/schema.js';
 import type { EngineStatements } from '../engine/engine-adapter.js';
 import { postgresJournaledBatch } from './postgres-journaled-batch.js';
 import { postgresJournaledRestore } from './postgres-journaled-restore.js';
+import { postgresAuditText, postgresPlannedRelation } from './postgres-planned-rows.js';
 
 export const postgresStatements: EngineStatements = {
   localNow: () => sql<Date>`localtimestamp`,
@@ -14,6 +15,8 @@ export const postgresStatements: EngineStatements = {
   },
   journaledBatch: postgresJournaledBatch,
   journaledRestore: postgresJournaledRestore,
+  auditText: postgresAuditText,
+  plannedRelation: postgresPlannedRelation,
 
   async insertRunReturningId(db: Kysely<any>, runTable: string, values: Insertable<RunTable>) {
     const row = await db.insertInto(runTable).values(values).returning('run_id').executeTakeFirstOrThrow();

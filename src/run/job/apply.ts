@@ -7,6 +7,7 @@ import { batchSizeFor, inBatches } from '../pipeline/batches.js';
 import { changing, setList, type Change } from '../../vocabulary/change.js';
 import { journalAuditColumns } from '../../journal/journal-audit.js';
 import type { AnyJob, TargetContext } from '../../vocabulary/job-definition.js';
+import type { PlannedChunk, PlannedRow } from '../../db/engine/planned-rows.js';
 
 export interface ApplyInput {
   job: AnyJob;
@@ -21,6 +22,12 @@ export interface ApplyInput {
   expectedChanges: number;
   /** Rows per batch (default DEFAULT_BATCH_SIZE). */
   batchSize?: number;
+  /**
+   * The rows the plan found, ascending: the apply takes exactly these by Contact_RecID (one search
+   * in all, the plan's), each only while it still holds its planned values. Absent: each batch
+   * searches the job's WHERE itself.
+   */
+  planned?: { rows: readonly PlannedRow[]; checkAudit: boolean; inline?: boolean };
   /** Test-only: called inside the transaction after the first batch is written (failure injection, pauses). */
   afterJournal?: (signal?: AbortSignal) => Promise<void>;
   /** Aborted by a shutdown that ran out of grace: the transaction rolls back at the next step. */
@@ -48,15 +55,21 @@ export async function applyJournaled(
   let journaled = 0;
   let holding = 0;
   let first = true;
-  await inBatches(size, async (after) => {
-    const batch = (await journaledBatchStatement(adapter, input, after, size).execute(trx)).rows[0]!;
+  const oneBatch = async (after: number | null, planned: PlannedChunk | null) => {
+    const batch = (await journaledBatchStatement(adapter, input, after, size, planned).execute(trx)).rows[0]!;
     journaled += Number(batch.written);
     holding += Number(batch.holding);
     if (first) await input.afterJournal?.(input.signal);
     first = false;
     checkpoint();
     return { picked: Number(batch.picked), last: batch.last === null ? null : Number(batch.last) };
-  });
+  };
+  if (input.planned) {
+    const { rows, checkAudit, inline } = input.planned;
+    for (const chunk of chunksOf(rows, size)) await oneBatch(null, { rows: chunk, checkAudit, inline });
+  } else {
+    await inBatches(size, (after) => oneBatch(after, null));
+  }
   if (journaled !== input.expectedChanges) {
     throw new RunFailedError(
       `The data changed between plan and apply (planned ${input.expectedChanges} changes, found ${journaled}); rolled back, nothing was applied. Run again.`,
@@ -72,10 +85,19 @@ export async function applyJournaled(
   return { changed: holding };
 }
 
-export type StatementInput = Omit<ApplyInput, 'expectedChanges' | 'afterJournal' | 'signal'>;
+export type StatementInput = Omit<ApplyInput, 'expectedChanges' | 'afterJournal' | 'signal' | 'planned'>;
 
-/** One batch: the rows after Contact_RecID `after` (null: from the first), at most `size` of them, updated and journaled. */
-export function journaledBatchStatement(adapter: EngineAdapter, input: StatementInput, after: number | null, size: number | null) {
+/** `rows` in slices of `size` (all in one when null); none when there are no rows. */
+function* chunksOf<T>(rows: readonly T[], size: number | null): Generator<readonly T[]> {
+  const step = size ?? Math.max(rows.length, 1);
+  for (let i = 0; i < rows.length; i += step) yield rows.slice(i, i + step);
+}
+
+/**
+ * One batch, updated and journaled: the planned rows of `planned`, or else the rows after
+ * Contact_RecID `after` (null: from the first), at most `size` of them.
+ */
+export function journaledBatchStatement(adapter: EngineAdapter, input: StatementInput, after: number | null, size: number | null, planned: PlannedChunk | null = null) {
   const { job, params, change, context } = input;
   const eb = expressionBuilder<Database, 'dbo.Contact'>();
   return adapter.statements.journaledBatch({
@@ -88,5 +110,6 @@ export function journaledBatchStatement(adapter: EngineAdapter, input: Statement
     runId: input.runId,
     after,
     size,
+    planned,
   });
 }

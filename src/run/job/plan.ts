@@ -4,6 +4,8 @@ import { changing, columnAsInt, differs, jobWhere, type Change } from '../../voc
 import type { AnyJob, ContactExpressionBuilder, TargetContext } from '../../vocabulary/job-definition.js';
 import type { ReportRow } from '../../report/report-file.js';
 import { keysetPagesOn, keysetRows, type Page, type RowSource } from '../../db/keyset-pages.js';
+import type { EngineAdapter } from '../../db/engines.js';
+import type { PlannedRow } from '../../db/engine/planned-rows.js';
 
 export const PREVIEW_ROWS = 20;
 
@@ -28,6 +30,16 @@ export interface Plan {
   inactiveContacts: number | null;
   /** Up to PREVIEW_ROWS rows that would change, lowest Contact_RecID first. */
   preview: PreviewRow[];
+  /**
+   * Every row that would change, lowest Contact_RecID first, where the plan was asked for them (an
+   * apply's): what its UPDATE then takes by id, and what a confirmation's digest is over.
+   */
+  rows?: Array<PlannedRow & { after?: number | null }>;
+}
+
+/** An apply's plan: every row that would change, with the audit values as the server renders them where `audit` is given (a plan file). */
+export interface RowsWanted {
+  audit?: { adapter: EngineAdapter; columns: ReadonlyArray<{ column: string; present: boolean; kind: 'time' | 'text' }> };
 }
 
 /**
@@ -41,7 +53,9 @@ export async function buildPlan(
   params: Record<string, unknown>,
   change: Change,
   context: TargetContext,
+  wanted?: RowsWanted,
 ): Promise<Plan> {
+  if (wanted) return buildRowsPlan(db, job, params, change, context, wanted);
   const rows = await planQuery(db, job, params, change, context).execute();
   const first = rows[0]!;
   const matched = Number(first.matched ?? 0);
@@ -105,6 +119,113 @@ export function planQuery(db: Kysely<Database>, job: AnyJob, params: Record<stri
     .leftJoin('dbo.Company as co', 'co.Company_RecID', 'c.Company_RecID')
     .select(['t.total', 'p.matched', 'p.changed', 'p.inactive', 'p.d as differs', 'p.id as Contact_RecID', 'c.First_Name', 'c.Last_Name', 'co.Company_ID', 'p.old_value', 'p.new_value'])
     .orderBy('p.d', 'desc')
+    .orderBy('p.id');
+}
+
+/**
+ * An apply's plan, still one pass over the targeted rows: the counts, and every row that would
+ * change (id, before-value, audit values as text), which the UPDATE then takes by id instead of
+ * searching again. The preview's names come from one lookup of at most PREVIEW_ROWS ids.
+ */
+async function buildRowsPlan(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext, wanted: RowsWanted): Promise<Plan> {
+  const found = await planRowsQuery(db, job, params, change, context, wanted).execute();
+  const first = found[0]!;
+  const matched = Number(first.matched ?? 0);
+  const changed = Number(first.changed ?? 0);
+  const rows: PlannedRow[] = [];
+  for (const r of found) {
+    if (Number(r.d) !== 1) continue;
+    const row: PlannedRow & { after?: number | null } = { id: Number(r.id), before: r.old_value === null ? null : Number(r.old_value) };
+    if (wanted.audit) {
+      row.audit = [r.a0 ?? null, r.a1 ?? null, r.a2 ?? null].map((v) => (v === null ? null : String(v)));
+      row.after = change.known ?? (r.new_value === null ? null : Number(r.new_value));
+    }
+    rows.push(row);
+  }
+  return {
+    matched,
+    changed,
+    unchanged: matched - changed,
+    totalContacts: Number(first.total),
+    inactiveContacts: job.reportsInactiveContacts ? Number(first.inactive ?? 0) : null,
+    preview: await previewOf(db, change, rows),
+    rows,
+  };
+}
+
+/** The preview of planned rows: the first PREVIEW_ROWS, with names, in one lookup by id. */
+export async function previewOf(db: Kysely<Database>, change: Change, rows: readonly PlannedRow[]): Promise<PreviewRow[]> {
+  const shown = rows.slice(0, PREVIEW_ROWS);
+  const names = shown.length ? await namesQuery(db, change, shown.map((r) => r.id)).execute() : [];
+  const byId = new Map(names.map((n) => [Number(n.Contact_RecID), n]));
+  return shown.map((r) => {
+    const n = byId.get(r.id);
+    return {
+      contactRecId: r.id,
+      name: [n?.First_Name, n?.Last_Name].filter(Boolean).join(' '),
+      companyId: n?.Company_ID ?? null,
+      oldValue: r.before,
+      newValue: change.known ?? (n?.new_value === null || n?.new_value === undefined ? null : Number(n.new_value)),
+    };
+  });
+}
+
+/** Names, company and the value a job would write, of contacts by id (at most 1,000 ids a statement: SQL Server takes 2,100 parameters). */
+export function namesQuery(db: Kysely<Database>, change: Change, ids: readonly number[]) {
+  return db
+    .selectFrom('dbo.Contact')
+    .leftJoin('dbo.Company as co', 'co.Company_RecID', 'dbo.Contact.Company_RecID')
+    .where('dbo.Contact.Contact_RecID', 'in', [...ids])
+    .select(['dbo.Contact.Contact_RecID', 'dbo.Contact.First_Name', 'dbo.Contact.Last_Name', 'co.Company_ID', 'co.Company_Name', change.journalValue.as('new_value')])
+    .orderBy('dbo.Contact.Contact_RecID');
+}
+
+/**
+ * The rows query: the count of every contact LEFT JOINed to the targeted rows that would change,
+ * each carrying the counts over all targeted rows; the first targeted row comes along too, so the
+ * counts arrive when nothing would change.
+ */
+export function planRowsQuery(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext, wanted: RowsWanted) {
+  const audit = wanted.audit;
+  const auditText = (i: number) => {
+    const a = audit?.columns[i];
+    return a?.present ? audit!.adapter.statements.auditText(sql.ref(`dbo.Contact.${a.column}`), a.kind) : sql<string | null>`NULL`;
+  };
+  const targeted = db
+    .selectFrom('dbo.Contact')
+    .where((eb) => jobWhere(eb, job, params, context))
+    .select((eb) => [
+      'dbo.Contact.Contact_RecID as id',
+      columnAsInt(change).as('old_value'),
+      (change.known === null ? change.journalValue : sql<number | null>`NULL`).as('new_value'),
+      eb.case().when(differs(eb, change)).then(1).else(0).end().as('d'),
+      job.reportsInactiveContacts
+        ? eb.case().when(eb.and([differs(eb, change), eb('dbo.Contact.Inactive_Flag', '=', true)])).then(1).else(0).end().as('di')
+        : sql<number>`0`.as('di'),
+      auditText(0).as('a0'),
+      auditText(1).as('a1'),
+      auditText(2).as('a2'),
+    ]);
+  const counted = db
+    .selectFrom(targeted.as('m'))
+    .select([
+      'm.id',
+      'm.old_value',
+      'm.new_value',
+      'm.d',
+      'm.a0',
+      'm.a1',
+      'm.a2',
+      sql<number>`cast(count(*) over () as int)`.as('matched'),
+      sql<number>`cast(sum(m.d) over () as int)`.as('changed'),
+      sql<number>`cast(sum(m.di) over () as int)`.as('inactive'),
+      sql<number>`min(m.id) over ()`.as('first_id'),
+    ]);
+  const every = db.selectFrom('dbo.Contact as every').select(sql<number>`cast(count(*) as int)`.as('total'));
+  return db
+    .selectFrom(every.as('t'))
+    .leftJoin(counted.as('p'), (join) => join.on(sql<boolean>`(p.d = 1 OR p.id = p.first_id)`))
+    .select(['t.total', 'p.matched', 'p.changed', 'p.inactive', 'p.d', 'p.id', 'p.old_value', 'p.new_value', 'p.a0', 'p.a1', 'p.a2'])
     .orderBy('p.id');
 }
 

@@ -13,6 +13,7 @@ import { describe } from '../pipeline/run-log.js';
 import { journaledRows } from '../pipeline/report-rows.js';
 import { applyJournaled } from './apply.js';
 import { checkGuards } from './guards.js';
+import type { PlannedRow } from '../../db/engine/planned-rows.js';
 import { buildPlan, changingValues, plannedRows, type Plan } from './plan.js';
 
 export type { RunSettings } from '../../config/run-settings.js';
@@ -97,8 +98,10 @@ export function prepareJob(
       assertCanRun(report, job.name, mode);
       await checkParamValues(handle.db, job, params, settings.allowStatuses);
     },
-    plan: (db) => buildPlan(db, job, params, change, context),
-    changingRows: (db) => changingValues(db, job, params, change, context),
+    // An apply's plan carries every row to change: its UPDATE takes them by id, so the steady state costs one search.
+    plan: (db) => buildPlan(db, job, params, change, context, mode === 'apply' ? {} : undefined),
+    changingRows: (db, plan) => (plan.rows ? listed(plan.rows) : changingValues(db, job, params, change, context)),
+    appliesPlannedRows: mode === 'apply',
     // An apply that found the lock held by a migrate waits for nothing; one that got it checks the schema is still the one checked.
     underLock: (trx) => assertMigrationsUnchanged(trx, report),
     counts: (plan) => ({ matched: plan.matched, changed: plan.changed, unchanged: plan.unchanged }),
@@ -120,6 +123,8 @@ export function prepareJob(
           auditColumns: report.schema.auditColumns,
           updatedBy: settings.updatedBy,
           batchSize: settings.batchSize,
+          // Rows that carry audit values (a saved plan's) are applied only while those still hold too.
+          planned: step.plan.rows && { rows: step.plan.rows, checkAudit: step.plan.rows.some((r) => r.audit !== undefined), inline: report.plannedRowsInline },
           expectedChanges: step.plan.changed,
           afterJournal: step.afterJournal,
           signal: step.signal,
@@ -131,4 +136,8 @@ export function prepareJob(
     appliedRows: (db, runId) => journaledRows({ ...handle, db }, settings.journalSchema, runId, job.name),
   };
   return { context, run };
+}
+
+async function* listed(rows: readonly PlannedRow[]): AsyncGenerator<{ id: number; before: number | null }> {
+  yield* rows;
 }

@@ -55,6 +55,11 @@ export interface PreparedRun<P> {
    * lowest Contact_RecID first: what a person's yes at the prompt confirms (the digest).
    */
   changingRows(db: Kysely<Database>, plan: P): AsyncIterable<{ id: number; before: number | null }>;
+  /**
+   * true: the apply takes exactly the rows the plan under the lock listed, each compared with its
+   * before-value in the UPDATE itself, so what it journals is what changingRows gave (no read-back).
+   */
+  appliesPlannedRows?: boolean;
   /** Checks again under the run lock, in its transaction, what another run could have changed meanwhile. */
   underLock?(trx: Kysely<Database>): Promise<void>;
   counts(plan: P): RunCounts;

@@ -1,0 +1,139 @@
+import { createHash } from 'node:crypto';
+import { z } from 'zod';
+/** SQL's int, both engines: a RecID or a value outside it is no row of ours. */
+const INT_MIN = -2_147_483_648;
+const INT_MAX = 2_147_483_647;
+import { UsageError } from '../../errors.js';
+
+/**
+ * A saved plan (plan --out, apply FILE): JSON Lines, a header line and then one line per row. The
+ * digest is the SHA-256 of the file's exact bytes, and the database records it when the plan is
+ * written: a hash inside the file alone would only catch accidental edits, since anyone can
+ * recompute it. No names, no connection string, user or URL: the list a board reads is a
+ * --report made from the same plan.
+ */
+export const PLAN_FORMAT_VERSION = 1;
+
+const int = z.number().int().min(INT_MIN).max(INT_MAX);
+const text = (max: number) => z.string().max(max);
+
+const identitySchema = z.strictObject({
+  server: text(300).nullable(),
+  port: z.number().int().min(0).max(65535).nullable(),
+  database: text(300),
+  created: text(40).nullable(),
+  uniqueId: text(100).nullable(),
+});
+
+const jobSchema = z.strictObject({
+  job: text(100),
+  /** SHA-256 of the job's compiled target statement with these parameters. */
+  sql: z.string().regex(/^[0-9a-f]{64}$/),
+  params: z.record(z.string(), z.unknown()),
+  column: text(128),
+  matched: int.nonnegative(),
+  changed: int.nonnegative(),
+  totalContacts: int.nonnegative(),
+});
+
+export const headerSchema = z.strictObject({
+  cwMaintPlan: z.number().int(),
+  cwMaint: text(50),
+  engine: z.enum(['postgres', 'mssql']),
+  database: identitySchema,
+  /** The server's clock (UTC) when the plan was made. */
+  plannedAt: text(40),
+  /** SHA-256 of the ConnectWise layout contract the preflight matched. */
+  contract: z.string().regex(/^[0-9a-f]{64}$/),
+  layout: text(50),
+  ticket: text(200).nullable(),
+  guards: z.strictObject({ maxChanges: int.nonnegative(), maxPercent: z.number().min(0).max(100), allowStatuses: z.array(int.positive()).max(1000) }),
+  /** Audit columns in journal order (Last_Update, Last_Update_UTC, Updated_By): those this database has. */
+  auditColumns: z.array(text(128)).max(3),
+  jobs: z.array(jobSchema).min(1).max(50),
+  rows: int.nonnegative(),
+});
+
+export const rowSchema = z.strictObject({
+  job: text(100),
+  id: int,
+  column: text(128),
+  before: int.nullable(),
+  /** The audit columns as the server rendered them, in the header's auditColumns order. */
+  audit: z.array(z.string().max(4000).nullable()).max(3),
+  after: int.nullable(),
+});
+
+export type PlanHeader = z.infer<typeof headerSchema>;
+export type PlanFileRow = z.infer<typeof rowSchema>;
+export type PlanJob = z.infer<typeof jobSchema>;
+
+export interface PlanFile {
+  header: PlanHeader;
+  rows: PlanFileRow[];
+  /** SHA-256 of the file's bytes: what the database recorded. */
+  digest: string;
+}
+
+/** The file's bytes: canonical, one JSON value a line, "\n" line ends. */
+export function planFileBytes(header: PlanHeader, rows: Iterable<PlanFileRow>): Buffer {
+  const lines = [JSON.stringify(header)];
+  for (const row of rows) lines.push(JSON.stringify(row));
+  return Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+}
+
+export const digestOf = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+/**
+ * A plan file read back: its own shape checked line by line (exit 2 for anything malformed, with
+ * the line), before anything is connected to. Whether it belongs to this database is checked later.
+ */
+export function parsePlanFile(bytes: Buffer, path: string): PlanFile {
+  const bad = (what: string) => new UsageError(`${path}: not a plan file cw-maint can apply: ${what}`);
+  const textOf = bytes.toString('utf8');
+  if (!textOf.endsWith('\n')) throw bad('it does not end with a line end (cut short?)');
+  const lines = textOf.slice(0, -1).split('\n');
+  const json = (line: string, n: number): unknown => {
+    try {
+      return JSON.parse(line);
+    } catch {
+      throw bad(`line ${n} is not JSON`);
+    }
+  };
+  const first = json(lines[0]!, 1) as { cwMaintPlan?: unknown };
+  if (typeof first !== 'object' || first === null || !('cwMaintPlan' in first)) throw bad('line 1 is not a plan header (written by plan --out or <job> --dry-run --out)');
+  if (first.cwMaintPlan !== PLAN_FORMAT_VERSION) throw bad(`format version ${JSON.stringify(first.cwMaintPlan)}, this cw-maint reads version ${PLAN_FORMAT_VERSION}`);
+  const header = headerSchema.safeParse(first);
+  if (!header.success) throw bad(`the header: ${issue(header.error)}`);
+  const jobs = new Map(header.data.jobs.map((j) => [j.job, j]));
+  if (jobs.size !== header.data.jobs.length) throw bad('a job is listed twice in the header');
+  const rows: PlanFileRow[] = [];
+  const seen = new Map<string, Set<number>>();
+  for (let i = 1; i < lines.length; i++) {
+    const parsed = rowSchema.safeParse(json(lines[i]!, i + 1));
+    if (!parsed.success) throw bad(`line ${i + 1}: ${issue(parsed.error)}`);
+    const row = parsed.data;
+    const job = jobs.get(row.job);
+    if (!job) throw bad(`line ${i + 1}: job ${JSON.stringify(row.job)} is not in the header`);
+    if (row.column !== job.column) throw bad(`line ${i + 1}: column ${row.column}, the header says ${job.job} writes ${job.column}`);
+    if (row.audit.length !== header.data.auditColumns.length) throw bad(`line ${i + 1}: ${row.audit.length} audit values, the header lists ${header.data.auditColumns.length}`);
+    const ids = seen.get(row.job) ?? new Set<number>();
+    if (ids.has(row.id)) throw bad(`line ${i + 1}: Contact_RecID ${row.id} is listed twice for ${row.job}`);
+    const previous = rows.at(-1);
+    if (previous && previous.job === row.job && previous.id > row.id) throw bad(`line ${i + 1}: rows are not in ascending Contact_RecID order`);
+    ids.add(row.id);
+    seen.set(row.job, ids);
+    rows.push(row);
+  }
+  if (rows.length !== header.data.rows) throw bad(`it holds ${rows.length} rows, its header says ${header.data.rows}`);
+  for (const job of header.data.jobs) {
+    const count = seen.get(job.job)?.size ?? 0;
+    if (count !== job.changed) throw bad(`${job.job} has ${count} rows, its header says ${job.changed}`);
+  }
+  return { header: header.data, rows, digest: digestOf(bytes) };
+}
+
+function issue(error: z.ZodError): string {
+  const first = error.issues[0]!;
+  return `${first.path.join('.') || 'the value'}: ${first.message}`;
+}
