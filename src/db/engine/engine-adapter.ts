@@ -19,7 +19,8 @@ export interface SessionLimits {
   statementTimeoutMs: number;
 }
 
-export type LockOutcome = { acquired: true } | { acquired: false; reason: 'held' | 'error'; detail: string };
+/** `session`: the database session that holds it (read in the same round trip, for the run row). */
+export type LockOutcome = { acquired: true; session: string } | { acquired: false; reason: 'held' | 'error'; detail: string };
 
 /**
  * Everything that differs between SQL Server and PostgreSQL, one engine folder each (src/db/mssql,
@@ -103,8 +104,6 @@ export interface EngineStatements {
   plannedRelation(chunk: PlannedChunk): RawBuilder<unknown>;
   /** An undo's restore (or one batch of it): update and journal in one round trip, the journal INSERT-only. */
   journaledRestore(restore: JournaledRestore): RawBuilder<{ written: number }>;
-  /** This session's id as the server's own views show it (pg_stat_activity.pid, sys.dm_exec_sessions.session_id). */
-  sessionId(db: Kysely<any>): Promise<string>;
   /** Inserts a run row and returns its generated run_id (OUTPUT on SQL Server, RETURNING on PostgreSQL). */
   insertRunReturningId(db: Kysely<any>, runTable: string, values: Insertable<RunTable>): Promise<number>;
 }

@@ -16,12 +16,12 @@ export const mssqlLocks: RunLocks = {
   async tryLock(trx: Kysely<any>): Promise<LockOutcome> {
     // @LockTimeout = 0: never wait (sp_getapplock waits forever without it). Transaction owner:
     // released by COMMIT or ROLLBACK, or with the session; nothing to unlock.
-    const { rows } = await sql<{ result: number }>`
+    const { rows } = await sql<{ result: number; session: string }>`
       DECLARE @result int, @resource nvarchar(255) = ${sql.raw(RESOURCE)};
       EXEC @result = sp_getapplock @Resource = @resource, @LockMode = 'Exclusive', @LockOwner = 'Transaction', @LockTimeout = 0;
-      SELECT @result AS result;`.execute(trx);
+      SELECT @result AS result, CAST(@@SPID AS nvarchar(64)) AS session;`.execute(trx);
     const result = Number(rows[0]?.result);
-    if (result >= 0) return { acquired: true };
+    if (result >= 0) return { acquired: true, session: String(rows[0]!.session) };
     return {
       acquired: false,
       reason: result === -1 ? 'held' : 'error',

@@ -9,10 +9,6 @@ export const mssqlStatements: EngineStatements = {
   localNow: () => sql<Date>`GETDATE()`,
   utcNow: () => sql<Date>`GETUTCDATE()`,
   boolType: sql`bit`,
-  async sessionId(db) {
-    const { rows } = await sql<{ id: string }>`SELECT CAST(@@SPID AS nvarchar(64)) AS id`.execute(db);
-    return String(rows[0]!.id);
-  },
   journaledBatch: mssqlJournaledBatch,
   journaledRestore: mssqlJournaledRestore,
   auditText: mssqlAuditText,

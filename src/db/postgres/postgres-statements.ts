@@ -9,10 +9,6 @@ export const postgresStatements: EngineStatements = {
   localNow: () => sql<Date>`localtimestamp`,
   utcNow: () => sql<Date>`(now() at time zone 'utc')`,
   boolType: 'boolean',
-  async sessionId(db) {
-    const { rows } = await sql<{ id: string }>`SELECT pg_backend_pid()::text AS id`.execute(db);
-    return String(rows[0]!.id);
-  },
   journaledBatch: postgresJournaledBatch,
   journaledRestore: postgresJournaledRestore,
   auditText: postgresAuditText,

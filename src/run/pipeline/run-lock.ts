@@ -21,6 +21,8 @@ export interface LockedRun {
    * one session only (the embedded database), the transaction itself.
    */
   side: Kysely<Database>;
+  /** The database session that holds the lock (recorded on the run row). */
+  session: string;
 }
 
 /** The COMMIT was sent but its answer never came: the server may have committed or not. */
@@ -50,7 +52,7 @@ export async function withRunLock<T>(handle: DatabaseHandle, journalSchema: stri
         const when = holder ? ` started ${new Date(holder.started_at).toISOString()} on ${holder.host} by ${holder.os_user}` : '';
         throw new LockHeldError(`${what}${when}. Nothing was changed; try again when it has finished.`);
       }
-      result = await fn({ trx, side });
+      result = await fn({ trx, side, session: outcome.session });
     } catch (error) {
       // With XACT_ABORT ON (SQL Server) a failed statement has already rolled back on the server,
       // and this ROLLBACK then fails (error 3903): that must not hide the reason.

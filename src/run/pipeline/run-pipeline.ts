@@ -115,13 +115,13 @@ async function applyUnderLock<P>(
   let counts: ReturnType<PreparedRun<P>['counts']> | undefined;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await withRunLock(handle, schema, async ({ trx, side }): Promise<PipelineResult<P>> => {
+      return await withRunLock(handle, schema, async ({ trx, side, session }): Promise<PipelineResult<P>> => {
         // Holding the lock, no other apply can be running: rows still marked running are dead.
         const interrupted = await closeInterruptedRuns(side, schema, runId);
         if (interrupted.length) log.warn({ event: 'run.interrupted_found', runs: interrupted }, `closed ${interrupted.length} run(s) left running by a process that ended`);
         await prepared.underLock?.(trx);
         // The run row comes first, so a second apply that finds the lock held can name this run.
-        runId ??= await startRun(side, adapter, schema, { ...start, sessionId: await adapter.statements.sessionId(trx) });
+        runId ??= await startRun(side, adapter, schema, { ...start, sessionId: session });
         seen.runId = runId;
         const plan = await prepared.plan(trx);
         planned = plan;
