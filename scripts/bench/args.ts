@@ -15,7 +15,7 @@ export interface BenchOptions {
   json: string | undefined;
   out: string;
   reportRss: boolean;
-  /** One extra job run per write scenario with --show-sql: the slowest statements, in the notes. */
+  /** The slowest statements of the job's runs with --show-sql (made per write scenario anyway), in the notes. */
   breakdown: boolean;
   /** The apply's batch size the round-trip target allows for (config key batchSize). */
   batchSize: number;
@@ -59,7 +59,7 @@ export function parseBenchArgs(argv: string[], env: Record<string, string | unde
     .option('--json <file>', 'also write the results as JSON')
     .option('--out <file>', 'the Markdown results file (its ## Findings section is kept)', 'bench/RESULTS.md')
     .option('--report-rss', 'also measure the peak RSS of `plan --report FILE.csv` per size (slow)', false)
-    .option('--breakdown', 'one extra job run per write scenario with --show-sql; its slowest statements go into the notes', false)
+    .option('--breakdown', 'the slowest statements of the job runs with --show-sql (the median run per write scenario) go into the notes', false)
     .option('--batch-size <n>', 'rows per batch of the apply (config batchSize): passed to the job, and what the round-trip target allows for', whole(1), 4000)
     .option('--verbose', 'stack traces on errors', false)
     .allowExcessArguments(false)

@@ -30,6 +30,8 @@ export function benchContext(engine: BenchEngine, dbs: BenchDatabases, options: 
   writeFileSync(
     config,
     JSON.stringify({ maxChanges: 1_000_000_000, maxPercent: 100, statementTimeoutSeconds: 0, lockTimeoutSeconds: 60, batchSize: options.batchSize, jobs: { 'revoke-inactive': BENCH_PARAMS } }),
+    // Readable by its owner only, as a config should be: else every measured run logs a warning.
+    { mode: 0o600 },
   );
   const job = JOBS.find((j) => j.name === 'revoke-inactive');
   if (!job) throw new Error('no job named revoke-inactive');

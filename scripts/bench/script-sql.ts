@@ -11,6 +11,13 @@ export interface ScriptSql {
   update: string;
   /** The same UPDATE, also setting the audit columns: the least cw-maint must write. */
   updateWithAudit: string;
+  /**
+   * The physical limit of a journaled apply: updateWithAudit capturing each row's before-values
+   * into BENCH_JOURNAL (shaped as cw-maint's journal) in one transaction, as cw-maint's batch does
+   * it (PostgreSQL: a locking pick sub-select, the UPDATE's RETURNING into the INSERT, one
+   * statement; T-SQL: UPDATE … OUTPUT deleted… INTO a table variable, then the INSERT).
+   */
+  journaledUpdate: string;
   /** SELECT COUNT(*) with the script's FROM/WHERE (T-SQL: its joins, so a contact of a company with two matching types counts twice, as the DBA's count would). */
   count: string;
   /** The contacts the script selects, each once (column id). */
@@ -18,6 +25,9 @@ export interface ScriptSql {
   /** The count on the same tables with a WHERE that is never true: warms a session, reads no row. */
   warmUp: string;
 }
+
+/** The physical limit's journal table (scripts/bench/journal.ts), run 1's rows. */
+export const BENCH_JOURNAL = 'cwm_bench.journal';
 
 /** [column, SQL value] for each audit column the fixture has. */
 export type AuditValues = ReadonlyArray<readonly [string, string]>;
@@ -47,10 +57,43 @@ export function deriveFromUpdate(update: string, audit: AuditValues): ScriptSql 
   return {
     update,
     updateWithAudit,
+    journaledUpdate: keyword === 'FROM' ? tsqlJournaled(target, [set, ...extra], rest, audit) : postgresJournaled(target, [set, ...extra], rest, audit),
     count: `SELECT COUNT(*) AS n FROM ${from}`,
     matchedIds: `SELECT DISTINCT ${id} AS id FROM ${from}`,
     warmUp: `SELECT COUNT(*) AS n FROM ${from} AND 1 = 0`,
   };
+}
+
+/** The journal's columns after new_value (journal_v3): the audit columns before, then as written. */
+function journalAudit(audit: AuditValues): { before: string[]; after: string[] } {
+  return { before: audit.map(([name]) => `old_${name.toLowerCase()}`), after: audit.map(([name]) => `new_${name.toLowerCase()}`) };
+}
+
+/** PostgreSQL: one statement, hence one transaction; RETURNING alone cannot give before-values, hence `pick`. */
+function postgresJournaled(target: string, set: string[], where: string, audit: AuditValues): string {
+  const { before, after } = journalAudit(audit);
+  const pick = [`"Contact_RecID" AS id`, `cast("Disable_Flag" as int) AS old_value`, ...audit.map(([name], i) => `"${name}" AS ${before[i]}`)];
+  const written = audit.map(([name], i) => `${target}."${name}" AS ${after[i]}`);
+  const columns = [...before, ...after].join(', ');
+  return (
+    `WITH upd AS (UPDATE ${target} SET ${set.join(', ')} FROM (SELECT ${pick.join(', ')} FROM ${target} WHERE ${where} FOR UPDATE) AS pick ` +
+    `WHERE ${target}."Contact_RecID" = pick.id RETURNING pick.*, ${written.join(', ')}) ` +
+    `INSERT INTO ${BENCH_JOURNAL} (run_id, contact_recid, column_name, old_value, new_value, ${columns}) SELECT 1, id, 'Disable_Flag', old_value, 1, ${columns} FROM upd`
+  );
+}
+
+/** T-SQL: one batch in one transaction; OUTPUT INTO needs a target without foreign keys, hence the table variable. */
+function tsqlJournaled(target: string, set: string[], from: string, audit: AuditValues): string {
+  const { before, after } = journalAudit(audit);
+  const type = (column: string) => (column.endsWith('_by') ? 'nvarchar(128)' : 'datetime2');
+  const declared = [...before, ...after].map((c) => `${c} ${type(c)} NULL`);
+  const output = ['deleted.Contact_RecID', 'deleted.Disable_Flag', ...audit.map(([name]) => `deleted.${name}`), ...audit.map(([name]) => `inserted.${name}`)];
+  const columns = [...before, ...after].join(', ');
+  return (
+    `BEGIN TRANSACTION; DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, ${declared.join(', ')}); ` +
+    `UPDATE ${target} SET ${set.join(', ')} OUTPUT ${output.join(', ')} INTO @changed FROM ${from}; ` +
+    `INSERT INTO ${BENCH_JOURNAL} (run_id, contact_recid, column_name, old_value, new_value, ${columns}) SELECT 1, id, 'Disable_Flag', old_value, 1, ${columns} FROM @changed; COMMIT;`
+  );
 }
 
 /**
