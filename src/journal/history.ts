@@ -10,3 +10,14 @@ export async function listRuns(db: Kysely<Database>, schema: string, filter: { j
 }
 
 export type RunRow = Awaited<ReturnType<typeof listRuns>>[number];
+
+/** Journal rows whose run row is gone: the journal keeps no foreign key, so migrations-check counts them. */
+export async function orphanJournalRows(db: Kysely<Database>, schema: string): Promise<number> {
+  const { journalAs, run } = cwMaintTables(schema);
+  const row = await db
+    .selectFrom(journalAs)
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .where((eb) => eb.not(eb.exists(eb.selectFrom(`${run} as r` as 'cw_maint.run as r').select('r.run_id').whereRef('r.run_id', '=', 'j.run_id'))))
+    .executeTakeFirst();
+  return Number(row?.n ?? 0);
+}

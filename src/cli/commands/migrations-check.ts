@@ -6,6 +6,7 @@ import { cliContext, withCommonOptions, type CommonOptions } from '../shared/con
 import type { CliDeps } from '../shared/io.js';
 import { privilegeJson, privilegeLines } from '../shared/privilege-report.js';
 import { jsonPrinted } from '../shared/json-outcome.js';
+import { orphanJournalRows } from '../../journal/history.js';
 
 /** `migrations-check [--json]`: the preflight every run makes, as a report. Exit 0 when every job can apply, 3 otherwise. */
 export function migrationsCheckCommand(deps: CliDeps): Command {
@@ -16,15 +17,18 @@ export function migrationsCheckCommand(deps: CliDeps): Command {
     .action(async (options: CommonOptions & { json?: boolean }) => {
       const ctx = cliContext(options, deps);
       const schema = ctx.loaded.config.journalSchema;
-      const { report, label, rcsi } = await ctx.usingDatabase(async (handle) => ({
+      const { report, label, rcsi, orphans } = await ctx.usingDatabase(async (handle) => ({
         report: await preflight(handle, deps.jobs, schema),
         label: handle.label,
         rcsi: await handle.adapter.introspector.readCommittedSnapshot(handle.db),
+        orphans: await orphanJournalRows(handle.db, schema).catch(() => null),
       }));
       const problems = [...new Set(deps.jobs.flatMap((job) => reasonsNotToRun(report, job.name, 'apply')))];
+      // The journal has no foreign key (migration 008): a row whose run is gone cannot be undone or shown as its run's.
+      if (orphans) problems.push(`${orphans} journal row(s) in "${schema}" have no run row (someone deleted runs): those changes cannot be undone by run id`);
       const { io } = deps;
       io.stdout.write(
-        `${options.json ? JSON.stringify({ target: label, ...report.schema, migrations: report.migrations, privileges: privilegeJson(report), readCommittedSnapshot: rcsi, ok: problems.length === 0 }) : printableLines(textReport(report, label, schema, problems, rcsi))}
+        `${options.json ? JSON.stringify({ target: label, ...report.schema, migrations: report.migrations, privileges: privilegeJson(report), readCommittedSnapshot: rcsi, orphanJournalRows: orphans, ok: problems.length === 0 }) : printableLines(textReport(report, label, schema, problems, rcsi))}
 `,
       );
       // With --json the report above is the one object; the error only sets the exit code and says why on stderr.

@@ -77,6 +77,8 @@ export interface EngineDdl {
   };
   /** Widens a NOT NULL text column to `length` characters, keeping it NOT NULL (SQL Server must restate it). */
   widenTextColumn(db: Kysely<any>, table: string, column: string, length: number): Promise<void>;
+  /** Drops every foreign key of a table, whatever the server named it (found by the server itself, so a printed script does it too). */
+  dropForeignKeys(db: Kysely<any>, schema: string, table: string): Promise<void>;
   /** Renames a table within its schema. */
   renameTable(db: Kysely<any>, schema: string, from: string, to: string): Promise<void>;
   /** Makes an integer column an identity (auto-number) column. */

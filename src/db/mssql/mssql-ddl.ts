@@ -15,6 +15,17 @@ export const mssqlDdl: EngineDdl = {
     // @objtype 'OBJECT': documented for tables, and required by Babelfish.
     await sql`EXEC sp_rename ${`${schema}.${from}`}, ${to}, 'OBJECT'`.execute(db);
   },
+  async dropForeignKeys(db, schema, table) {
+    const name = `[${schema.replace(/]/g, ']]')}].[${table.replace(/]/g, ']]')}]`;
+    const literal = name.replace(/'/g, "''");
+    await sql.raw(`DECLARE @fk sysname, @sql nvarchar(max);
+WHILE 1 = 1 BEGIN
+  SET @fk = (SELECT TOP (1) name FROM sys.foreign_keys WHERE parent_object_id = OBJECT_ID(N'${literal}'));
+  IF @fk IS NULL BREAK;
+  SET @sql = N'ALTER TABLE ${literal} DROP CONSTRAINT ' + QUOTENAME(@fk);
+  EXEC sp_executesql @sql;
+END`).execute(db);
+  },
   async widenTextColumn(db, table, column, length) {
     // SQL Server makes an altered column nullable unless NOT NULL is restated; Babelfish rejects
     // the restatement (and keeps NOT NULL, as PostgreSQL does). SERVERPROPERTY('Babelfish') is 1

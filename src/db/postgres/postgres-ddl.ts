@@ -14,6 +14,14 @@ export const postgresDdl: EngineDdl = {
   async renameTable(db, schema, from, to) {
     await sql`ALTER TABLE ${sql.table(`${schema}.${from}`)} RENAME TO ${sql.id(to)}`.execute(db);
   },
+  async dropForeignKeys(db, schema, table) {
+    const qualified = `${schema}.${table}`.replace(/'/g, "''");
+    await sql.raw(`DO $$ DECLARE c text; BEGIN
+  FOR c IN SELECT conname FROM pg_constraint WHERE conrelid = '${qualified}'::regclass AND contype = 'f' LOOP
+    EXECUTE format('ALTER TABLE %s DROP CONSTRAINT %I', '${qualified}'::regclass, c);
+  END LOOP;
+END $$`).execute(db);
+  },
   async widenTextColumn(db, table, column, length) {
     await sql`ALTER TABLE ${sql.table(table)} ALTER COLUMN ${sql.ref(column)} TYPE varchar(${sql.raw(String(length))})`.execute(db);
   },
