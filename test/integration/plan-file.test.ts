@@ -34,8 +34,10 @@ async function auditColumnsAs(tdb: TestDatabase, legacy: boolean): Promise<strin
     return value;
   }
   const type = sql.raw(legacy ? 'datetime' : 'datetime2(7)');
-  await sql`ALTER TABLE ${contact} ALTER COLUMN ${stamp} ${type} NULL`.execute(tdb.db);
-  await sql`ALTER TABLE ${contact} ALTER COLUMN ${stampUtc} ${type} NULL`.execute(tdb.db);
+  // Babelfish rejects the NULL that SQL Server needs to keep the column nullable.
+  const nullable = sql.raw(tdb.engineInfo.flavor === 'babelfish' ? '' : ' NULL');
+  await sql`ALTER TABLE ${contact} ALTER COLUMN ${stamp} ${type}${nullable}`.execute(tdb.db);
+  await sql`ALTER TABLE ${contact} ALTER COLUMN ${stampUtc} ${type}${nullable}`.execute(tdb.db);
   const value = legacy ? '2024-03-05T10:11:12.997' : '2024-03-05T10:11:12.1234567';
   await sql`UPDATE ${contact} SET ${stamp} = CAST(${sql.lit(value)} AS ${type}), ${stampUtc} = CAST(${sql.lit(value)} AS ${type})`.execute(tdb.db);
   return value;

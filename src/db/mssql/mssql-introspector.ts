@@ -47,8 +47,9 @@ FROM sys.databases d WHERE d.database_id = DB_ID()`.execute(db);
     return { identity: { server, port: r.port === null ? null : Number(r.port), database: r.database, created: r.created, uniqueId: r.guid }, now: r.now };
   },
   async secondsSince(db, at) {
-    const { rows } = await sql<{ s: number | string }>`SELECT DATEDIFF_BIG(millisecond, CONVERT(datetime2, ${at.replace(' ', 'T')}, 126), SYSUTCDATETIME()) / 1000.0 AS s`.execute(db);
-    return Number(rows[0]!.s);
+    // A bigint of milliseconds (tedious gives it as text): a decimal quotient here is a numeric tedious cannot read from Babelfish.
+    const { rows } = await sql<{ ms: number | string }>`SELECT DATEDIFF_BIG(millisecond, CONVERT(datetime2, ${at.replace(' ', 'T')}, 126), SYSUTCDATETIME()) AS ms`.execute(db);
+    return Number(rows[0]!.ms) / 1000;
   },
 };
 
