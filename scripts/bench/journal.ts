@@ -50,31 +50,3 @@ export async function createBenchJournal(engine: BenchEngine, database: string, 
     }
   };
 }
-
-/**
- * Drops cw-maint's journal foreign key (to its run table) in `database`, as a migration dropping it
- * would. Returns what puts it back: SQL Server and Babelfish reuse one database for every run
- * (PostgreSQL drops its copy instead).
- */
-export async function dropJournalFk(engine: BenchEngine, database: string): Promise<() => Promise<void>> {
-  const h = await open(engine, database, 1);
-  let name: string;
-  try {
-    const { rows } = await sql<{ name: string }>`SELECT CONSTRAINT_NAME AS name FROM INFORMATION_SCHEMA.TABLE_CONSTRAINTS
-      WHERE TABLE_SCHEMA = ${JOURNAL_SCHEMA} AND TABLE_NAME = 'journal' AND CONSTRAINT_TYPE = 'FOREIGN KEY'`.execute(h.db);
-    if (rows.length !== 1) throw new Error(`expected one foreign key on ${JOURNAL_SCHEMA}.journal, found ${rows.length}`);
-    name = rows[0]!.name;
-    await sql`ALTER TABLE ${sql.table(`${JOURNAL_SCHEMA}.journal`)} DROP CONSTRAINT ${sql.id(name)}`.execute(h.db);
-  } finally {
-    await h.db.destroy();
-  }
-  return async () => {
-    if (engine.engine === 'postgres') return;
-    const c = await open(engine, database, 1);
-    try {
-      await sql`ALTER TABLE ${sql.table(`${JOURNAL_SCHEMA}.journal`)} ADD CONSTRAINT ${sql.id(name)} FOREIGN KEY (run_id) REFERENCES ${sql.table(`${JOURNAL_SCHEMA}.run`)} (run_id)`.execute(c.db);
-    } finally {
-      await c.db.destroy();
-    }
-  };
-}
