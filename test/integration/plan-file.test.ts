@@ -7,7 +7,7 @@ import { ExitCode } from '../../src/errors.js';
 import { digestOf } from '../../src/run/plan-file/plan-file-format.js';
 import { runCliInProcess } from '../support/cli.js';
 import { dboChecksum, testDatabases, type TestDatabase } from '../support/test-database.js';
-import { journalRows, REVOKE_ARGS, runRows } from '../support/run.js';
+import { journalRows, REVOKE_ARGS, runRows, writeConfig } from '../support/run.js';
 
 interface FileRow {
   id: number;
@@ -129,6 +129,34 @@ for (const engine of inject('engines')) {
         expect(again.stderr).toContain(`it was applied already (run ${result.runId} revoke-inactive)`);
       }, 300_000);
     }
+
+    it('plan --out of every configured job: applied in the file\'s order, one run each with the digest; jobs that would change one contact twice write no plan (exit 2); the apply undoes like any run', async () => {
+      const tdb = await seeded();
+      const both = writeConfig({ maxChanges: 100_000, maxPercent: 100, jobs: { 'revoke-inactive': { companyTypes: [1, 9], companyStatuses: [2, 7] }, 'set-primary-portal': { level: 2, companyTypes: [1], companyStatuses: [1] } } });
+      const file = join(folder, `${tdb.name}-all.jsonl`);
+      const written = await cli(tdb, ['plan', '--out', file, '--json', '--config', both]);
+      expect(written.code, written.stderr).toBe(0);
+      const summary = JSON.parse(written.stdout) as { jobs: Array<{ job: string; changed: number }>; plan: { runId: number; rows: number } };
+      expect(summary.jobs.map((j) => j.job)).toEqual(['set-primary-portal', 'revoke-inactive']);
+      expect(summary.plan.rows).toBe(summary.jobs[0]!.changed + summary.jobs[1]!.changed);
+      const applied = await cli(tdb, ['apply', file, '--yes', '--json', '--config', both]);
+      expect(applied.code, applied.stderr).toBe(0);
+      const runs = (JSON.parse(applied.stdout) as { jobs: Array<{ job: string; runId: number; changed: number }> }).jobs;
+      expect(runs.map((r) => [r.job, r.changed])).toEqual(summary.jobs.map((j) => [j.job, j.changed]));
+      const digest = digestOf(readFileSync(file));
+      expect((await runRows(tdb)).filter((r) => r.plan_digest === digest).map((r) => [r.mode, r.job, r.status])).toEqual([
+        ['plan', 'plan', 'succeeded'],
+        ['apply', 'set-primary-portal', 'succeeded'],
+        ['apply', 'revoke-inactive', 'succeeded'],
+      ]);
+      const undo = await cli(tdb, ['undo', String(runs[1]!.runId), '--yes', '--config', both]);
+      expect(undo.code, undo.stderr).toBe(0);
+
+      const overlapping = writeConfig({ maxChanges: 100_000, maxPercent: 100, jobs: { 'revoke-inactive': { companyTypes: [1, 9], companyStatuses: [2, 7] }, 'revoke-inactive-contacts': { companyTypes: [1, 9] } } });
+      const refused = await cli(tdb, ['plan', '--out', join(folder, `${tdb.name}-overlap.jsonl`), '--config', overlapping]);
+      expect(refused.code, refused.stderr).toBe(ExitCode.usage);
+      expect(refused.stderr).toMatch(/The plan was not written: \d+ contact\(s\) would be changed by more than one job/);
+    }, 300_000);
 
     it('refusals, each with its reason (exit 8; a malformed file exit 2), and nothing changed', async () => {
       const tdb = await seeded();

@@ -111,8 +111,11 @@ function identityProblems(planned: DatabaseIdentity, now: DatabaseIdentity): str
     : [];
 }
 
-/** The plan's digest was recorded by this database (plan --out), and no apply of it succeeded. */
-async function assertRecordedAndUnused(db: Kysely<Database>, schema: string, digest: string): Promise<void> {
+/**
+ * The plan's digest was recorded by this database (plan --out), and no apply of it succeeded; under
+ * the run lock, `job`: no apply of this job of it (another process's, which won the lock first).
+ */
+async function assertRecordedAndUnused(db: Kysely<Database>, schema: string, digest: string, job?: string): Promise<void> {
   const runs = await db
     .selectFrom(cwMaintTables(schema).runAs)
     .select(['r.run_id', 'r.mode', 'r.status', 'r.job'])
@@ -120,7 +123,7 @@ async function assertRecordedAndUnused(db: Kysely<Database>, schema: string, dig
     .orderBy('r.run_id')
     .execute();
   if (!runs.some((r) => r.mode === 'plan')) throw refused([`this database never recorded a plan with its digest (${digest.slice(0, 12)}…): it was not written here by plan --out, or it was edited since`]);
-  const applied = runs.filter((r) => r.mode === 'apply' && r.status === 'succeeded');
+  const applied = runs.filter((r) => r.mode === 'apply' && r.status === 'succeeded' && (job === undefined || r.job === job));
   if (applied.length) throw refused([`it was applied already (run ${applied.map((r) => `${r.run_id} ${r.job}`).join(', ')}); a plan applies once: plan again`]);
 }
 
@@ -176,7 +179,7 @@ function planFileKind(
         plan: driftOf,
         underLock: async (trx) => {
           await run.underLock?.(trx);
-          await assertRecordedAndUnused(trx, settings.journalSchema, request.file.digest);
+          await assertRecordedAndUnused(trx, settings.journalSchema, request.file.digest, job.name);
         },
         guard: async (db, plan) => {
           const refusal = await run.guard?.(db, plan);
