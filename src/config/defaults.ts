@@ -13,6 +13,13 @@ export const SCHEMA_NAME_PATTERN = /^[A-Za-z_][A-Za-z0-9_]{0,127}$/;
 export const DEFAULT_CONFIG_FILE = 'cw-maint.config.json';
 export const DEFAULT_MAX_CHANGES = 1000;
 
+/**
+ * An apply's plan lists its rows, and the UPDATE takes them by id, up to this many (the steady
+ * state: one search). Beyond it (a first run) the rows stay on the server and the UPDATE searches
+ * again: sending and joining that many ids costs more than the search it saves (bench/RESULTS.md).
+ */
+export const PLANNED_ROWS_MAX = 10_000;
+
 /** A saved plan's apply refuses all of it when more than this share of its rows (percent) drifted since the plan. */
 export const DEFAULT_MAX_DRIFT = 5;
 

@@ -19,6 +19,8 @@ export interface RunSettings {
   deadlockRetries: number;
   /** A scheduled run waits this long, polling, for a run lock another process holds (default 300). */
   lockWaitSeconds?: number;
+  /** An apply takes its plan's rows by id up to this many (default PLANNED_ROWS_MAX), else searches again. */
+  plannedRowsMax?: number;
   /** Rows per batch of an apply (default: config/defaults.ts). */
   batchSize?: number;
   /** A change-ticket reference recorded on the run. */

@@ -48,7 +48,7 @@ function historyTable(rows: RunRow[]): string {
   ]);
   const lines = textTable(header, table);
   for (const r of rows) {
-    const notes = [r.undo_of_run_id ? `undo of run ${r.undo_of_run_id}` : '', r.ticket ? `ticket ${r.ticket}` : '', r.error ?? ''].filter(Boolean);
+    const notes = [r.undo_of_run_id ? `undo of run ${r.undo_of_run_id}` : '', r.ticket ? `ticket ${r.ticket}` : '', r.plan_digest ? `saved plan ${r.plan_digest.slice(0, 12)}` : '', r.error ?? ''].filter(Boolean);
     // A ticket or error holding a newline or an escape sequence must not forge a line.
     if (notes.length) lines.push(`run ${r.run_id}: ${printable(notes.join('; '))}`);
   }

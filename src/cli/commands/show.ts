@@ -40,6 +40,7 @@ export function showCommand(deps: CliDeps): Command {
             ['params', run.params],
             ['undo of run', run.undo_of_run_id ?? ''],
             ['ticket', run.ticket ?? ''],
+            ['saved plan (SHA-256)', run.plan_digest ?? ''],
             ['host / user', `${run.host} / ${run.os_user}`],
             ['error', run.error ?? ''],
             ['notify error', run.notify_error ?? ''],
@@ -50,9 +51,13 @@ export function showCommand(deps: CliDeps): Command {
             out.write(`\nA dry run: it changed nothing and journaled no rows${run.changed ? ` (it found ${run.changed} rows that an apply would change)` : ''}. To list them, run the job again with --dry-run --report FILE.\n`);
             return;
           }
+          if (run.mode === 'plan') {
+            out.write(`\nA saved plan: it changed nothing. Its file lists the ${run.changed ?? 0} rows; \`npm run job -- apply FILE --dry-run --report FILE\` shows them as they are now.\n`);
+            return;
+          }
           out.write(`\n${['Contact_RecID', 'Name', 'Company_ID', 'Column', 'Old', 'New', 'Now'].join('\t')}\n`);
         }
-        if (run.mode === 'dry-run') return;
+        if (run.mode === 'dry-run' || run.mode === 'plan') return;
         let count = 0;
         for await (const row of journalRowsOf(handle, schema, runId)) {
           if (count >= limit) break;

@@ -6,6 +6,7 @@ import type { ReportRow } from '../../report/report-file.js';
 import { keysetPagesOn, keysetRows, type Page, type RowSource } from '../../db/keyset-pages.js';
 import type { EngineAdapter } from '../../db/engines.js';
 import type { PlannedRow } from '../../db/engine/planned-rows.js';
+import { PLANNED_ROWS_MAX } from '../../config/defaults.js';
 
 export const PREVIEW_ROWS = 20;
 
@@ -39,6 +40,8 @@ export interface Plan {
 
 /** An apply's plan: every row that would change, with the audit values as the server renders them where `audit` is given (a plan file). */
 export interface RowsWanted {
+  /** List the rows only when at most this many would change (default PLANNED_ROWS_MAX); a saved plan lists them all. */
+  max?: number;
   audit?: { adapter: EngineAdapter; columns: ReadonlyArray<{ column: string; present: boolean; kind: 'time' | 'text' }> };
 }
 
@@ -128,10 +131,17 @@ export function planQuery(db: Kysely<Database>, job: AnyJob, params: Record<stri
  * searching again. The preview's names come from one lookup of at most PREVIEW_ROWS ids.
  */
 async function buildRowsPlan(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext, wanted: RowsWanted): Promise<Plan> {
-  const found = await planRowsQuery(db, job, params, change, context, wanted).execute();
+  const max = wanted.max ?? PLANNED_ROWS_MAX;
+  const found = await planRowsQuery(db, job, params, change, context, { ...wanted, max }).execute();
   const first = found[0]!;
   const matched = Number(first.matched ?? 0);
   const changed = Number(first.changed ?? 0);
+  if (changed > max) {
+    // Too many to send back: the apply searches again, and the preview is the first page of that search.
+    const page = await changingRowsQuery(db, job, params, change, context, { after: null, rows: PREVIEW_ROWS }).execute();
+    const preview = page.map((r) => ({ id: Number(r.Contact_RecID), before: r.old_value === null ? null : Number(r.old_value) }));
+    return { matched, changed, unchanged: matched - changed, totalContacts: Number(first.total), inactiveContacts: job.reportsInactiveContacts ? Number(first.inactive ?? 0) : null, preview: await previewOf(db, change, preview) };
+  }
   const rows: PlannedRow[] = [];
   for (const r of found) {
     if (Number(r.d) !== 1) continue;
@@ -224,7 +234,7 @@ export function planRowsQuery(db: Kysely<Database>, job: AnyJob, params: Record<
   const every = db.selectFrom('dbo.Contact as every').select(sql<number>`cast(count(*) as int)`.as('total'));
   return db
     .selectFrom(every.as('t'))
-    .leftJoin(counted.as('p'), (join) => join.on(sql<boolean>`(p.d = 1 OR p.id = p.first_id)`))
+    .leftJoin(counted.as('p'), (join) => join.on(sql<boolean>`((p.d = 1 AND p.changed <= ${sql.lit(Math.min(wanted.max ?? PLANNED_ROWS_MAX, 2_147_483_647))}) OR p.id = p.first_id)`))
     .select(['t.total', 'p.matched', 'p.changed', 'p.inactive', 'p.d', 'p.id', 'p.old_value', 'p.new_value', 'p.a0', 'p.a1', 'p.a2'])
     .orderBy('p.id');
 }

@@ -99,9 +99,9 @@ export function prepareJob(
       await checkParamValues(handle.db, job, params, settings.allowStatuses);
     },
     // An apply's plan carries every row to change: its UPDATE takes them by id, so the steady state costs one search.
-    plan: (db) => buildPlan(db, job, params, change, context, mode === 'apply' ? {} : undefined),
+    plan: (db) => buildPlan(db, job, params, change, context, mode === 'apply' ? { max: settings.plannedRowsMax } : undefined),
     changingRows: (db, plan) => (plan.rows ? listed(plan.rows) : changingValues(db, job, params, change, context)),
-    appliesPlannedRows: mode === 'apply',
+    appliesPlannedRows: (plan) => plan.rows !== undefined,
     // An apply that found the lock held by a migrate waits for nothing; one that got it checks the schema is still the one checked.
     underLock: (trx) => assertMigrationsUnchanged(trx, report),
     counts: (plan) => ({ matched: plan.matched, changed: plan.changed, unchanged: plan.unchanged }),

@@ -56,10 +56,10 @@ export interface PreparedRun<P> {
    */
   changingRows(db: Kysely<Database>, plan: P): AsyncIterable<{ id: number; before: number | null }>;
   /**
-   * true: the apply takes exactly the rows the plan under the lock listed, each compared with its
-   * before-value in the UPDATE itself, so what it journals is what changingRows gave (no read-back).
+   * true: the apply takes exactly the rows this plan listed, each compared with its before-value in
+   * the UPDATE itself, so what it journals is what changingRows gave (no read-back).
    */
-  appliesPlannedRows?: boolean;
+  appliesPlannedRows?(plan: P): boolean;
   /** Checks again under the run lock, in its transaction, what another run could have changed meanwhile. */
   underLock?(trx: Kysely<Database>): Promise<void>;
   counts(plan: P): RunCounts;

@@ -141,7 +141,7 @@ async function applyUnderLock<P>(
         const changed = await prepared.apply(trx, { runId, plan, signal: request.signal, afterJournal: request.hooks?.afterJournal });
         // Compare-and-set: the rows written, with their values before, are exactly the ones confirmed
         // (an apply of planned rows compared each in its UPDATE, and counts them).
-        if (confirmed !== undefined && !prepared.appliesPlannedRows && (await journalDigest(trx, schema, runId)) !== confirmed) throw dataChanged();
+        if (confirmed !== undefined && !prepared.appliesPlannedRows?.(planned!) && (await journalDigest(trx, schema, runId)) !== confirmed) throw dataChanged();
         await finishRun(trx, schema, runId, { status: 'succeeded', ...counts, changed });
         return { outcome: 'succeeded', runId, plan, changed, historyWritten: true };
       });

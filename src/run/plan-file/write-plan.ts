@@ -55,7 +55,7 @@ export async function writePlanFile(
     const { context, run } = prepareJob(handle, job, params, settings, report, 'dry-run', log);
     await run.check?.();
     const change = changeFor(job, params, context);
-    const plan = await buildPlan(db, job, params, change, context, { audit: { adapter, columns: audit } });
+    const plan = await buildPlan(db, job, params, change, context, { max: Number.MAX_SAFE_INTEGER, audit: { adapter, columns: audit } });
     const refusal = await run.guard?.(db, plan);
     if (refusal) problems.push(...refusal.problems.map((p) => `${job.name}: ${p}`));
     jobs.push({ job: job.name, column: job.writes, plan });

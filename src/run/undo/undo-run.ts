@@ -187,6 +187,7 @@ async function undoableRun(db: Kysely<Database>, schema: string, runId: number) 
   const run = await findRun(db, schema, runId);
   if (!run) throw new UsageError(`There is no run ${runId} (see npm run job -- history).`);
   if (run.mode === 'dry-run') throw new UsageError(`Run ${runId} is a dry run: it changed nothing, so there is nothing to undo.`);
+  if (run.mode === 'plan') throw new UsageError(`Run ${runId} is a saved plan: it changed nothing, so there is nothing to undo (undo the run that applied it).`);
   if (run.status !== 'succeeded') throw new UsageError(`Run ${runId} ${run.status === 'running' ? 'is still running or was interrupted' : `was ${run.status}`}: it changed nothing, so there is nothing to undo.`);
   const undone = await db
     .selectFrom(tables.runAs)
