@@ -109,15 +109,30 @@ export async function writeReport(target: ReportTarget | string, rows: AsyncIter
   return { path: t.path, rows: count, sha256, ...(t.metaPath ? { metaPath: t.metaPath } : {}) };
 }
 
-/** Bytes written whole or not at all, mode 600 (a saved plan). */
-export async function writeFileAtomically(target: Pick<ReportTarget, 'path' | 'force'>, bytes: Buffer): Promise<void> {
-  await atomically(target, async (file) => {
-    file.end(bytes);
-  });
+/**
+ * A file written whole or not at all, mode 600 (a saved plan): `fill` writes it through `write`,
+ * the SHA-256 of its bytes goes to `beforeRename`, which may still refuse it (nothing is left).
+ */
+export async function writeFileAtomically(
+  target: Pick<ReportTarget, 'path' | 'force'>,
+  fill: (write: (text: string) => Promise<void>) => Promise<void>,
+  beforeRename: (sha256: string) => Promise<void>,
+): Promise<void> {
+  const hash = createHash('sha256');
+  await atomically(
+    target,
+    async (file) => {
+      await fill(async (text) => {
+        hash.update(text);
+        if (!file.write(text)) await once(file, 'drain');
+      });
+    },
+    () => beforeRename(hash.digest('hex')),
+  );
 }
 
 /** Opens `<folder>/.<name>.<pid>.tmp` (mode 600, must not exist), lets `fill` write it, then renames it over the name. */
-async function atomically(t: Pick<ReportTarget, 'path' | 'force'>, fill: (file: WriteStream) => Promise<void>): Promise<void> {
+async function atomically(t: Pick<ReportTarget, 'path' | 'force'>, fill: (file: WriteStream) => Promise<void>, beforeRename?: () => Promise<void>): Promise<void> {
   await sweepStale(t.path);
   const temporary = join(dirname(t.path), `.${basename(t.path)}.${process.pid}.tmp`);
   const handle = await open(temporary, 'wx', 0o600);
@@ -130,6 +145,7 @@ async function atomically(t: Pick<ReportTarget, 'path' | 'force'>, fill: (file: 
     // finished() also settles for a stream that finished already; the descriptor is closed before the rename.
     await finished(file);
     if (!file.closed) await once(file, 'close');
+    await beforeRename?.();
     await replace(temporary, t);
   } catch (error) {
     file.destroy();

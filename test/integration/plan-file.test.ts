@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { sql } from 'kysely';
@@ -155,7 +155,8 @@ for (const engine of inject('engines')) {
       const overlapping = writeConfig({ maxChanges: 100_000, maxPercent: 100, jobs: { 'revoke-inactive': { companyTypes: [1, 9], companyStatuses: [2, 7] }, 'revoke-inactive-contacts': { companyTypes: [1, 9] } } });
       const refused = await cli(tdb, ['plan', '--out', join(folder, `${tdb.name}-overlap.jsonl`), '--config', overlapping]);
       expect(refused.code, refused.stderr).toBe(ExitCode.usage);
-      expect(refused.stderr).toMatch(/The plan was not written: \d+ contact\(s\) would be changed by more than one job/);
+      expect(refused.stderr).toMatch(/The plan was not written: contact \d+ would be changed by revoke-inactive(-contacts)? and by revoke-inactive(-contacts)?/);
+      expect(readdirSync(folder).filter((f) => f.includes('overlap'))).toEqual([]);
     }, 300_000);
 
     it('refusals, each with its reason (exit 8; a malformed file exit 2), and nothing changed', async () => {

@@ -31,6 +31,7 @@ interface ApplyOptions extends CommonOptions {
   report?: string;
   force?: boolean;
   bom?: boolean;
+  showSql?: boolean;
 }
 
 /** Drifted rows listed in the text output; --report lists every one. */
@@ -49,6 +50,7 @@ export function applyCommand(deps: CliDeps): Command {
     .option('--report <file>', 'write every planned row, applied or drifted (with the reason), to FILE: .csv, .jsonl or .json (checked before the run)')
     .option('--force', 'with --report: replace an existing file')
     .option('--no-bom', NO_BOM_HELP)
+    .option('--show-sql', 'print every statement sent, with its parameters, on stderr')
     .action(async (file: string, options: ApplyOptions) => {
       const mode = options.dryRun ? 'dry-run' : 'apply';
       try {
@@ -99,7 +101,7 @@ async function applyFile(path: string, options: ApplyOptions, deps: CliDeps, mod
         report: report && (async (rows) => void (await collect(rows, reported))),
         notify: createNotifier({ config, spec, handle, log: ctx.log, env: io.env, ticket: settings.ticket })?.afterRun,
       }),
-    { limits: sessionLimitsFrom(config), log: ctx.log },
+    { limits: sessionLimitsFrom(config), log: ctx.log, showSql: options.showSql ? (text: string) => void io.stderr.write(text) : undefined },
   );
   let reportError: string | undefined;
   if (report) await report.write(toIterable(reported), { runId: results.at(-1)?.runId ?? null }).catch((e: unknown) => void (reportError = String((e as Error)?.message ?? e)));

@@ -95,6 +95,9 @@ export async function applyPlanFile(handle: DatabaseHandle, request: PlanFileReq
   return results;
 }
 
+/** Planned rows read back per statement where the engine has no batch size of its own. */
+const DRIFT_ROWS = 20_000;
+
 const refused = (problems: string[]) => new PlanRefusedError('The plan file was refused; nothing was changed:', problems);
 
 function paramsOf(job: AnyJob, h: PlanJob): Record<string, unknown> {
@@ -155,7 +158,8 @@ function planFileKind(
     prepare: async (handle, log) => {
       const { context, run } = prepareJob(handle, job, params, settings, report, request.mode, log);
       const change = changeFor(job, params, context);
-      const batch = batchSizeFor(handle.adapter, settings.batchSize);
+      // Read in chunks (a batch on SQL Server; on PostgreSQL at most DRIFT_ROWS a statement, so that memory stays flat).
+      const batch = batchSizeFor(handle.adapter, settings.batchSize) ?? DRIFT_ROWS;
       const driftOf = async (db: Kysely<Database>): Promise<FilePlan> => {
         const d = await checkDrift(db, handle.adapter, { job, params, change, context, audit }, planned, batch, report.plannedRowsInline);
         return {

@@ -3,7 +3,7 @@ import type { EngineAdapter } from '../../db/engines.js';
 import { differs as nullSafeDiffers } from '../../db/engine/null-safe.js';
 import type { PlannedChunk, PlannedRow } from '../../db/engine/planned-rows.js';
 import type { Database } from '../../db/model/schema.js';
-import { changing, jobWhere, type Change } from '../../vocabulary/change.js';
+import { changing, differs, jobWhere, type Change } from '../../vocabulary/change.js';
 import type { AnyJob, TargetContext } from '../../vocabulary/job-definition.js';
 
 /** Why a planned row is not applied. */
@@ -70,16 +70,21 @@ export async function checkDrift(
   const step = chunkRows ?? Math.max(planned.length, 1);
   for (let i = 0; i < planned.length; i += step) {
     const chunk: PlannedChunk = { rows: planned.slice(i, i + step), checkAudit: true, inline };
-    const { rows } = await sql<{ id: number; now_value: number | null; drift: DriftReason | null; changing_now: number }>`SELECT f.id AS id, ${column} AS now_value,
-  CASE WHEN ${recId} IS NULL THEN 'gone'
-    WHEN ${nullSafeDiffers(column, sql.ref('f.before'))} THEN 'value'
-    ${edited.length ? sql`WHEN ${sql.join(edited, sql` OR `)} THEN 'edited'` : sql``}
-    WHEN ${changing(eb, job, params, change, context)} THEN NULL
-    WHEN ${jobWhere(eb, job, params, context)} THEN 'holds'
-    ELSE 'target' END AS drift,
-  CASE WHEN ${recId} IS NOT NULL AND ${changing(eb, job, params, change, context)} THEN 1 ELSE 0 END AS changing_now
-FROM ${adapter.statements.plannedRelation(chunk)} LEFT JOIN ${sql.table('dbo.Contact')} ON ${recId} = f.id
-ORDER BY f.id`.execute(db);
+    // The job's WHERE is written once (each copy would be a subplan of its own): flags first, reasons from them.
+    const flag = (condition: unknown) => sql`CASE WHEN ${condition} THEN 1 ELSE 0 END`;
+    const { rows } = await sql<{ id: number; now_value: number | null; drift: DriftReason | null; changing_now: number }>`SELECT d.id, d.now_value,
+  CASE WHEN d.found = 0 THEN 'gone' WHEN d.moved = 1 THEN 'value' WHEN d.edited = 1 THEN 'edited'
+    WHEN d.matches = 1 AND d.differs = 1 THEN NULL WHEN d.matches = 1 THEN 'holds' ELSE 'target' END AS drift,
+  CASE WHEN d.found = 1 AND d.matches = 1 AND d.differs = 1 THEN 1 ELSE 0 END AS changing_now
+FROM (
+  SELECT f.id AS id, ${column} AS now_value, ${flag(sql`${recId} IS NOT NULL`)} AS found,
+    ${flag(nullSafeDiffers(column, sql.ref('f.before')))} AS moved,
+    ${edited.length ? flag(sql.join(edited, sql` OR `)) : sql`0`} AS edited,
+    ${flag(jobWhere(eb, job, params, context))} AS matches,
+    ${flag(differs(eb, change))} AS differs
+  FROM ${adapter.statements.plannedRelation(chunk)} LEFT JOIN ${sql.table('dbo.Contact')} ON ${recId} = f.id
+) d
+ORDER BY d.id`.execute(db);
     for (const r of rows) {
       const row = byId.get(Number(r.id))!;
       planStillChanging += Number(r.changing_now);

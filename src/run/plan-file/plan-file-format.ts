@@ -92,7 +92,14 @@ export function parsePlanFile(bytes: Buffer, path: string): PlanFile {
   const bad = (what: string) => new UsageError(`${path}: not a plan file cw-maint can apply: ${what}`);
   const textOf = bytes.toString('utf8');
   if (!textOf.endsWith('\n')) throw bad('it does not end with a line end (cut short?)');
-  const lines = textOf.slice(0, -1).split('\n');
+  // Line by line, without an array of every line: a first run's plan holds over 100,000.
+  let at = 0;
+  const nextLine = () => {
+    const end = textOf.indexOf('\n', at);
+    const line = textOf.slice(at, end);
+    at = end + 1;
+    return line;
+  };
   const json = (line: string, n: number): unknown => {
     try {
       return JSON.parse(line);
@@ -100,7 +107,7 @@ export function parsePlanFile(bytes: Buffer, path: string): PlanFile {
       throw bad(`line ${n} is not JSON`);
     }
   };
-  const first = json(lines[0]!, 1) as { cwMaintPlan?: unknown };
+  const first = json(nextLine(), 1) as { cwMaintPlan?: unknown };
   if (typeof first !== 'object' || first === null || !('cwMaintPlan' in first)) throw bad('line 1 is not a plan header (written by plan --out or <job> --dry-run --out)');
   if (first.cwMaintPlan !== PLAN_FORMAT_VERSION) throw bad(`format version ${JSON.stringify(first.cwMaintPlan)}, this cw-maint reads version ${PLAN_FORMAT_VERSION}`);
   const header = headerSchema.safeParse(first);
@@ -109,8 +116,8 @@ export function parsePlanFile(bytes: Buffer, path: string): PlanFile {
   if (jobs.size !== header.data.jobs.length) throw bad('a job is listed twice in the header');
   const rows: PlanFileRow[] = [];
   const seen = new Map<string, Set<number>>();
-  for (let i = 1; i < lines.length; i++) {
-    const parsed = rowSchema.safeParse(json(lines[i]!, i + 1));
+  for (let i = 1; at < textOf.length; i++) {
+    const parsed = rowSchema.safeParse(json(nextLine(), i + 1));
     if (!parsed.success) throw bad(`line ${i + 1}: ${issue(parsed.error)}`);
     const row = parsed.data;
     const job = jobs.get(row.job);
