@@ -15,7 +15,7 @@ select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d" as "di
     WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @4 AND j."run_id" = (
         SELECT max(j2."run_id") FROM "cw_maint"."journal" j2
         INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
-        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @5 AND r2."status" = @6)) as bigint), -2147483649) then 1 else 0 end as "d", 0 as "di" from "dbo"."Contact" where ((("dbo"."Contact"."Inactive_Flag" is null or "dbo"."Contact"."Inactive_Flag" = @7) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID" and ("cs"."Inactive_Flag" is null or "cs"."Inactive_Flag" = @8)) and ("co"."Company_Type_RecID" in (@9) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@10)))) and ("dbo"."Contact"."Disable_Flag" = @11 AND EXISTS (
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @5 AND r2."status" = @6)) as bigint), -2147483649) then 1 else 0 end as "d", 0 as "di", NULL as "a0", NULL as "a1", NULL as "a2" from "dbo"."Contact" where ((("dbo"."Contact"."Inactive_Flag" is null or "dbo"."Contact"."Inactive_Flag" = @7) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID" and ("cs"."Inactive_Flag" is null or "cs"."Inactive_Flag" = @8)) and ("co"."Company_Type_RecID" in (@9) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@10)))) and ("dbo"."Contact"."Disable_Flag" = @11 AND EXISTS (
     SELECT j."run_id" FROM "cw_maint"."journal" j
     INNER JOIN "cw_maint"."run" r ON r."run_id" = j."run_id"
     LEFT JOIN "cw_maint"."run" u ON u."run_id" = r."undo_of_run_id"
@@ -179,6 +179,107 @@ SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
 --   40: 0
 --   41: "Disable_Flag"
 
+-- apply, when at most 10000 rows would change (the steady state): the plan under the run lock lists every one of them (id and value before) with the counts, in the same one pass
+select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d", "p"."id", "p"."old_value", "p"."new_value", "p"."a0", "p"."a1", "p"."a2" from (select cast(count(*) as int) as "total" from "dbo"."Contact" as "every") as "t" left join (select "m"."id", "m"."old_value", "m"."new_value", "m"."d", "m"."a0", "m"."a1", "m"."a2", cast(count(*) over () as int) as "matched", cast(sum(m.d) over () as int) as "changed", cast(sum(m.di) over () as int) as "inactive", min(m.id) over () as "first_id" from (select "dbo"."Contact"."Contact_RecID" as "id", cast("dbo"."Contact"."Disable_Flag" as int) as "old_value", (SELECT j."old_value" FROM "cw_maint"."journal" j
+    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @1 AND j."run_id" = (
+        SELECT max(j2."run_id") FROM "cw_maint"."journal" j2
+        INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @2 AND r2."status" = @3)) as "new_value", case when coalesce(cast(cast("dbo"."Contact"."Disable_Flag" as int) as bigint), -2147483649) <> coalesce(cast((SELECT j."old_value" FROM "cw_maint"."journal" j
+    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @4 AND j."run_id" = (
+        SELECT max(j2."run_id") FROM "cw_maint"."journal" j2
+        INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @5 AND r2."status" = @6)) as bigint), -2147483649) then 1 else 0 end as "d", 0 as "di", NULL as "a0", NULL as "a1", NULL as "a2" from "dbo"."Contact" where ((("dbo"."Contact"."Inactive_Flag" is null or "dbo"."Contact"."Inactive_Flag" = @7) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID" and ("cs"."Inactive_Flag" is null or "cs"."Inactive_Flag" = @8)) and ("co"."Company_Type_RecID" in (@9) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@10)))) and ("dbo"."Contact"."Disable_Flag" = @11 AND EXISTS (
+    SELECT j."run_id" FROM "cw_maint"."journal" j
+    INNER JOIN "cw_maint"."run" r ON r."run_id" = j."run_id"
+    LEFT JOIN "cw_maint"."run" u ON u."run_id" = r."undo_of_run_id"
+    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @12
+      AND r."status" = @13 AND r."job" IN (@14) AND (r."mode" = @15 OR (r."mode" = @16 AND u."mode" = @17)) AND j."new_value" = @18 AND (r."journal_version" IS NULL OR (("dbo"."Contact"."Last_Update" = "j"."new_last_update" OR ("dbo"."Contact"."Last_Update" IS NULL AND "j"."new_last_update" IS NULL)) AND ("dbo"."Contact"."Last_Update_UTC" = "j"."new_last_update_utc" OR ("dbo"."Contact"."Last_Update_UTC" IS NULL AND "j"."new_last_update_utc" IS NULL)) AND ("dbo"."Contact"."Updated_By" = "j"."new_updated_by" OR ("dbo"."Contact"."Updated_By" IS NULL AND "j"."new_updated_by" IS NULL))))
+      AND j."run_id" = (
+        SELECT max(j2."run_id") FROM "cw_maint"."journal" j2
+        INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @19 AND r2."status" = @20))))) as "m") as "p" on ((p.d = 1 AND p.changed <= 10000) OR p.id = p.first_id) order by "p"."id";
+-- parameters:
+--   1: "Disable_Flag"
+--   2: "Disable_Flag"
+--   3: "succeeded"
+--   4: "Disable_Flag"
+--   5: "Disable_Flag"
+--   6: "succeeded"
+--   7: false
+--   8: false
+--   9: 1
+--   10: 1
+--   11: true
+--   12: "Disable_Flag"
+--   13: "succeeded"
+--   14: "revoke-inactive"
+--   15: "apply"
+--   16: "undo"
+--   17: "undo"
+--   18: 1
+--   19: "Disable_Flag"
+--   20: "succeeded"
+
+-- apply by those rows, in one transaction, each batch in one round trip: up to 4000 planned rows (ascending ids in one nvarchar(max) JSON parameter, read by OPENJSON; shown: one row), each updated only while it still meets the job's WHERE and holds its planned value before, and journaled
+DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, new_value int NULL, "old_last_update" datetime2 NULL, "old_last_update_utc" datetime2 NULL, "old_updated_by" nvarchar(128) NULL);
+DECLARE @hi int, @picked int;
+SELECT @hi = @1, @picked = @2;
+UPDATE "dbo"."Contact" SET "Disable_Flag" = cast((SELECT j."old_value" FROM "cw_maint"."journal" j
+    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @3 AND j."run_id" = (
+        SELECT max(j2."run_id") FROM "cw_maint"."journal" j2
+        INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @4 AND r2."status" = @5)) as bit), "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @6
+OUTPUT deleted.Contact_RecID, deleted."Disable_Flag", inserted."Disable_Flag", deleted."Last_Update", deleted."Last_Update_UTC", deleted."Updated_By" INTO @changed
+FROM OPENJSON(@7) WITH (id int '$[0]', before int '$[1]', a0 nvarchar(4000) '$[2]', a1 nvarchar(4000) '$[3]', a2 nvarchar(4000) '$[4]') AS f
+WHERE f.id = "dbo"."Contact"."Contact_RecID" AND "dbo"."Contact"."Contact_RecID" BETWEEN @8 AND @9 AND (((("dbo"."Contact"."Inactive_Flag" is null or "dbo"."Contact"."Inactive_Flag" = @10) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID" and ("cs"."Inactive_Flag" is null or "cs"."Inactive_Flag" = @11)) and ("co"."Company_Type_RecID" in (@12) and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID")) and "co"."Company_Status_RecID" in (@13)))) and ("dbo"."Contact"."Disable_Flag" = @14 AND EXISTS (
+    SELECT j."run_id" FROM "cw_maint"."journal" j
+    INNER JOIN "cw_maint"."run" r ON r."run_id" = j."run_id"
+    LEFT JOIN "cw_maint"."run" u ON u."run_id" = r."undo_of_run_id"
+    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @15
+      AND r."status" = @16 AND r."job" IN (@17) AND (r."mode" = @18 OR (r."mode" = @19 AND u."mode" = @20)) AND j."new_value" = @21 AND (r."journal_version" IS NULL OR (("dbo"."Contact"."Last_Update" = "j"."new_last_update" OR ("dbo"."Contact"."Last_Update" IS NULL AND "j"."new_last_update" IS NULL)) AND ("dbo"."Contact"."Last_Update_UTC" = "j"."new_last_update_utc" OR ("dbo"."Contact"."Last_Update_UTC" IS NULL AND "j"."new_last_update_utc" IS NULL)) AND ("dbo"."Contact"."Updated_By" = "j"."new_updated_by" OR ("dbo"."Contact"."Updated_By" IS NULL AND "j"."new_updated_by" IS NULL))))
+      AND j."run_id" = (
+        SELECT max(j2."run_id") FROM "cw_maint"."journal" j2
+        INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @22 AND r2."status" = @23)))) and coalesce(cast(cast("dbo"."Contact"."Disable_Flag" as int) as bigint), -2147483649) <> coalesce(cast((SELECT j."old_value" FROM "cw_maint"."journal" j
+    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @24 AND j."run_id" = (
+        SELECT max(j2."run_id") FROM "cw_maint"."journal" j2
+        INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @25 AND r2."status" = @26)) as bigint), -2147483649)) AND (cast("dbo"."Contact"."Disable_Flag" as int) = "f"."before" OR (cast("dbo"."Contact"."Disable_Flag" as int) IS NULL AND "f"."before" IS NULL));
+INSERT INTO "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value", "old_last_update", "old_last_update_utc", "old_updated_by", "new_last_update", "new_last_update_utc", "new_updated_by")
+SELECT @27, ch.id, @28, ch.old_value, ch.new_value, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
+FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id;
+SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
+  (SELECT COUNT(*) FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id WHERE (cast(c."Disable_Flag" as int) = "ch"."new_value" OR (cast(c."Disable_Flag" as int) IS NULL AND "ch"."new_value" IS NULL))) AS holding, @hi AS last;;
+-- parameters:
+--   1: 1
+--   2: 1
+--   3: "Disable_Flag"
+--   4: "Disable_Flag"
+--   5: "succeeded"
+--   6: "cw-maint"
+--   7: "[[1,0,null,null,null]]"
+--   8: 1
+--   9: 1
+--   10: false
+--   11: false
+--   12: 1
+--   13: 1
+--   14: true
+--   15: "Disable_Flag"
+--   16: "succeeded"
+--   17: "revoke-inactive"
+--   18: "apply"
+--   19: "undo"
+--   20: "undo"
+--   21: 1
+--   22: "Disable_Flag"
+--   23: "succeeded"
+--   24: "Disable_Flag"
+--   25: "Disable_Flag"
+--   26: "succeeded"
+--   27: 0
+--   28: "Disable_Flag"
+
 -- ==================== layout: many-to-many ====================
 -- dry run and apply: the counts (all contacts, matched, changed) and the first rows that would change, in one pass
 select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d" as "differs", "p"."id" as "Contact_RecID", "c"."First_Name", "c"."Last_Name", "co"."Company_ID", "p"."old_value", "p"."new_value" from (select cast(count(*) as int) as "total" from "dbo"."Contact" as "every") as "t" left join (select "m"."id", "m"."old_value", "m"."new_value", "m"."d", cast(count(*) over () as int) as "matched", cast(sum(m.d) over () as int) as "changed", cast(sum(m.di) over () as int) as "inactive" from (select "dbo"."Contact"."Contact_RecID" as "id", cast("dbo"."Contact"."Disable_Flag" as int) as "old_value", (SELECT j."old_value" FROM "cw_maint"."journal" j
@@ -189,7 +290,7 @@ select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d" as "di
     WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @4 AND j."run_id" = (
         SELECT max(j2."run_id") FROM "cw_maint"."journal" j2
         INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
-        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @5 AND r2."status" = @6)) as bigint), -2147483649) then 1 else 0 end as "d", 0 as "di" from "dbo"."Contact" where ((("dbo"."Contact"."Inactive_Flag" is null or "dbo"."Contact"."Inactive_Flag" = @7) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID" and ("cs"."Inactive_Flag" is null or "cs"."Inactive_Flag" = @8)) and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@9)) and "co"."Company_Status_RecID" in (@10)))) and ("dbo"."Contact"."Disable_Flag" = @11 AND EXISTS (
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @5 AND r2."status" = @6)) as bigint), -2147483649) then 1 else 0 end as "d", 0 as "di", NULL as "a0", NULL as "a1", NULL as "a2" from "dbo"."Contact" where ((("dbo"."Contact"."Inactive_Flag" is null or "dbo"."Contact"."Inactive_Flag" = @7) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID" and ("cs"."Inactive_Flag" is null or "cs"."Inactive_Flag" = @8)) and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@9)) and "co"."Company_Status_RecID" in (@10)))) and ("dbo"."Contact"."Disable_Flag" = @11 AND EXISTS (
     SELECT j."run_id" FROM "cw_maint"."journal" j
     INNER JOIN "cw_maint"."run" r ON r."run_id" = j."run_id"
     LEFT JOIN "cw_maint"."run" u ON u."run_id" = r."undo_of_run_id"
@@ -352,3 +453,104 @@ SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
 --   39: "succeeded"
 --   40: 0
 --   41: "Disable_Flag"
+
+-- apply, when at most 10000 rows would change (the steady state): the plan under the run lock lists every one of them (id and value before) with the counts, in the same one pass
+select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d", "p"."id", "p"."old_value", "p"."new_value", "p"."a0", "p"."a1", "p"."a2" from (select cast(count(*) as int) as "total" from "dbo"."Contact" as "every") as "t" left join (select "m"."id", "m"."old_value", "m"."new_value", "m"."d", "m"."a0", "m"."a1", "m"."a2", cast(count(*) over () as int) as "matched", cast(sum(m.d) over () as int) as "changed", cast(sum(m.di) over () as int) as "inactive", min(m.id) over () as "first_id" from (select "dbo"."Contact"."Contact_RecID" as "id", cast("dbo"."Contact"."Disable_Flag" as int) as "old_value", (SELECT j."old_value" FROM "cw_maint"."journal" j
+    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @1 AND j."run_id" = (
+        SELECT max(j2."run_id") FROM "cw_maint"."journal" j2
+        INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @2 AND r2."status" = @3)) as "new_value", case when coalesce(cast(cast("dbo"."Contact"."Disable_Flag" as int) as bigint), -2147483649) <> coalesce(cast((SELECT j."old_value" FROM "cw_maint"."journal" j
+    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @4 AND j."run_id" = (
+        SELECT max(j2."run_id") FROM "cw_maint"."journal" j2
+        INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @5 AND r2."status" = @6)) as bigint), -2147483649) then 1 else 0 end as "d", 0 as "di", NULL as "a0", NULL as "a1", NULL as "a2" from "dbo"."Contact" where ((("dbo"."Contact"."Inactive_Flag" is null or "dbo"."Contact"."Inactive_Flag" = @7) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID" and ("cs"."Inactive_Flag" is null or "cs"."Inactive_Flag" = @8)) and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@9)) and "co"."Company_Status_RecID" in (@10)))) and ("dbo"."Contact"."Disable_Flag" = @11 AND EXISTS (
+    SELECT j."run_id" FROM "cw_maint"."journal" j
+    INNER JOIN "cw_maint"."run" r ON r."run_id" = j."run_id"
+    LEFT JOIN "cw_maint"."run" u ON u."run_id" = r."undo_of_run_id"
+    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @12
+      AND r."status" = @13 AND r."job" IN (@14) AND (r."mode" = @15 OR (r."mode" = @16 AND u."mode" = @17)) AND j."new_value" = @18 AND (r."journal_version" IS NULL OR (("dbo"."Contact"."Last_Update" = "j"."new_last_update" OR ("dbo"."Contact"."Last_Update" IS NULL AND "j"."new_last_update" IS NULL)) AND ("dbo"."Contact"."Last_Update_UTC" = "j"."new_last_update_utc" OR ("dbo"."Contact"."Last_Update_UTC" IS NULL AND "j"."new_last_update_utc" IS NULL)) AND ("dbo"."Contact"."Updated_By" = "j"."new_updated_by" OR ("dbo"."Contact"."Updated_By" IS NULL AND "j"."new_updated_by" IS NULL))))
+      AND j."run_id" = (
+        SELECT max(j2."run_id") FROM "cw_maint"."journal" j2
+        INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @19 AND r2."status" = @20))))) as "m") as "p" on ((p.d = 1 AND p.changed <= 10000) OR p.id = p.first_id) order by "p"."id";
+-- parameters:
+--   1: "Disable_Flag"
+--   2: "Disable_Flag"
+--   3: "succeeded"
+--   4: "Disable_Flag"
+--   5: "Disable_Flag"
+--   6: "succeeded"
+--   7: false
+--   8: false
+--   9: 1
+--   10: 1
+--   11: true
+--   12: "Disable_Flag"
+--   13: "succeeded"
+--   14: "revoke-inactive"
+--   15: "apply"
+--   16: "undo"
+--   17: "undo"
+--   18: 1
+--   19: "Disable_Flag"
+--   20: "succeeded"
+
+-- apply by those rows, in one transaction, each batch in one round trip: up to 4000 planned rows (ascending ids in one nvarchar(max) JSON parameter, read by OPENJSON; shown: one row), each updated only while it still meets the job's WHERE and holds its planned value before, and journaled
+DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, new_value int NULL, "old_last_update" datetime2 NULL, "old_last_update_utc" datetime2 NULL, "old_updated_by" nvarchar(128) NULL);
+DECLARE @hi int, @picked int;
+SELECT @hi = @1, @picked = @2;
+UPDATE "dbo"."Contact" SET "Disable_Flag" = cast((SELECT j."old_value" FROM "cw_maint"."journal" j
+    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @3 AND j."run_id" = (
+        SELECT max(j2."run_id") FROM "cw_maint"."journal" j2
+        INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @4 AND r2."status" = @5)) as bit), "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @6
+OUTPUT deleted.Contact_RecID, deleted."Disable_Flag", inserted."Disable_Flag", deleted."Last_Update", deleted."Last_Update_UTC", deleted."Updated_By" INTO @changed
+FROM OPENJSON(@7) WITH (id int '$[0]', before int '$[1]', a0 nvarchar(4000) '$[2]', a1 nvarchar(4000) '$[3]', a2 nvarchar(4000) '$[4]') AS f
+WHERE f.id = "dbo"."Contact"."Contact_RecID" AND "dbo"."Contact"."Contact_RecID" BETWEEN @8 AND @9 AND (((("dbo"."Contact"."Inactive_Flag" is null or "dbo"."Contact"."Inactive_Flag" = @10) and "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID" and ("cs"."Inactive_Flag" is null or "cs"."Inactive_Flag" = @11)) and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID" and "cct"."Company_Type_RecID" in (@12)) and "co"."Company_Status_RecID" in (@13)))) and ("dbo"."Contact"."Disable_Flag" = @14 AND EXISTS (
+    SELECT j."run_id" FROM "cw_maint"."journal" j
+    INNER JOIN "cw_maint"."run" r ON r."run_id" = j."run_id"
+    LEFT JOIN "cw_maint"."run" u ON u."run_id" = r."undo_of_run_id"
+    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @15
+      AND r."status" = @16 AND r."job" IN (@17) AND (r."mode" = @18 OR (r."mode" = @19 AND u."mode" = @20)) AND j."new_value" = @21 AND (r."journal_version" IS NULL OR (("dbo"."Contact"."Last_Update" = "j"."new_last_update" OR ("dbo"."Contact"."Last_Update" IS NULL AND "j"."new_last_update" IS NULL)) AND ("dbo"."Contact"."Last_Update_UTC" = "j"."new_last_update_utc" OR ("dbo"."Contact"."Last_Update_UTC" IS NULL AND "j"."new_last_update_utc" IS NULL)) AND ("dbo"."Contact"."Updated_By" = "j"."new_updated_by" OR ("dbo"."Contact"."Updated_By" IS NULL AND "j"."new_updated_by" IS NULL))))
+      AND j."run_id" = (
+        SELECT max(j2."run_id") FROM "cw_maint"."journal" j2
+        INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @22 AND r2."status" = @23)))) and coalesce(cast(cast("dbo"."Contact"."Disable_Flag" as int) as bigint), -2147483649) <> coalesce(cast((SELECT j."old_value" FROM "cw_maint"."journal" j
+    WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @24 AND j."run_id" = (
+        SELECT max(j2."run_id") FROM "cw_maint"."journal" j2
+        INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
+        WHERE j2."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j2."column_name" = @25 AND r2."status" = @26)) as bigint), -2147483649)) AND (cast("dbo"."Contact"."Disable_Flag" as int) = "f"."before" OR (cast("dbo"."Contact"."Disable_Flag" as int) IS NULL AND "f"."before" IS NULL));
+INSERT INTO "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value", "old_last_update", "old_last_update_utc", "old_updated_by", "new_last_update", "new_last_update_utc", "new_updated_by")
+SELECT @27, ch.id, @28, ch.old_value, ch.new_value, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
+FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id;
+SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
+  (SELECT COUNT(*) FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id WHERE (cast(c."Disable_Flag" as int) = "ch"."new_value" OR (cast(c."Disable_Flag" as int) IS NULL AND "ch"."new_value" IS NULL))) AS holding, @hi AS last;;
+-- parameters:
+--   1: 1
+--   2: 1
+--   3: "Disable_Flag"
+--   4: "Disable_Flag"
+--   5: "succeeded"
+--   6: "cw-maint"
+--   7: "[[1,0,null,null,null]]"
+--   8: 1
+--   9: 1
+--   10: false
+--   11: false
+--   12: 1
+--   13: 1
+--   14: true
+--   15: "Disable_Flag"
+--   16: "succeeded"
+--   17: "revoke-inactive"
+--   18: "apply"
+--   19: "undo"
+--   20: "undo"
+--   21: 1
+--   22: "Disable_Flag"
+--   23: "succeeded"
+--   24: "Disable_Flag"
+--   25: "Disable_Flag"
+--   26: "succeeded"
+--   27: 0
+--   28: "Disable_Flag"

@@ -7,7 +7,7 @@
 
 -- ==================== layout: legacy ====================
 -- dry run and apply: the counts (all contacts, matched, changed) and the first rows that would change, in one pass
-select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d" as "differs", "p"."id" as "Contact_RecID", "c"."First_Name", "c"."Last_Name", "co"."Company_ID", "p"."old_value", "p"."new_value" from (select cast(count(*) as int) as "total" from "dbo"."Contact" as "every") as "t" left join (select "m"."id", "m"."old_value", "m"."new_value", "m"."d", cast(count(*) over () as int) as "matched", cast(sum(m.d) over () as int) as "changed", cast(sum(m.di) over () as int) as "inactive" from (select "dbo"."Contact"."Contact_RecID" as "id", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value", cast(@1 as int) as "new_value", case when ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @2) then 1 else 0 end as "d", case when (("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @3) and "dbo"."Contact"."Inactive_Flag" = @4) then 1 else 0 end as "di" from "dbo"."Contact" where "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID") and "co"."Company_ID" = @5))) as "m" order by "m"."d" desc, "m"."id" offset @6 rows fetch next @7 rows only) as "p" on 1 = 1 left join "dbo"."Contact" as "c" on "c"."Contact_RecID" = "p"."id" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "c"."Company_RecID" order by "p"."d" desc, "p"."id";
+select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d" as "differs", "p"."id" as "Contact_RecID", "c"."First_Name", "c"."Last_Name", "co"."Company_ID", "p"."old_value", "p"."new_value" from (select cast(count(*) as int) as "total" from "dbo"."Contact" as "every") as "t" left join (select "m"."id", "m"."old_value", "m"."new_value", "m"."d", cast(count(*) over () as int) as "matched", cast(sum(m.d) over () as int) as "changed", cast(sum(m.di) over () as int) as "inactive" from (select "dbo"."Contact"."Contact_RecID" as "id", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value", cast(@1 as int) as "new_value", case when ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @2) then 1 else 0 end as "d", case when (("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @3) and "dbo"."Contact"."Inactive_Flag" = @4) then 1 else 0 end as "di", NULL as "a0", NULL as "a1", NULL as "a2" from "dbo"."Contact" where "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID") and "co"."Company_ID" = @5))) as "m" order by "m"."d" desc, "m"."id" offset @6 rows fetch next @7 rows only) as "p" on 1 = 1 left join "dbo"."Contact" as "c" on "c"."Contact_RecID" = "p"."id" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "c"."Company_RecID" order by "p"."d" desc, "p"."id";
 -- parameters:
 --   1: 1
 --   2: 1
@@ -51,9 +51,44 @@ SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
 --   8: 0
 --   9: "Portal_Security_Level"
 
+-- apply, when at most 10000 rows would change (the steady state): the plan under the run lock lists every one of them (id and value before) with the counts, in the same one pass
+select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d", "p"."id", "p"."old_value", "p"."new_value", "p"."a0", "p"."a1", "p"."a2" from (select cast(count(*) as int) as "total" from "dbo"."Contact" as "every") as "t" left join (select "m"."id", "m"."old_value", "m"."new_value", "m"."d", "m"."a0", "m"."a1", "m"."a2", cast(count(*) over () as int) as "matched", cast(sum(m.d) over () as int) as "changed", cast(sum(m.di) over () as int) as "inactive", min(m.id) over () as "first_id" from (select "dbo"."Contact"."Contact_RecID" as "id", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value", cast(@1 as int) as "new_value", case when ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @2) then 1 else 0 end as "d", case when (("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @3) and "dbo"."Contact"."Inactive_Flag" = @4) then 1 else 0 end as "di", NULL as "a0", NULL as "a1", NULL as "a2" from "dbo"."Contact" where "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID") and "co"."Company_ID" = @5))) as "m") as "p" on ((p.d = 1 AND p.changed <= 10000) OR p.id = p.first_id) order by "p"."id";
+-- parameters:
+--   1: 1
+--   2: 1
+--   3: 1
+--   4: true
+--   5: "deskdirector"
+
+-- apply by those rows, in one transaction, each batch in one round trip: up to 4000 planned rows (ascending ids in one nvarchar(max) JSON parameter, read by OPENJSON; shown: one row), each updated only while it still meets the job's WHERE and holds its planned value before, and journaled
+DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, new_value int NULL, "old_last_update" datetime2 NULL, "old_last_update_utc" datetime2 NULL, "old_updated_by" nvarchar(128) NULL);
+DECLARE @hi int, @picked int;
+SELECT @hi = @1, @picked = @2;
+UPDATE "dbo"."Contact" SET "Portal_Security_Level" = @3, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @4
+OUTPUT deleted.Contact_RecID, deleted."Portal_Security_Level", inserted."Portal_Security_Level", deleted."Last_Update", deleted."Last_Update_UTC", deleted."Updated_By" INTO @changed
+FROM OPENJSON(@5) WITH (id int '$[0]', before int '$[1]', a0 nvarchar(4000) '$[2]', a1 nvarchar(4000) '$[3]', a2 nvarchar(4000) '$[4]') AS f
+WHERE f.id = "dbo"."Contact"."Contact_RecID" AND "dbo"."Contact"."Contact_RecID" BETWEEN @6 AND @7 AND ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "ct"."Company_Type_RecID" from "dbo"."Company_Type" as "ct" where "ct"."Company_Type_RecID" = "co"."Company_Type_RecID") and "co"."Company_ID" = @8)) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @9)) AND (cast("dbo"."Contact"."Portal_Security_Level" as int) = "f"."before" OR (cast("dbo"."Contact"."Portal_Security_Level" as int) IS NULL AND "f"."before" IS NULL));
+INSERT INTO "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value", "old_last_update", "old_last_update_utc", "old_updated_by", "new_last_update", "new_last_update_utc", "new_updated_by")
+SELECT @10, ch.id, @11, ch.old_value, ch.new_value, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
+FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id;
+SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
+  (SELECT COUNT(*) FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id WHERE (cast(c."Portal_Security_Level" as int) = "ch"."new_value" OR (cast(c."Portal_Security_Level" as int) IS NULL AND "ch"."new_value" IS NULL))) AS holding, @hi AS last;;
+-- parameters:
+--   1: 1
+--   2: 1
+--   3: 1
+--   4: "cw-maint"
+--   5: "[[1,0,null,null,null]]"
+--   6: 1
+--   7: 1
+--   8: "deskdirector"
+--   9: 1
+--   10: 0
+--   11: "Portal_Security_Level"
+
 -- ==================== layout: many-to-many ====================
 -- dry run and apply: the counts (all contacts, matched, changed) and the first rows that would change, in one pass
-select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d" as "differs", "p"."id" as "Contact_RecID", "c"."First_Name", "c"."Last_Name", "co"."Company_ID", "p"."old_value", "p"."new_value" from (select cast(count(*) as int) as "total" from "dbo"."Contact" as "every") as "t" left join (select "m"."id", "m"."old_value", "m"."new_value", "m"."d", cast(count(*) over () as int) as "matched", cast(sum(m.d) over () as int) as "changed", cast(sum(m.di) over () as int) as "inactive" from (select "dbo"."Contact"."Contact_RecID" as "id", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value", cast(@1 as int) as "new_value", case when ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @2) then 1 else 0 end as "d", case when (("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @3) and "dbo"."Contact"."Inactive_Flag" = @4) then 1 else 0 end as "di" from "dbo"."Contact" where "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID") and "co"."Company_ID" = @5))) as "m" order by "m"."d" desc, "m"."id" offset @6 rows fetch next @7 rows only) as "p" on 1 = 1 left join "dbo"."Contact" as "c" on "c"."Contact_RecID" = "p"."id" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "c"."Company_RecID" order by "p"."d" desc, "p"."id";
+select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d" as "differs", "p"."id" as "Contact_RecID", "c"."First_Name", "c"."Last_Name", "co"."Company_ID", "p"."old_value", "p"."new_value" from (select cast(count(*) as int) as "total" from "dbo"."Contact" as "every") as "t" left join (select "m"."id", "m"."old_value", "m"."new_value", "m"."d", cast(count(*) over () as int) as "matched", cast(sum(m.d) over () as int) as "changed", cast(sum(m.di) over () as int) as "inactive" from (select "dbo"."Contact"."Contact_RecID" as "id", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value", cast(@1 as int) as "new_value", case when ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @2) then 1 else 0 end as "d", case when (("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @3) and "dbo"."Contact"."Inactive_Flag" = @4) then 1 else 0 end as "di", NULL as "a0", NULL as "a1", NULL as "a2" from "dbo"."Contact" where "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID") and "co"."Company_ID" = @5))) as "m" order by "m"."d" desc, "m"."id" offset @6 rows fetch next @7 rows only) as "p" on 1 = 1 left join "dbo"."Contact" as "c" on "c"."Contact_RecID" = "p"."id" left join "dbo"."Company" as "co" on "co"."Company_RecID" = "c"."Company_RecID" order by "p"."d" desc, "p"."id";
 -- parameters:
 --   1: 1
 --   2: 1
@@ -96,3 +131,38 @@ SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
 --   7: 1
 --   8: 0
 --   9: "Portal_Security_Level"
+
+-- apply, when at most 10000 rows would change (the steady state): the plan under the run lock lists every one of them (id and value before) with the counts, in the same one pass
+select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d", "p"."id", "p"."old_value", "p"."new_value", "p"."a0", "p"."a1", "p"."a2" from (select cast(count(*) as int) as "total" from "dbo"."Contact" as "every") as "t" left join (select "m"."id", "m"."old_value", "m"."new_value", "m"."d", "m"."a0", "m"."a1", "m"."a2", cast(count(*) over () as int) as "matched", cast(sum(m.d) over () as int) as "changed", cast(sum(m.di) over () as int) as "inactive", min(m.id) over () as "first_id" from (select "dbo"."Contact"."Contact_RecID" as "id", cast("dbo"."Contact"."Portal_Security_Level" as int) as "old_value", cast(@1 as int) as "new_value", case when ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @2) then 1 else 0 end as "d", case when (("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @3) and "dbo"."Contact"."Inactive_Flag" = @4) then 1 else 0 end as "di", NULL as "a0", NULL as "a1", NULL as "a2" from "dbo"."Contact" where "dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID") and "co"."Company_ID" = @5))) as "m") as "p" on ((p.d = 1 AND p.changed <= 10000) OR p.id = p.first_id) order by "p"."id";
+-- parameters:
+--   1: 1
+--   2: 1
+--   3: 1
+--   4: true
+--   5: "deskdirector"
+
+-- apply by those rows, in one transaction, each batch in one round trip: up to 4000 planned rows (ascending ids in one nvarchar(max) JSON parameter, read by OPENJSON; shown: one row), each updated only while it still meets the job's WHERE and holds its planned value before, and journaled
+DECLARE @changed TABLE (id int NOT NULL PRIMARY KEY, old_value int NULL, new_value int NULL, "old_last_update" datetime2 NULL, "old_last_update_utc" datetime2 NULL, "old_updated_by" nvarchar(128) NULL);
+DECLARE @hi int, @picked int;
+SELECT @hi = @1, @picked = @2;
+UPDATE "dbo"."Contact" SET "Portal_Security_Level" = @3, "Last_Update" = GETDATE(), "Last_Update_UTC" = GETUTCDATE(), "Updated_By" = @4
+OUTPUT deleted.Contact_RecID, deleted."Portal_Security_Level", inserted."Portal_Security_Level", deleted."Last_Update", deleted."Last_Update_UTC", deleted."Updated_By" INTO @changed
+FROM OPENJSON(@5) WITH (id int '$[0]', before int '$[1]', a0 nvarchar(4000) '$[2]', a1 nvarchar(4000) '$[3]', a2 nvarchar(4000) '$[4]') AS f
+WHERE f.id = "dbo"."Contact"."Contact_RecID" AND "dbo"."Contact"."Contact_RecID" BETWEEN @6 AND @7 AND ("dbo"."Contact"."Company_RecID" in (select "co"."Company_RecID" from "dbo"."Company" as "co" where (exists (select "cs"."Company_Status_RecID" from "dbo"."Company_Status" as "cs" where "cs"."Company_Status_RecID" = "co"."Company_Status_RecID") and exists (select "cct"."Company_RecID" from "dbo"."Company_Company_Type" as "cct" inner join "dbo"."Company_Type" as "ct" on "ct"."Company_Type_RecID" = "cct"."Company_Type_RecID" where "cct"."Company_RecID" = "co"."Company_RecID") and "co"."Company_ID" = @8)) and ("dbo"."Contact"."Portal_Security_Level" is null or "dbo"."Contact"."Portal_Security_Level" <> @9)) AND (cast("dbo"."Contact"."Portal_Security_Level" as int) = "f"."before" OR (cast("dbo"."Contact"."Portal_Security_Level" as int) IS NULL AND "f"."before" IS NULL));
+INSERT INTO "cw_maint"."journal" ("run_id", "contact_recid", "column_name", "old_value", "new_value", "old_last_update", "old_last_update_utc", "old_updated_by", "new_last_update", "new_last_update_utc", "new_updated_by")
+SELECT @10, ch.id, @11, ch.old_value, ch.new_value, ch."old_last_update", ch."old_last_update_utc", ch."old_updated_by", c."Last_Update", c."Last_Update_UTC", c."Updated_By"
+FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id;
+SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
+  (SELECT COUNT(*) FROM @changed ch JOIN "dbo"."Contact" c ON c.Contact_RecID = ch.id WHERE (cast(c."Portal_Security_Level" as int) = "ch"."new_value" OR (cast(c."Portal_Security_Level" as int) IS NULL AND "ch"."new_value" IS NULL))) AS holding, @hi AS last;;
+-- parameters:
+--   1: 1
+--   2: 1
+--   3: 1
+--   4: "cw-maint"
+--   5: "[[1,0,null,null,null]]"
+--   6: 1
+--   7: 1
+--   8: "deskdirector"
+--   9: 1
+--   10: 0
+--   11: "Portal_Security_Level"

@@ -1,3 +1,4 @@
+import { PLANNED_ROWS_MAX } from '../config/defaults.js';
 import { Kysely } from 'kysely';
 import { mssqlAdapter } from '../db/mssql/mssql-adapter.js';
 import { LAYOUTS } from '../db/model/layout.js';
@@ -42,6 +43,14 @@ export function renderCompiledSql(job: AnyJob, params: Record<string, unknown> =
       formatStatement(
         `apply, in one transaction, each batch in one round trip: update up to ${DEFAULT_BATCH_SIZE} rows after the last Contact_RecID (under SQL Server's 5,000-lock escalation) and journal their before-values (run id from the run table); repeated until a batch comes back short. The journaled rows must add up to the planned count, each holding the new value, else all is rolled back`,
         s.batch,
+      ),
+      formatStatement(
+        `apply, when at most ${PLANNED_ROWS_MAX} rows would change (the steady state): the plan under the run lock lists every one of them (id and value before) with the counts, in the same one pass`,
+        s.rowsPlan,
+      ),
+      formatStatement(
+        `apply by those rows, in one transaction, each batch in one round trip: up to ${DEFAULT_BATCH_SIZE} planned rows (ascending ids in one nvarchar(max) JSON parameter, read by OPENJSON; shown: one row), each updated only while it still meets the job's WHERE and holds its planned value before, and journaled`,
+        s.plannedBatch,
       ),
     );
   }

@@ -1,4 +1,4 @@
-import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
+import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
 import type { Database } from '../../db/model/schema.js';
 import { changing, columnAsInt, differs, jobWhere, type Change } from '../../vocabulary/change.js';
 import type { AnyJob, ContactExpressionBuilder, TargetContext } from '../../vocabulary/job-definition.js';
@@ -87,18 +87,7 @@ export async function buildPlan(
  * the counts over all of them. Rows that would not change only fill up the preview and are dropped.
  */
 export function planQuery(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext) {
-  const targeted = db
-    .selectFrom('dbo.Contact')
-    .where((eb) => jobWhere(eb, job, params, context))
-    .select((eb) => [
-      'dbo.Contact.Contact_RecID as id',
-      columnAsInt(change).as('old_value'),
-      change.journalValue.as('new_value'),
-      eb.case().when(differs(eb, change)).then(1).else(0).end().as('d'),
-      job.reportsInactiveContacts
-        ? eb.case().when(eb.and([differs(eb, change), eb('dbo.Contact.Inactive_Flag', '=', true)])).then(1).else(0).end().as('di')
-        : sql<number>`0`.as('di'),
-    ]);
+  const targeted = targetedRows(db, job, params, change, context);
   const ranked = db
     .selectFrom(targeted.as('m'))
     .select([
@@ -106,9 +95,7 @@ export function planQuery(db: Kysely<Database>, job: AnyJob, params: Record<stri
       'm.old_value',
       'm.new_value',
       'm.d',
-      sql<number>`cast(count(*) over () as int)`.as('matched'),
-      sql<number>`cast(sum(m.d) over () as int)`.as('changed'),
-      sql<number>`cast(sum(m.di) over () as int)`.as('inactive'),
+      ...WINDOW_COUNTS,
     ])
     .orderBy('m.d', 'desc')
     .orderBy('m.id')
@@ -201,21 +188,7 @@ export function planRowsQuery(db: Kysely<Database>, job: AnyJob, params: Record<
     const a = audit?.columns[i];
     return a?.present ? audit!.adapter.statements.auditText(sql.ref(`dbo.Contact.${a.column}`), a.kind) : sql<string | null>`NULL`;
   };
-  const targeted = db
-    .selectFrom('dbo.Contact')
-    .where((eb) => jobWhere(eb, job, params, context))
-    .select((eb) => [
-      'dbo.Contact.Contact_RecID as id',
-      columnAsInt(change).as('old_value'),
-      (change.known === null ? change.journalValue : sql<number | null>`NULL`).as('new_value'),
-      eb.case().when(differs(eb, change)).then(1).else(0).end().as('d'),
-      job.reportsInactiveContacts
-        ? eb.case().when(eb.and([differs(eb, change), eb('dbo.Contact.Inactive_Flag', '=', true)])).then(1).else(0).end().as('di')
-        : sql<number>`0`.as('di'),
-      auditText(0).as('a0'),
-      auditText(1).as('a1'),
-      auditText(2).as('a2'),
-    ]);
+  const targeted = targetedRows(db, job, params, change, context, auditText);
   const counted = db
     .selectFrom(targeted.as('m'))
     .select([
@@ -226,9 +199,7 @@ export function planRowsQuery(db: Kysely<Database>, job: AnyJob, params: Record<
       'm.a0',
       'm.a1',
       'm.a2',
-      sql<number>`cast(count(*) over () as int)`.as('matched'),
-      sql<number>`cast(sum(m.d) over () as int)`.as('changed'),
-      sql<number>`cast(sum(m.di) over () as int)`.as('inactive'),
+      ...WINDOW_COUNTS,
       sql<number>`min(m.id) over ()`.as('first_id'),
     ]);
   const every = db.selectFrom('dbo.Contact as every').select(sql<number>`cast(count(*) as int)`.as('total'));
@@ -237,6 +208,38 @@ export function planRowsQuery(db: Kysely<Database>, job: AnyJob, params: Record<
     .leftJoin(counted.as('p'), (join) => join.on(sql<boolean>`((p.d = 1 AND p.changed <= ${sql.lit(Math.min(wanted.max ?? PLANNED_ROWS_MAX, 2_147_483_647))}) OR p.id = p.first_id)`))
     .select(['t.total', 'p.matched', 'p.changed', 'p.inactive', 'p.d', 'p.id', 'p.old_value', 'p.new_value', 'p.a0', 'p.a1', 'p.a2'])
     .orderBy('p.id');
+}
+
+/** Over every targeted row (`m`): how many the WHERE selects, would change, and of those are inactive contacts. */
+const WINDOW_COUNTS = [
+  sql<number>`cast(count(*) over () as int)`.as('matched'),
+  sql<number>`cast(sum(m.d) over () as int)`.as('changed'),
+  sql<number>`cast(sum(m.di) over () as int)`.as('inactive'),
+] as const;
+
+/**
+ * The rows the job's WHERE selects, each with its value before and after, whether it would change
+ * (`d`), whether it would change an inactive contact (`di`), and its audit values as text where
+ * asked (a saved plan; else NULL).
+ */
+function targetedRows(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext, auditText?: (i: number) => RawBuilder<string | null>) {
+  const none = () => sql<string | null>`NULL`;
+  const text = auditText ?? none;
+  return db
+    .selectFrom('dbo.Contact')
+    .where((eb) => jobWhere(eb, job, params, context))
+    .select((eb) => [
+      'dbo.Contact.Contact_RecID as id',
+      columnAsInt(change).as('old_value'),
+      change.journalValue.as('new_value'),
+      eb.case().when(differs(eb, change)).then(1).else(0).end().as('d'),
+      job.reportsInactiveContacts
+        ? eb.case().when(eb.and([differs(eb, change), eb('dbo.Contact.Inactive_Flag', '=', true)])).then(1).else(0).end().as('di')
+        : sql<number>`0`.as('di'),
+      text(0).as('a0'),
+      text(1).as('a1'),
+      text(2).as('a2'),
+    ]);
 }
 
 /** A further condition on the rows, over dbo.Contact (plan's fights: whose change a row takes back). */

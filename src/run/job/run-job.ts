@@ -8,7 +8,8 @@ import { changeFor } from '../../vocabulary/change.js';
 import type { AnyJob, TargetContext } from '../../vocabulary/job-definition.js';
 import { checkParamValues } from '../../vocabulary/param-values.js';
 import { executeRun } from '../pipeline/run-pipeline.js';
-import type { PipelineRequest, PreparedRun, Refusal, RunKind } from '../pipeline/run-kind.js';
+import type { PipelineRequest, PipelineResult, PreparedRun, Refusal, RunKind, RunMode } from '../pipeline/run-kind.js';
+import type { RunSummary } from '../pipeline/run-log.js';
 import { describe } from '../pipeline/run-log.js';
 import { journaledRows } from '../pipeline/report-rows.js';
 import { applyJournaled } from './apply.js';
@@ -61,18 +62,23 @@ export async function runJob(handle: DatabaseHandle, request: RunRequest): Promi
       layout = prepared.context.layout;
       return prepared.run;
     },
-    summarize: (r, m) => ({
-      runId: r.runId,
-      outcome: r.outcome,
-      matched: r.plan.matched,
-      changed: m === 'apply' ? r.changed : r.plan.changed,
-      unchanged: r.plan.unchanged,
-      ...(r.refusal ? { reason: describe(r.refusal) } : {}),
-      message: m === 'dry-run' ? `dry run: ${r.plan.changed} rows would change` : `run ${r.outcome}: ${r.changed} rows changed`,
-    }),
+    summarize: (r, m) => jobSummary(r, m, m === 'dry-run' ? `dry run: ${r.plan.changed} rows would change` : `run ${r.outcome}: ${r.changed} rows changed`),
   };
   const result = await executeRun(handle, kind, request);
   return { job: job.name, mode, layout: layout!, params, ...result };
+}
+
+/** A job's run.end line: its counts (a dry run's: what would change), its refusal, and `message`. */
+export function jobSummary(r: PipelineResult<Plan>, mode: RunMode, message: string): RunSummary {
+  return {
+    runId: r.runId,
+    outcome: r.outcome,
+    matched: r.plan.matched,
+    changed: mode === 'apply' ? r.changed : r.plan.changed,
+    unchanged: r.plan.unchanged,
+    ...(r.refusal ? { reason: describe(r.refusal) } : {}),
+    message,
+  };
 }
 
 /**

@@ -6,7 +6,7 @@ import { PAGE_ROWS } from '../../db/keyset-pages.js';
 import { journaledBatchStatement } from './apply.js';
 import { changeFor } from '../../vocabulary/change.js';
 import type { AnyJob, TargetContext } from '../../vocabulary/job-definition.js';
-import { changingRowsQuery, planQuery } from './plan.js';
+import { changingRowsQuery, planQuery, planRowsQuery } from './plan.js';
 
 export interface JobStatements {
   /** The counts and the preview, in one statement. */
@@ -15,6 +15,10 @@ export interface JobStatements {
   report: CompiledQuery;
   /** One batch of the apply: update and journal (repeated from the last Contact_RecID until a batch comes back short). */
   batch: CompiledQuery;
+  /** An apply's plan under the run lock: the counts and every row that would change (up to PLANNED_ROWS_MAX). */
+  rowsPlan: CompiledQuery;
+  /** One batch of the apply by those rows: their ids and before-values in one JSON parameter (shown: one row). */
+  plannedBatch: CompiledQuery;
 }
 
 /**
@@ -35,6 +39,8 @@ export function compileJobStatements(
     plan: planQuery(db, job, params, change, context).compile(),
     report: changingRowsQuery(db, job, params, change, context, { after: null, rows: PAGE_ROWS }).compile(),
     batch: journaledBatchStatement(adapter, input, null, DEFAULT_BATCH_SIZE).compile(db),
+    rowsPlan: planRowsQuery(db, job, params, change, context, {}).compile(),
+    plannedBatch: journaledBatchStatement(adapter, input, null, DEFAULT_BATCH_SIZE, { rows: [{ id: 1, before: 0 }], checkAudit: false }).compile(db),
   };
 }
 

@@ -17,9 +17,8 @@ import { batchSizeFor } from '../pipeline/batches.js';
 import { concat, journaledRows } from '../pipeline/report-rows.js';
 import { executeRun } from '../pipeline/run-pipeline.js';
 import type { PipelineRequest, PipelineResult, RunKind } from '../pipeline/run-kind.js';
-import { describe } from '../pipeline/run-log.js';
 import { namesQuery, previewOf, type Plan } from '../job/plan.js';
-import { prepareJob } from '../job/run-job.js';
+import { jobSummary, prepareJob } from '../job/run-job.js';
 import { checkDrift, driftText, type DriftedRow } from './drift.js';
 import { jobFingerprint } from './job-fingerprint.js';
 import type { PlanFile, PlanJob } from './plan-file-format.js';
@@ -204,15 +203,9 @@ function planFileKind(
       };
     },
     summarize: (r, m) => ({
-      runId: r.runId,
-      outcome: r.outcome,
-      matched: r.plan.matched,
-      changed: m === 'apply' ? r.changed : r.plan.changed,
-      unchanged: r.plan.unchanged,
+      ...jobSummary(r, m, m === 'dry-run' ? `saved plan, dry run: ${r.plan.changed} rows would change, ${r.plan.drifted.length} drifted` : `saved plan ${r.outcome}: ${r.changed} rows changed, ${r.plan.drifted.length} drifted`),
       drifted: r.plan.drifted.length,
       newlyMatching: r.plan.newlyMatching,
-      ...(r.refusal ? { reason: describe(r.refusal) } : {}),
-      message: m === 'dry-run' ? `saved plan, dry run: ${r.plan.changed} rows would change, ${r.plan.drifted.length} drifted` : `saved plan ${r.outcome}: ${r.changed} rows changed, ${r.plan.drifted.length} drifted`,
     }),
   };
 }
