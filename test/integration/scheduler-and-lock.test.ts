@@ -144,8 +144,8 @@ for (const engine of inject('engines')) {
       expect(count(runs, 'set-primary-portal', 'succeeded')).toBeGreaterThanOrEqual(2);
       expect(count(runs, 'revoke-inactive', 'refused')).toBeGreaterThanOrEqual(2);
       expect(runs.every((r) => r.trigger === 'schedule' && r.status !== 'running')).toBe(true);
-      // A scheduled dry run is recorded with what it would change.
-      expect(runs.find((r) => r.job === 'set-primary-portal')!.changed).toBeGreaterThan(0);
+      // A scheduled dry run is recorded with what it would change (ticks that found it still running are recorded as skipped, without counts).
+      expect(runs.find((r) => r.job === 'set-primary-portal' && r.status === 'succeeded')!.changed).toBeGreaterThan(0);
       expect(await dboChecksum(tdb.db)).toBe(before);
       const events = stderr.split('\n').filter((l) => l.startsWith('{')).map((l) => JSON.parse(l));
       expect(events.some((e) => e.event === 'run.end' && e.outcome === 'refused' && e.job === 'revoke-inactive')).toBe(true);
@@ -185,7 +185,8 @@ for (const engine of inject('engines')) {
       await service;
       expect(await dboChecksum(tdb.db)).toBe(before);
       expect(await journalRows(tdb)).toHaveLength(0);
-      const runs = await runRows(tdb);
+      // Ticks every second: on a slow engine some find the apply still running and are recorded as skipped.
+      const runs = (await runRows(tdb)).filter((r) => r.status !== 'skipped');
       expect(runs.at(-1)).toMatchObject({ status: 'failed' });
       expect(runs.at(-1)!.error).toContain('Cancelled by shutdown');
     });

@@ -79,6 +79,9 @@ for (const engine of inject('engines')) {
       }
       expect((await runRows(tdb)).map((r) => [r.job, r.status])).toEqual([['revoke-inactive', 'succeeded']]);
       expect(told).toEqual([]);
+      // Babelfish answers sp_getapplock on a held lock with -999, not SQL Server's -1 (README): there a
+      // held lock cannot be told from a failure, so the skip below is SQL Server's and PostgreSQL's.
+      if (engine.flavor === 'babelfish') return;
 
       // Held longer than lockWaitMs: recorded as skipped, and told.
       const again = gate();
