@@ -1,4 +1,4 @@
-import type { Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
+import type { RawBuilder, Expression, ExpressionBuilder, Kysely, SqlBool } from 'kysely';
 import { z } from 'zod';
 import type { ColumnRef, Layout } from '../db/model/layout.js';
 import type { ChangeableColumn, Database } from '../db/model/schema.js';
@@ -14,6 +14,8 @@ export interface TargetContext {
   journalSchema: string;
   /** The audit columns dbo.Contact has (what "nobody touched it since" can compare). */
   auditColumns: readonly string[];
+  /** Every contact, as the engine counts them fastest (EngineStatements.contactTotal); absent: count(*). */
+  contactTotal?: () => RawBuilder<number>;
 }
 
 /** The ConnectWise columns a piece of SQL reads, per layout (the type link differs). */

@@ -5,6 +5,9 @@ import { postgresJournaledBatch } from './postgres-journaled-batch.js';
 import { postgresJournaledRestore } from './postgres-journaled-restore.js';
 import { postgresAuditText, postgresPlannedRelation } from './postgres-planned-rows.js';
 
+/** From this many rows on, maxPercent's total comes from the catalog. */
+const LARGE_TABLE = 100_000;
+
 export const postgresStatements: EngineStatements = {
   localNow: () => sql<Date>`localtimestamp`,
   utcNow: () => sql<Date>`(now() at time zone 'utc')`,
@@ -12,6 +15,11 @@ export const postgresStatements: EngineStatements = {
   journaledBatch: postgresJournaledBatch,
   journaledRestore: postgresJournaledRestore,
   auditText: postgresAuditText,
+  // reltuples: ANALYZE's and autovacuum's estimate; -1 on a table never analysed.
+  contactTotal: () =>
+    sql<number>`(CASE WHEN coalesce((SELECT c.reltuples FROM pg_class c WHERE c.oid = to_regclass('"dbo"."Contact"')), -1) >= ${sql.lit(LARGE_TABLE)}
+  THEN (SELECT cast(c.reltuples as int) FROM pg_class c WHERE c.oid = to_regclass('"dbo"."Contact"'))
+  ELSE (SELECT cast(count(*) as int) FROM ${sql.table('dbo.Contact')}) END)`,
   plannedRelation: postgresPlannedRelation,
 
   async insertRunReturningId(db: Kysely<any>, runTable: string, values: Insertable<RunTable>) {

@@ -101,7 +101,7 @@ export function planQuery(db: Kysely<Database>, job: AnyJob, params: Record<stri
     .orderBy('m.id')
     .offset(0)
     .fetch(PREVIEW_ROWS);
-  const every = db.selectFrom('dbo.Contact as every').select(sql<number>`cast(count(*) as int)`.as('total'));
+  const every = everyContact(db, context);
   return db
     .selectFrom(every.as('t'))
     .leftJoin(ranked.as('p'), (join) => join.on(sql<boolean>`1 = 1`))
@@ -202,12 +202,19 @@ export function planRowsQuery(db: Kysely<Database>, job: AnyJob, params: Record<
       ...WINDOW_COUNTS,
       sql<number>`min(m.id) over ()`.as('first_id'),
     ]);
-  const every = db.selectFrom('dbo.Contact as every').select(sql<number>`cast(count(*) as int)`.as('total'));
+  const every = everyContact(db, context);
   return db
     .selectFrom(every.as('t'))
     .leftJoin(counted.as('p'), (join) => join.on(sql<boolean>`((p.d = 1 AND p.changed <= ${sql.lit(Math.min(wanted.max ?? PLANNED_ROWS_MAX, 2_147_483_647))}) OR p.id = p.first_id)`))
     .select(['t.total', 'p.matched', 'p.changed', 'p.inactive', 'p.d', 'p.id', 'p.old_value', 'p.new_value', 'p.a0', 'p.a1', 'p.a2'])
     .orderBy('p.id');
+}
+
+/** One row, `total`: every contact (maxPercent's total), as the engine counts them fastest. */
+function everyContact(db: Kysely<Database>, context: TargetContext) {
+  return context.contactTotal
+    ? db.selectNoFrom(context.contactTotal().as('total'))
+    : db.selectFrom('dbo.Contact as every').select(sql<number>`cast(count(*) as int)`.as('total'));
 }
 
 /** Over every targeted row (`m`): how many the WHERE selects, would change, and of those are inactive contacts. */

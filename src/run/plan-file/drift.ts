@@ -93,7 +93,7 @@ ORDER BY d.id`.execute(db);
     }
   }
   const { rows: counts } = await sql<{ total: number; changing: number }>`SELECT
-  (SELECT count(*) FROM ${sql.table('dbo.Contact')}) AS total,
+  ${context.contactTotal ? context.contactTotal() : sql`(SELECT count(*) FROM ${sql.table('dbo.Contact')})`} AS total,
   (SELECT count(*) FROM ${sql.table('dbo.Contact')} WHERE ${changing(eb, job, params, change, context)}) AS changing`.execute(db);
   return { applying, drifted, newlyMatching: Number(counts[0]!.changing) - planStillChanging, totalContacts: Number(counts[0]!.total) };
 }
