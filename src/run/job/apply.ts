@@ -66,7 +66,8 @@ export async function applyJournaled(
   };
   if (input.planned) {
     const { rows, checkAudit, inline } = input.planned;
-    for (const chunk of chunksOf(rows, size)) await oneBatch(null, { rows: chunk, checkAudit, inline });
+    // An engine that never escalates row locks takes them PLANNED_CHUNK at a time: the parameters of one statement stay small.
+    for (const chunk of chunksOf(rows, size ?? PLANNED_CHUNK)) await oneBatch(null, { rows: chunk, checkAudit, inline });
   } else {
     await inBatches(size, (after) => oneBatch(after, null));
   }
@@ -84,6 +85,9 @@ export async function applyJournaled(
   checkpoint();
   return { changed: holding };
 }
+
+/** Planned rows a statement where no batch size applies (PostgreSQL). */
+const PLANNED_CHUNK = 20_000;
 
 export type StatementInput = Omit<ApplyInput, 'expectedChanges' | 'afterJournal' | 'signal' | 'planned'>;
 
