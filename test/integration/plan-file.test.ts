@@ -5,9 +5,15 @@ import { sql } from 'kysely';
 import { describe, expect, inject, it } from 'vitest';
 import { ExitCode } from '../../src/errors.js';
 import { digestOf } from '../../src/run/plan-file/plan-file-format.js';
+import { JOBS } from '../../jobs/index.js';
+import { AUDIT_COLUMNS } from '../../src/db/model/schema.js';
+import { journalAuditColumns } from '../../src/journal/journal-audit.js';
+import { applyJournaled } from '../../src/run/job/apply.js';
+import { buildPlan } from '../../src/run/job/plan.js';
+import { changeFor } from '../../src/vocabulary/change.js';
 import { runCliInProcess } from '../support/cli.js';
 import { dboChecksum, testDatabases, type TestDatabase } from '../support/test-database.js';
-import { journalRows, REVOKE_ARGS, runRows, writeConfig } from '../support/run.js';
+import { journalRows, REVOKE, REVOKE_ARGS, runRows, writeConfig } from '../support/run.js';
 
 interface FileRow {
   id: number;
@@ -157,6 +163,30 @@ for (const engine of inject('engines')) {
       expect(refused.code, refused.stderr).toBe(ExitCode.usage);
       expect(refused.stderr).toMatch(/The plan was not written: contact \d+ would be changed by revoke-inactive(-contacts)? and by revoke-inactive(-contacts)?/);
       expect(readdirSync(folder).filter((f) => f.includes('overlap'))).toEqual([]);
+    }, 300_000);
+
+    it('planned rows sent as literal VALUES (SQL Server below compatibility level 130) or as one parameter apply the same: an audit value with a quote matches, an edited row is left alone', async () => {
+      const tdb = await seeded();
+      const job = JOBS.find((j) => j.name === 'revoke-inactive')!;
+      const context = { layout: 'many-to-many' as const, journalSchema: 'cw_maint', auditColumns: AUDIT_COLUMNS };
+      const change = changeFor(job, REVOKE, context);
+      const audit = journalAuditColumns(AUDIT_COLUMNS);
+      for (const [runId, inline] of [[424_001, true], [424_002, false]] as const) {
+        const first = await buildPlan(tdb.db, job, REVOKE, change, context, { max: 1_000_000, audit: { adapter: tdb.adapter, columns: audit } });
+        const ids = first.rows!.slice(0, 4).map((r) => r.id);
+        // A stamp that must survive SQL quoting, set before the plan that is applied.
+        await tdb.db.updateTable('dbo.Contact').set({ Updated_By: "O'Brien; --" }).where('Contact_RecID', 'in', ids).execute();
+        const plan = await buildPlan(tdb.db, job, REVOKE, change, context, { max: 1_000_000, audit: { adapter: tdb.adapter, columns: audit } });
+        const rows = plan.rows!.filter((r) => ids.includes(r.id));
+        expect(rows.map((r) => r.audit![2])).toEqual(ids.map(() => "O'Brien; --"));
+        // Edited after the plan: only its audit columns change, and it must be left alone.
+        await tdb.db.updateTable('dbo.Contact').set({ Updated_By: 'tech' }).where('Contact_RecID', '=', ids[3]!).execute();
+        await tdb.db.transaction().execute((trx) =>
+          applyJournaled(trx, tdb.adapter, { job, params: REVOKE, change, context, runId, journalSchema: 'cw_maint', auditColumns: AUDIT_COLUMNS, updatedBy: 'cw-maint-test', expectedChanges: 3, planned: { rows, checkAudit: true, inline } }),
+        );
+        const journaled = (await journalRows(tdb)).filter((j) => j.run_id === runId).map((j) => j.contact_recid).sort((x, y) => x - y);
+        expect(journaled, inline ? 'literal VALUES' : 'one parameter').toEqual(ids.slice(0, 3).sort((x, y) => x - y));
+      }
     }, 300_000);
 
     it('refusals, each with its reason (exit 8; a malformed file exit 2), and nothing changed', async () => {
