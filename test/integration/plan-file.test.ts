@@ -227,6 +227,10 @@ for (const engine of inject('engines')) {
       await refused(future, 'is in the future');
       await new Promise((r) => setTimeout(r, 1500));
       await refused(file, 'hours old, more than planMaxAgeHours (0.0003)', ExitCode.planRefused, tdb, ['--max-age', '0.0003']);
+      // A config that requires a ticket: a plan made without one needs --ticket (exit 2 before connecting).
+      const strict = await cli(tdb, ['apply', file, '--yes', '--config', writeConfig({ requireTicket: true })]);
+      expect(strict.code, strict.stderr).toBe(ExitCode.usage);
+      expect(strict.stderr).toMatch(/ticket/i);
       expect(await dboChecksum(tdb.db)).toBe(before);
       expect((await runRows(tdb)).filter((r) => r.mode === 'apply')).toEqual([]);
     }, 300_000);

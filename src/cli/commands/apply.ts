@@ -68,11 +68,10 @@ async function applyFile(path: string, options: ApplyOptions, deps: CliDeps, mod
   const { config } = ctx.loaded;
   // Every check of the command line and of the file's own shape before anything is connected to.
   let planJobs = '';
-  const [file, maxDrift, maxAgeHours, ticket, report] = allChecked<[PlanFile, number, number, string | undefined, ReportSink | undefined, void]>([
+  const [file, maxDrift, maxAgeHours, report] = allChecked<[PlanFile, number, number, ReportSink | undefined, void]>([
     () => readPlan(path),
     () => (options.maxDrift === undefined ? config.maxDrift : parsePercent(options.maxDrift, '--max-drift')),
     () => (options.maxAge === undefined ? config.planMaxAgeHours : parseHours(options.maxAge)),
-    () => runTicket(options.ticket, config, false),
     () => reportSink(options, { given: options.force, flag: '--force' }, io, () => ({ job: planJobs, mode: mode === 'apply' ? 'apply' : 'dry-run', ...describeServer(spec), ticket: settings.ticket ?? null })),
     () => {
       if (mode === 'apply' && !options.yes && io.stdin.isTTY !== true) {
@@ -81,6 +80,8 @@ async function applyFile(path: string, options: ApplyOptions, deps: CliDeps, mod
     },
   ]);
   planJobs = jobsOf(file);
+  // The ticket: --ticket, else the one the plan was made under, else the config's; the config's ticket rules apply to it.
+  const ticket = runTicket(options.ticket ?? file.header.ticket ?? undefined, config, mode === 'apply');
   const settings = runSettingsFrom(config, { ticket });
   const spec = ctx.connection();
   // Every job's rows go into one report, written once the last job's run is over.
