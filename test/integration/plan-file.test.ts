@@ -9,7 +9,8 @@ import { JOBS } from '../../jobs/index.js';
 import { AUDIT_COLUMNS } from '../../src/db/model/schema.js';
 import { journalAuditColumns } from '../../src/journal/journal-audit.js';
 import { applyJournaled } from '../../src/run/job/apply.js';
-import { buildPlan } from '../../src/run/job/plan.js';
+import { auditedRows } from '../../src/run/plan-file/write-plan.js';
+import type { PlannedRow } from '../../src/db/engine/planned-rows.js';
 import { changeFor } from '../../src/vocabulary/change.js';
 import { runCliInProcess } from '../support/cli.js';
 import { dboChecksum, testDatabases, type TestDatabase } from '../support/test-database.js';
@@ -172,12 +173,16 @@ for (const engine of inject('engines')) {
       const change = changeFor(job, REVOKE, context);
       const audit = journalAuditColumns(AUDIT_COLUMNS);
       for (const [runId, inline] of [[424_001, true], [424_002, false]] as const) {
-        const first = await buildPlan(tdb.db, job, REVOKE, change, context, { max: 1_000_000, audit: { adapter: tdb.adapter, columns: audit } });
-        const ids = first.rows!.slice(0, 4).map((r) => r.id);
+        // The rows as a saved plan reads them: value before, and every audit column as the server renders it.
+        const planned = async () => {
+          const rows: PlannedRow[] = [];
+          for await (const r of auditedRows(tdb.db, tdb.adapter, { job, params: REVOKE, change, context }, audit)) rows.push({ id: r.id, before: r.before, audit: r.audit });
+          return rows;
+        };
+        const ids = (await planned()).slice(0, 4).map((r) => r.id);
         // A stamp that must survive SQL quoting, set before the plan that is applied.
         await tdb.db.updateTable('dbo.Contact').set({ Updated_By: "O'Brien; --" }).where('Contact_RecID', 'in', ids).execute();
-        const plan = await buildPlan(tdb.db, job, REVOKE, change, context, { max: 1_000_000, audit: { adapter: tdb.adapter, columns: audit } });
-        const rows = plan.rows!.filter((r) => ids.includes(r.id));
+        const rows = (await planned()).filter((r) => ids.includes(r.id));
         expect(rows.map((r) => r.audit![2])).toEqual(ids.map(() => "O'Brien; --"));
         // Edited after the plan: only its audit columns change, and it must be left alone.
         await tdb.db.updateTable('dbo.Contact').set({ Updated_By: 'tech' }).where('Contact_RecID', '=', ids[3]!).execute();

@@ -1,10 +1,9 @@
-import { sql, type Expression, type Kysely, type RawBuilder, type SqlBool } from 'kysely';
+import { sql, type Expression, type Kysely, type SqlBool } from 'kysely';
 import type { Database } from '../../db/model/schema.js';
 import { changing, columnAsInt, differs, jobWhere, type Change } from '../../vocabulary/change.js';
 import type { AnyJob, ContactExpressionBuilder, TargetContext } from '../../vocabulary/job-definition.js';
 import type { ReportRow } from '../../report/report-file.js';
 import { keysetPagesOn, keysetRows, type Page, type RowSource } from '../../db/keyset-pages.js';
-import type { EngineAdapter } from '../../db/engines.js';
 import type { PlannedRow } from '../../db/engine/planned-rows.js';
 import { PLANNED_ROWS_MAX } from '../../config/defaults.js';
 
@@ -35,14 +34,13 @@ export interface Plan {
    * Every row that would change, lowest Contact_RecID first, where the plan was asked for them (an
    * apply's): what its UPDATE then takes by id, and what a confirmation's digest is over.
    */
-  rows?: Array<PlannedRow & { after?: number | null }>;
+  rows?: PlannedRow[];
 }
 
-/** An apply's plan: every row that would change, with the audit values as the server renders them where `audit` is given (a plan file). */
+/** An apply's plan: every row that would change, listed. */
 export interface RowsWanted {
-  /** List the rows only when at most this many would change (default PLANNED_ROWS_MAX); a saved plan lists them all. */
+  /** List the rows only when at most this many would change (default PLANNED_ROWS_MAX). */
   max?: number;
-  audit?: { adapter: EngineAdapter; columns: ReadonlyArray<{ column: string; present: boolean; kind: 'time' | 'text' }> };
 }
 
 /**
@@ -114,7 +112,7 @@ export function planQuery(db: Kysely<Database>, job: AnyJob, params: Record<stri
 
 /**
  * An apply's plan, still one pass over the targeted rows: the counts, and every row that would
- * change (id, before-value, audit values as text), which the UPDATE then takes by id instead of
+ * change (id and before-value), which the UPDATE then takes by id instead of
  * searching again. The preview's names come from one lookup of at most PREVIEW_ROWS ids.
  */
 async function buildRowsPlan(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext, wanted: RowsWanted): Promise<Plan> {
@@ -129,16 +127,7 @@ async function buildRowsPlan(db: Kysely<Database>, job: AnyJob, params: Record<s
     const preview = page.map((r) => ({ id: Number(r.Contact_RecID), before: r.old_value === null ? null : Number(r.old_value) }));
     return { matched, changed, unchanged: matched - changed, totalContacts: Number(first.total), inactiveContacts: job.reportsInactiveContacts ? Number(first.inactive ?? 0) : null, preview: await previewOf(db, change, preview) };
   }
-  const rows: PlannedRow[] = [];
-  for (const r of found) {
-    if (Number(r.d) !== 1) continue;
-    const row: PlannedRow & { after?: number | null } = { id: Number(r.id), before: r.old_value === null ? null : Number(r.old_value) };
-    if (wanted.audit) {
-      row.audit = [r.a0 ?? null, r.a1 ?? null, r.a2 ?? null].map((v) => (v === null ? null : String(v)));
-      row.after = change.known ?? (r.new_value === null ? null : Number(r.new_value));
-    }
-    rows.push(row);
-  }
+  const rows: PlannedRow[] = found.filter((r) => Number(r.d) === 1).map((r) => ({ id: Number(r.id), before: r.old_value === null ? null : Number(r.old_value) }));
   return {
     matched,
     changed,
@@ -183,22 +172,13 @@ export function namesQuery(db: Kysely<Database>, change: Change, ids: readonly n
  * counts arrive when nothing would change.
  */
 export function planRowsQuery(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext, wanted: RowsWanted) {
-  const audit = wanted.audit;
-  const auditText = (i: number) => {
-    const a = audit?.columns[i];
-    return a?.present ? audit!.adapter.statements.auditText(sql.ref(`dbo.Contact.${a.column}`), a.kind) : sql<string | null>`NULL`;
-  };
-  const targeted = targetedRows(db, job, params, change, context, auditText);
+  const targeted = targetedRows(db, job, params, change, context);
   const counted = db
     .selectFrom(targeted.as('m'))
     .select([
       'm.id',
       'm.old_value',
-      'm.new_value',
       'm.d',
-      'm.a0',
-      'm.a1',
-      'm.a2',
       ...WINDOW_COUNTS,
       sql<number>`min(m.id) over ()`.as('first_id'),
     ]);
@@ -206,7 +186,7 @@ export function planRowsQuery(db: Kysely<Database>, job: AnyJob, params: Record<
   return db
     .selectFrom(every.as('t'))
     .leftJoin(counted.as('p'), (join) => join.on(sql<boolean>`((p.d = 1 AND p.changed <= ${sql.lit(Math.min(wanted.max ?? PLANNED_ROWS_MAX, 2_147_483_647))}) OR p.id = p.first_id)`))
-    .select(['t.total', 'p.matched', 'p.changed', 'p.inactive', 'p.d', 'p.id', 'p.old_value', 'p.new_value', 'p.a0', 'p.a1', 'p.a2'])
+    .select(['t.total', 'p.matched', 'p.changed', 'p.inactive', 'p.d', 'p.id', 'p.old_value'])
     .orderBy('p.id');
 }
 
@@ -226,12 +206,9 @@ const WINDOW_COUNTS = [
 
 /**
  * The rows the job's WHERE selects, each with its value before and after, whether it would change
- * (`d`), whether it would change an inactive contact (`di`), and its audit values as text where
- * asked (a saved plan; else NULL).
+ * (`d`), and whether it would change an inactive contact (`di`).
  */
-function targetedRows(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext, auditText?: (i: number) => RawBuilder<string | null>) {
-  const none = () => sql<string | null>`NULL`;
-  const text = auditText ?? none;
+function targetedRows(db: Kysely<Database>, job: AnyJob, params: Record<string, unknown>, change: Change, context: TargetContext) {
   return db
     .selectFrom('dbo.Contact')
     .where((eb) => jobWhere(eb, job, params, context))
@@ -243,9 +220,6 @@ function targetedRows(db: Kysely<Database>, job: AnyJob, params: Record<string, 
       job.reportsInactiveContacts
         ? eb.case().when(eb.and([differs(eb, change), eb('dbo.Contact.Inactive_Flag', '=', true)])).then(1).else(0).end().as('di')
         : sql<number>`0`.as('di'),
-      text(0).as('a0'),
-      text(1).as('a1'),
-      text(2).as('a2'),
     ]);
 }
 

@@ -140,7 +140,7 @@ export async function writePlanFile(
 }
 
 /** Every row the job would change, with its value before and after and its audit values as the server renders them, in keyset pages. */
-async function* auditedRows(
+export async function* auditedRows(
   db: Kysely<Database>,
   adapter: EngineAdapter,
   p: { job: AnyJob; params: Record<string, unknown>; change: Change; context: TargetContext },
