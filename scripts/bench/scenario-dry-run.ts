@@ -21,7 +21,7 @@ export async function measureDryRun(ctx: BenchContext, size: SizeData, shaped: S
   try {
     // As run-job.ts does: the layout and audit columns from the preflight, the change from the job.
     const report = await preflight(h, [ctx.job], JOURNAL_SCHEMA);
-    const context = { layout: report.schema.layout!, journalSchema: JOURNAL_SCHEMA, auditColumns: report.schema.auditColumns, contactTotal: h.adapter.statements.contactTotal };
+    const context = { layout: report.schema.layout!, journalSchema: JOURNAL_SCHEMA, auditColumns: report.schema.auditColumns, catalogContacts: h.adapter.statements.catalogContacts };
     const params = ctx.job.paramsSchema.parse(BENCH_PARAMS) as Record<string, unknown>;
     const change = changeFor(ctx.job, params, context);
     const raw: number[] = [];

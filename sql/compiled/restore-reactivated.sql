@@ -7,7 +7,7 @@
 
 -- ==================== layout: legacy ====================
 -- dry run and apply: the counts (all contacts, matched, changed) and the first rows that would change, in one pass
-select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d" as "differs", "p"."id" as "Contact_RecID", "c"."First_Name", "c"."Last_Name", "co"."Company_ID", "p"."old_value", "p"."new_value" from (select cast(count(*) as int) as "total" from "dbo"."Contact" as "every") as "t" left join (select "m"."id", "m"."old_value", "m"."new_value", "m"."d", cast(count(*) over () as int) as "matched", cast(sum(m.d) over () as int) as "changed", cast(sum(m.di) over () as int) as "inactive" from (select "dbo"."Contact"."Contact_RecID" as "id", cast("dbo"."Contact"."Disable_Flag" as int) as "old_value", (SELECT j."old_value" FROM "cw_maint"."journal" j
+select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d" as "differs", "p"."id" as "Contact_RecID", "c"."First_Name", "c"."Last_Name", "co"."Company_ID", "p"."old_value", "p"."new_value" from (select (SELECT cast(count(*) as int) FROM "dbo"."Contact") as "total") as "t" left join (select "m"."id", "m"."old_value", "m"."new_value", "m"."d", cast(count(*) over () as int) as "matched", cast(sum(m.d) over () as int) as "changed", cast(sum(m.di) over () as int) as "inactive" from (select "dbo"."Contact"."Contact_RecID" as "id", cast("dbo"."Contact"."Disable_Flag" as int) as "old_value", (SELECT j."old_value" FROM "cw_maint"."journal" j
     WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @1 AND j."run_id" = (
         SELECT max(j2."run_id") FROM "cw_maint"."journal" j2
         INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
@@ -180,7 +180,7 @@ SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
 --   41: "Disable_Flag"
 
 -- apply, when at most 10000 rows would change (the steady state): the plan under the run lock lists every one of them (id and value before) with the counts, in the same one pass
-select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d", "p"."id", "p"."old_value" from (select cast(count(*) as int) as "total" from "dbo"."Contact" as "every") as "t" left join (select "m"."id", "m"."old_value", "m"."d", cast(count(*) over () as int) as "matched", cast(sum(m.d) over () as int) as "changed", cast(sum(m.di) over () as int) as "inactive", min(m.id) over () as "first_id" from (select "dbo"."Contact"."Contact_RecID" as "id", cast("dbo"."Contact"."Disable_Flag" as int) as "old_value", (SELECT j."old_value" FROM "cw_maint"."journal" j
+select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d", "p"."id", "p"."old_value" from (select (SELECT cast(count(*) as int) FROM "dbo"."Contact") as "total") as "t" left join (select "m"."id", "m"."old_value", "m"."d", cast(count(*) over () as int) as "matched", cast(sum(m.d) over () as int) as "changed", cast(sum(m.di) over () as int) as "inactive", min(m.id) over () as "first_id" from (select "dbo"."Contact"."Contact_RecID" as "id", cast("dbo"."Contact"."Disable_Flag" as int) as "old_value", (SELECT j."old_value" FROM "cw_maint"."journal" j
     WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @1 AND j."run_id" = (
         SELECT max(j2."run_id") FROM "cw_maint"."journal" j2
         INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
@@ -282,7 +282,7 @@ SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
 
 -- ==================== layout: many-to-many ====================
 -- dry run and apply: the counts (all contacts, matched, changed) and the first rows that would change, in one pass
-select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d" as "differs", "p"."id" as "Contact_RecID", "c"."First_Name", "c"."Last_Name", "co"."Company_ID", "p"."old_value", "p"."new_value" from (select cast(count(*) as int) as "total" from "dbo"."Contact" as "every") as "t" left join (select "m"."id", "m"."old_value", "m"."new_value", "m"."d", cast(count(*) over () as int) as "matched", cast(sum(m.d) over () as int) as "changed", cast(sum(m.di) over () as int) as "inactive" from (select "dbo"."Contact"."Contact_RecID" as "id", cast("dbo"."Contact"."Disable_Flag" as int) as "old_value", (SELECT j."old_value" FROM "cw_maint"."journal" j
+select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d" as "differs", "p"."id" as "Contact_RecID", "c"."First_Name", "c"."Last_Name", "co"."Company_ID", "p"."old_value", "p"."new_value" from (select (SELECT cast(count(*) as int) FROM "dbo"."Contact") as "total") as "t" left join (select "m"."id", "m"."old_value", "m"."new_value", "m"."d", cast(count(*) over () as int) as "matched", cast(sum(m.d) over () as int) as "changed", cast(sum(m.di) over () as int) as "inactive" from (select "dbo"."Contact"."Contact_RecID" as "id", cast("dbo"."Contact"."Disable_Flag" as int) as "old_value", (SELECT j."old_value" FROM "cw_maint"."journal" j
     WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @1 AND j."run_id" = (
         SELECT max(j2."run_id") FROM "cw_maint"."journal" j2
         INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"
@@ -455,7 +455,7 @@ SELECT @picked AS picked, (SELECT COUNT(*) FROM @changed) AS written,
 --   41: "Disable_Flag"
 
 -- apply, when at most 10000 rows would change (the steady state): the plan under the run lock lists every one of them (id and value before) with the counts, in the same one pass
-select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d", "p"."id", "p"."old_value" from (select cast(count(*) as int) as "total" from "dbo"."Contact" as "every") as "t" left join (select "m"."id", "m"."old_value", "m"."d", cast(count(*) over () as int) as "matched", cast(sum(m.d) over () as int) as "changed", cast(sum(m.di) over () as int) as "inactive", min(m.id) over () as "first_id" from (select "dbo"."Contact"."Contact_RecID" as "id", cast("dbo"."Contact"."Disable_Flag" as int) as "old_value", (SELECT j."old_value" FROM "cw_maint"."journal" j
+select "t"."total", "p"."matched", "p"."changed", "p"."inactive", "p"."d", "p"."id", "p"."old_value" from (select (SELECT cast(count(*) as int) FROM "dbo"."Contact") as "total") as "t" left join (select "m"."id", "m"."old_value", "m"."d", cast(count(*) over () as int) as "matched", cast(sum(m.d) over () as int) as "changed", cast(sum(m.di) over () as int) as "inactive", min(m.id) over () as "first_id" from (select "dbo"."Contact"."Contact_RecID" as "id", cast("dbo"."Contact"."Disable_Flag" as int) as "old_value", (SELECT j."old_value" FROM "cw_maint"."journal" j
     WHERE j."contact_recid" = "dbo"."Contact"."Contact_RecID" AND j."column_name" = @1 AND j."run_id" = (
         SELECT max(j2."run_id") FROM "cw_maint"."journal" j2
         INNER JOIN "cw_maint"."run" r2 ON r2."run_id" = j2."run_id"

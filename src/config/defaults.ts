@@ -20,6 +20,9 @@ export const DEFAULT_MAX_CHANGES = 1000;
  */
 export const PLANNED_ROWS_MAX = 10_000;
 
+/** From this many rows (by the server's catalog) on, maxPercent's total is the catalog's count, not a count(*). */
+export const CATALOG_COUNT_FROM = 100_000;
+
 /** A saved plan's apply refuses all of it when more than this share of its rows (percent) drifted since the plan. */
 export const DEFAULT_MAX_DRIFT = 5;
 

@@ -14,8 +14,8 @@ export interface TargetContext {
   journalSchema: string;
   /** The audit columns dbo.Contact has (what "nobody touched it since" can compare). */
   auditColumns: readonly string[];
-  /** Every contact, as the engine counts them fastest (EngineStatements.contactTotal); absent: count(*). */
-  contactTotal?: () => RawBuilder<number>;
+  /** dbo.Contact's row count from the server's catalog (EngineStatements.catalogContacts); absent: only count(*). */
+  catalogContacts?: () => RawBuilder<number | null>;
 }
 
 /** The ConnectWise columns a piece of SQL reads, per layout (the type link differs). */

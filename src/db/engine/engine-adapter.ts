@@ -100,12 +100,8 @@ export interface EngineStatements {
   readonly boolType: DataTypeExpression;
   /** One batch of an apply: update and journal up to `batch.size` rows in one round trip. */
   journaledBatch(batch: JournaledBatch): JournaledBatchStatement;
-  /**
-   * How many contacts dbo.Contact holds, as maxPercent's total: the row count the server keeps in
-   * its catalog where that says 100,000 or more (a share of that many is not moved by an estimate's
-   * error), else an exact count(*), a full pass over the table.
-   */
-  contactTotal(): RawBuilder<number>;
+  /** The row count of dbo.Contact the server keeps in its catalog (an estimate; NULL or negative where it has none). */
+  catalogContacts(): RawBuilder<number | null>;
   /** An audit column as text the server renders (a timestamp to the unit the type stores; text as it is): what a plan file keeps and an apply compares. */
   auditText(column: RawBuilder<unknown>, kind: 'time' | 'text'): RawBuilder<string | null>;
   /** A chunk of planned rows as the relation `f(id, before, a0, a1, a2)`: one parameter, never one per row. */

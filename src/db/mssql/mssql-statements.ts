@@ -5,9 +5,6 @@ import { mssqlJournaledBatch } from './mssql-journaled-batch.js';
 import { mssqlJournaledRestore } from './mssql-journaled-restore.js';
 import { mssqlAuditText, mssqlPlannedRelation } from './mssql-planned-rows.js';
 
-/** From this many rows on, maxPercent's total comes from the catalog. */
-const LARGE_TABLE = 100_000;
-
 export const mssqlStatements: EngineStatements = {
   localNow: () => sql<Date>`GETDATE()`,
   utcNow: () => sql<Date>`GETUTCDATE()`,
@@ -16,10 +13,7 @@ export const mssqlStatements: EngineStatements = {
   journaledRestore: mssqlJournaledRestore,
   auditText: mssqlAuditText,
   // sys.partitions: visible with any permission on the table (sys.dm_db_partition_stats needs VIEW DATABASE STATE).
-  contactTotal: () =>
-    sql<number>`(CASE WHEN ISNULL((SELECT SUM(p.rows) FROM sys.partitions p WHERE p.object_id = OBJECT_ID(N'dbo.Contact') AND p.index_id IN (0, 1)), 0) >= ${sql.lit(LARGE_TABLE)}
-  THEN (SELECT CAST(SUM(p.rows) AS int) FROM sys.partitions p WHERE p.object_id = OBJECT_ID(N'dbo.Contact') AND p.index_id IN (0, 1))
-  ELSE (SELECT COUNT(*) FROM ${sql.table('dbo.Contact')}) END)`,
+  catalogContacts: () => sql<number | null>`(SELECT SUM(p.rows) FROM sys.partitions p WHERE p.object_id = OBJECT_ID(N'dbo.Contact') AND p.index_id IN (0, 1))`,
   plannedRelation: mssqlPlannedRelation,
 
   async insertRunReturningId(db: Kysely<any>, runTable: string, values: Insertable<RunTable>) {

@@ -5,9 +5,6 @@ import { postgresJournaledBatch } from './postgres-journaled-batch.js';
 import { postgresJournaledRestore } from './postgres-journaled-restore.js';
 import { postgresAuditText, postgresPlannedRelation } from './postgres-planned-rows.js';
 
-/** From this many rows on, maxPercent's total comes from the catalog. */
-const LARGE_TABLE = 100_000;
-
 export const postgresStatements: EngineStatements = {
   localNow: () => sql<Date>`localtimestamp`,
   utcNow: () => sql<Date>`(now() at time zone 'utc')`,
@@ -16,10 +13,7 @@ export const postgresStatements: EngineStatements = {
   journaledRestore: postgresJournaledRestore,
   auditText: postgresAuditText,
   // reltuples: ANALYZE's and autovacuum's estimate; -1 on a table never analysed.
-  contactTotal: () =>
-    sql<number>`(CASE WHEN coalesce((SELECT c.reltuples FROM pg_class c WHERE c.oid = to_regclass('"dbo"."Contact"')), -1) >= ${sql.lit(LARGE_TABLE)}
-  THEN (SELECT cast(c.reltuples as int) FROM pg_class c WHERE c.oid = to_regclass('"dbo"."Contact"'))
-  ELSE (SELECT cast(count(*) as int) FROM ${sql.table('dbo.Contact')}) END)`,
+  catalogContacts: () => sql<number | null>`(SELECT c.reltuples FROM pg_class c WHERE c.oid = to_regclass('"dbo"."Contact"'))`,
   plannedRelation: postgresPlannedRelation,
 
   async insertRunReturningId(db: Kysely<any>, runTable: string, values: Insertable<RunTable>) {

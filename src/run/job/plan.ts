@@ -5,7 +5,7 @@ import type { AnyJob, ContactExpressionBuilder, TargetContext } from '../../voca
 import type { ReportRow } from '../../report/report-file.js';
 import { keysetPagesOn, keysetRows, type Page, type RowSource } from '../../db/keyset-pages.js';
 import type { PlannedRow } from '../../db/engine/planned-rows.js';
-import { PLANNED_ROWS_MAX } from '../../config/defaults.js';
+import { CATALOG_COUNT_FROM, PLANNED_ROWS_MAX } from '../../config/defaults.js';
 
 export const PREVIEW_ROWS = 20;
 
@@ -190,11 +190,21 @@ export function planRowsQuery(db: Kysely<Database>, job: AnyJob, params: Record<
     .orderBy('p.id');
 }
 
-/** One row, `total`: every contact (maxPercent's total), as the engine counts them fastest. */
+/** One row, `total`: every contact (maxPercent's total). */
 function everyContact(db: Kysely<Database>, context: TargetContext) {
-  return context.contactTotal
-    ? db.selectNoFrom(context.contactTotal().as('total'))
-    : db.selectFrom('dbo.Contact as every').select(sql<number>`cast(count(*) as int)`.as('total'));
+  return db.selectNoFrom(contactTotal(context).as('total'));
+}
+
+/**
+ * How many contacts dbo.Contact holds, as maxPercent's total: the server catalog's count where it
+ * says CATALOG_COUNT_FROM or more (a share of that many is not moved by an estimate's error; the
+ * count(*) is a second full pass), else an exact count(*).
+ */
+export function contactTotal(context: TargetContext) {
+  const counted = sql<number>`(SELECT cast(count(*) as int) FROM ${sql.table('dbo.Contact')})`;
+  if (!context.catalogContacts) return counted;
+  const catalog = context.catalogContacts();
+  return sql<number>`(CASE WHEN coalesce(${catalog}, -1) >= ${sql.lit(CATALOG_COUNT_FROM)} THEN cast(${catalog} as int) ELSE ${counted} END)`;
 }
 
 /** Over every targeted row (`m`): how many the WHERE selects, would change, and of those are inactive contacts. */

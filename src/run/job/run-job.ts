@@ -94,7 +94,7 @@ export function prepareJob(
   mode: 'dry-run' | 'apply',
   log?: Logger,
 ): { context: TargetContext; run: PreparedRun<Plan> } {
-  const context: TargetContext = { layout: report.schema.layout!, journalSchema: settings.journalSchema, auditColumns: report.schema.auditColumns, contactTotal: handle.adapter.statements.contactTotal };
+  const context: TargetContext = { layout: report.schema.layout!, journalSchema: settings.journalSchema, auditColumns: report.schema.auditColumns, catalogContacts: handle.adapter.statements.catalogContacts };
   const present = (ref: ColumnRef) => hasObject(report.catalog, ref);
   const change = changeFor(job, params, context);
   const run: PreparedRun<Plan> = {

@@ -5,6 +5,7 @@ import type { PlannedChunk, PlannedRow } from '../../db/engine/planned-rows.js';
 import type { Database } from '../../db/model/schema.js';
 import { changing, differs, jobWhere, type Change } from '../../vocabulary/change.js';
 import type { AnyJob, TargetContext } from '../../vocabulary/job-definition.js';
+import { contactTotal } from '../job/plan.js';
 
 /** Why a planned row is not applied. */
 export type DriftReason = 'gone' | 'value' | 'edited' | 'holds' | 'target';
@@ -93,7 +94,7 @@ ORDER BY d.id`.execute(db);
     }
   }
   const { rows: counts } = await sql<{ total: number; changing: number }>`SELECT
-  ${context.contactTotal ? context.contactTotal() : sql`(SELECT count(*) FROM ${sql.table('dbo.Contact')})`} AS total,
+  ${contactTotal(context)} AS total,
   (SELECT count(*) FROM ${sql.table('dbo.Contact')} WHERE ${changing(eb, job, params, change, context)}) AS changing`.execute(db);
   return { applying, drifted, newlyMatching: Number(counts[0]!.changing) - planStillChanging, totalContacts: Number(counts[0]!.total) };
 }

@@ -75,11 +75,12 @@ export interface PlanFile {
   digest: string;
 }
 
-/** The file's bytes: canonical, one JSON value a line, "\n" line ends. */
+/** One line of the file, canonical: one JSON value, "\n" at its end. */
+export const planLine = (value: PlanHeader | PlanFileRow) => `${JSON.stringify(value)}\n`;
+
+/** The file's bytes (the writer streams the same lines). */
 export function planFileBytes(header: PlanHeader, rows: Iterable<PlanFileRow>): Buffer {
-  const lines = [JSON.stringify(header)];
-  for (const row of rows) lines.push(JSON.stringify(row));
-  return Buffer.from(`${lines.join('\n')}\n`, 'utf8');
+  return Buffer.from([header, ...rows].map(planLine).join(''), 'utf8');
 }
 
 export const digestOf = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');

@@ -17,7 +17,7 @@ import { changeFor, changing, columnAsInt, type Change } from '../../vocabulary/
 import type { AnyJob, TargetContext } from '../../vocabulary/job-definition.js';
 import type { Plan } from '../job/plan.js';
 import { prepareJob } from '../job/run-job.js';
-import { PLAN_FORMAT_VERSION, type PlanFileRow, type PlanHeader } from './plan-file-format.js';
+import { planLine, PLAN_FORMAT_VERSION, type PlanFileRow, type PlanHeader } from './plan-file-format.js';
 import { jobFingerprint } from './job-fingerprint.js';
 
 export interface WrittenPlan {
@@ -89,7 +89,7 @@ export async function writePlanFile(
   const written = writeFileAtomically(
     target,
     async (write) => {
-      await write(`${JSON.stringify(header)}\n`);
+      await write(planLine(header));
       const owner = new Map<number, string>();
       for (const [i, p] of planned.entries()) {
         let written = 0;
@@ -105,7 +105,7 @@ export async function writePlanFile(
           owner.set(r.id, p.job.name);
           written++;
           const row: PlanFileRow = { job: p.job.name, id: r.id, column: p.job.writes, before: r.before, audit: r.audit, after: r.after };
-          await write(`${JSON.stringify(row)}\n`);
+          await write(planLine(row));
         }
         if (written !== jobs[i]!.plan.changed) {
           throw new RunFailedError(`The data changed while the plan was written (${p.job.name}: counted ${jobs[i]!.plan.changed} rows, then read ${written}); nothing was written. Run it again.`);
